@@ -1,0 +1,37 @@
+# vplay developer targets. `make test` is the CI gate (see .ci/run).
+GO      ?= go
+BIN     ?= bin/vplay
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+FUZZTIME ?= 20s
+
+.PHONY: all build test vet demo bench fuzz soak generate clean
+
+all: build
+
+build:
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/vplay
+
+vet:
+	$(GO) vet ./...
+
+test: vet
+	$(GO) test -count=1 -timeout 9m ./...
+
+generate:
+	$(GO) generate ./...
+
+demo: build
+	./scripts/demo.sh $(BIN)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+fuzz:
+	./scripts/fuzz.sh $(FUZZTIME)
+
+soak:
+	VPLAY_SOAK=1 $(GO) test -count=1 -timeout 30m -run Soak ./...
+
+clean:
+	rm -rf bin .demo

@@ -1,0 +1,197 @@
+package engine
+
+import (
+	"github.com/vplay-dev/vplay/engine/diag"
+)
+
+// FormatVersion is the version of the plan's JSON and saved-plan format.
+// It changes only when a field changes meaning or disappears.
+const FormatVersion = "1.0"
+
+// Action is what a plan does to one resource. Its value is the display symbol.
+type Action string
+
+// The plan actions.
+const (
+	NoOp   Action = "="
+	Create Action = "+"
+	Update Action = "~"
+	Delete Action = "-"
+	// Drift marks a resource under policy observe whose drift is reported
+	// but never written.
+	Drift Action = "!"
+)
+
+// String returns the action's word: create, update, delete, no-op, drift.
+func (a Action) String() string {
+	switch a {
+	case Create:
+		return "create"
+	case Update:
+		return "update"
+	case Delete:
+		return "delete"
+	case Drift:
+		return "drift"
+	}
+	return "no-op"
+}
+
+// Addr names a resource: (target, kind, name) is its identity.
+type Addr struct {
+	Target string `json:"target"`
+	Kind   string `json:"kind"`
+	Name   string `json:"name"`
+}
+
+// String renders target/kind/name, e.g. vbr/vbr.repository/repo-ams.
+func (a Addr) String() string { return a.Target + "/" + a.Kind + "/" + a.Name }
+
+// Policy limits what apply may do to a resource.
+type Policy string
+
+// Resource policies.
+const (
+	PolicyManage     Policy = "manage"
+	PolicyObserve    Policy = "observe"
+	PolicyUpdateOnly Policy = "update_only"
+	PolicyNoDelete   Policy = "no_delete"
+)
+
+// Sensitive is the placeholder every renderer shows instead of a secret.
+const Sensitive = "(sensitive)"
+
+// DiffOp says how one field differs.
+type DiffOp string
+
+// Field difference operations.
+const (
+	FieldAdd    DiffOp = "+"
+	FieldRemove DiffOp = "-"
+	FieldChange DiffOp = "~"
+)
+
+// FieldDiff is one changed field of a resource, at a dotted path such as
+// "repository.maxTaskCount" or "performanceExtents[1].name".
+//
+// Before and After are JSON-like values with secrets already replaced by
+// Sensitive: a FieldDiff can be rendered and saved as it is.
+type FieldDiff struct {
+	Path      string `json:"path"`
+	Op        DiffOp `json:"op"`
+	Before    any    `json:"before,omitempty"`
+	After     any    `json:"after,omitempty"`
+	Sensitive bool   `json:"sensitive,omitempty"`
+}
+
+// Change is the plan for one resource.
+type Change struct {
+	Addr   Addr     `json:"address"`
+	Action Action   `json:"action"`
+	Policy Policy   `json:"policy"`
+	Risk   string   `json:"risk"` // read, maintenance, disruptive, destructive
+	Pos    diag.Pos `json:"-"`
+	// Source is Pos rendered as file:line:col, for JSON and saved plans.
+	Source string `json:"source,omitempty"`
+	// ID is the live object's id, empty for creates.
+	ID string `json:"id,omitempty"`
+	// Before is the live object (masked), nil for creates.
+	Before map[string]any `json:"before,omitempty"`
+	// After is the declared spec merged over live (masked), nil for deletes.
+	After map[string]any `json:"after,omitempty"`
+	// Diff lists the declared fields that differ, sorted by path.
+	Diff []FieldDiff `json:"diff,omitempty"`
+	// Reason explains a no-op that would otherwise be a change (policy).
+	Reason string `json:"reason,omitempty"`
+	// DependsOn lists the addresses this change waits for.
+	DependsOn []string `json:"depends_on,omitempty"`
+}
+
+// StepStatus says what a step will do when the plan is applied.
+type StepStatus string
+
+// Step statuses at plan time.
+const (
+	StepWillRun   StepStatus = "will_run"
+	StepWillSkip  StepStatus = "skipped"
+	StepDependsOn StepStatus = "depends_on_apply" // inputs known only after resources change
+)
+
+// StepRun is the plan for one step.
+type StepRun struct {
+	ID      string     `json:"id"`
+	Name    string     `json:"name,omitempty"`
+	Action  string     `json:"action"`
+	Target  string     `json:"target,omitempty"`
+	Risk    string     `json:"risk"`
+	Status  StepStatus `json:"status"`
+	Pos     diag.Pos   `json:"-"`
+	Source  string     `json:"source,omitempty"`
+	Reason  string     `json:"reason,omitempty"`  // the `when` that was false, or the precondition
+	Summary string     `json:"summary,omitempty"` // "retry 3 failed agent jobs: A, B, C"
+	Items   []string   `json:"items,omitempty"`   // loop items or objects touched, when known
+}
+
+// Fingerprint records the version of one live object a plan was computed
+// against, so a saved plan can be refused when live state moved.
+type Fingerprint struct {
+	Target string `json:"target"`
+	Kind   string `json:"kind"`
+	Name   string `json:"name"`
+	ID     string `json:"id,omitempty"`
+	Hash   string `json:"hash"` // sha256 of the canonical live document; "absent" when not found
+}
+
+// Summary counts the work in a plan.
+type Summary struct {
+	Create int `json:"create"`
+	Update int `json:"update"`
+	Delete int `json:"delete"`
+	Drift  int `json:"drift"`
+	NoOp   int `json:"no_op"`
+	Steps  int `json:"steps_to_run"`
+}
+
+// Target describes one target of the plan for display.
+type Target struct {
+	Name string `json:"name"`
+	API  string `json:"api"`
+	URL  string `json:"url"`
+}
+
+// Plan is the result of planning: pure data, serialisable, with no clients
+// and no closures. Secrets are already masked everywhere in it.
+type Plan struct {
+	FormatVersion string        `json:"format_version"`
+	Playbook      string        `json:"playbook"`      // file name
+	Name          string        `json:"name"`          // playbook name
+	PlaybookHash  string        `json:"playbook_hash"` // sha256 of the playbook's bytes
+	Targets       []Target      `json:"targets"`
+	Changes       []Change      `json:"resource_changes"`
+	Steps         []StepRun     `json:"steps"`
+	Fingerprints  []Fingerprint `json:"fingerprints,omitempty"`
+	Summary       Summary       `json:"summary"`
+}
+
+// HasChanges reports whether applying the plan would write anything or run
+// any step.
+func (p *Plan) HasChanges() bool {
+	s := p.Summary
+	return s.Create+s.Update+s.Delete+s.Steps > 0 || s.Drift > 0
+}
+
+// Destructive reports whether the plan deletes anything or runs a
+// destructive or disruptive step.
+func (p *Plan) Destructive() bool {
+	for _, c := range p.Changes {
+		if c.Action == Delete {
+			return true
+		}
+	}
+	for _, s := range p.Steps {
+		if s.Status != StepWillSkip && (s.Risk == "destructive" || s.Risk == "disruptive") {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,257 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/vplay-dev/vplay/veeam"
+	"github.com/vplay-dev/vplay/veeam/em"
+	"github.com/vplay-dev/vplay/veeam/vbr"
+	"github.com/vplay-dev/vplay/veeam/vspc"
+)
+
+// Doc is an evaluated JSON-like value: a spec, a with block or a live object.
+type Doc = veeam.Doc
+
+// Risk classifies what an action or change can do to a running system.
+type Risk int
+
+// Risk classes, least dangerous first.
+const (
+	RiskRead        Risk = iota // only reads
+	RiskMaintenance             // changes configuration or starts routine work
+	RiskDisruptive              // interrupts running work (restart, stop)
+	RiskDestructive             // deletes data or objects
+)
+
+// String returns the risk class name as written in docs and renderers.
+func (r Risk) String() string {
+	switch r {
+	case RiskRead:
+		return "read"
+	case RiskMaintenance:
+		return "maintenance"
+	case RiskDisruptive:
+		return "disruptive"
+	case RiskDestructive:
+		return "destructive"
+	}
+	return fmt.Sprintf("Risk(%d)", int(r))
+}
+
+// Conn is the live, authenticated connection to one playbook target. Exactly
+// one of VBR, EM and VSPC is set, matching API.
+type Conn struct {
+	Target string
+	API    veeam.API
+	VBR    *vbr.Client
+	EM     *em.Client
+	VSPC   *vspc.Client
+}
+
+// Object is one live object of a resource kind.
+type Object struct {
+	ID   string // the server's id, used in paths
+	Name string // the identity the playbook uses
+	Doc  Doc    // the object as the server returned it
+}
+
+// Env is what an entry needs besides its connection while it runs.
+type Env struct {
+	// Progress receives observations of awaited sessions, tasks and actions.
+	Progress veeam.ProgressFunc
+	// Logf writes one line to the run output (the `log` action, warnings).
+	Logf func(format string, args ...any)
+	// Sink receives write-once sensitive values (recovery tokens) declared
+	// by the playbook; nil discards them.
+	Sink func(name string, value string) error
+}
+
+// Field describes one documented field of a spec or with block, for
+// `vplay describe`.
+type Field struct {
+	Name     string
+	Type     string
+	Required bool
+	Doc      string
+}
+
+// Meta is what every catalogue entry declares about itself.
+type Meta struct {
+	Name    string    // "vbr.repository", "em.agent_job.retry", "vbr.managed_servers"
+	API     veeam.API // "" for engine built-ins (wait, assert, log)
+	Summary string    // one line
+	Doc     string    // a paragraph for `vplay describe`
+	Example string    // a YAML snippet for `vplay describe`
+	// Schema is the JSON Schema (2020-12, as a decoded JSON value) of the
+	// entry's spec (kinds), with block (actions) or params (queries).
+	Schema map[string]any
+}
+
+// Kind is a declarative resource type: the crossplane-shaped contract the
+// planner and applier drive.
+type Kind struct {
+	Meta
+	// ReadOnly lists dotted field paths the server generates; they are never
+	// diffed or sent (id, uniqueId, usn, ...).
+	ReadOnly []string
+	// Sensitive lists dotted field paths whose values are never rendered.
+	Sensitive []string
+	// Await is the async model create/update/delete wait on.
+	Await veeam.AsyncKind
+	// DeleteRisk is the risk of deleting an object of this kind.
+	DeleteRisk Risk
+	// Normalize rewrites a declared or live value at a dotted path before
+	// comparison (path separators, case); nil compares values as they are.
+	Normalize func(path string, v any) any
+	Ops       KindOps
+}
+
+// KindOps is the reconcile contract of a kind.
+type KindOps interface {
+	// List returns every live object of the kind with one paged list.
+	List(ctx context.Context, c *Conn) ([]Object, error)
+	// Create creates the object named name from spec, awaits the server's
+	// work and returns the object as it now is.
+	Create(ctx context.Context, c *Conn, env Env, name string, spec Doc) (Object, error)
+	// Update changes live to match spec (a full document where the vendor
+	// PUT needs one), awaits the work and returns the object as it now is.
+	Update(ctx context.Context, c *Conn, env Env, live Object, spec Doc) (Object, error)
+	// Delete removes live. opts holds kind-specific options such as
+	// delete_backups.
+	Delete(ctx context.Context, c *Conn, env Env, live Object, opts Doc) error
+}
+
+// Preview is what an action will do, computed against live state at plan
+// time: "retry 3 failed agent jobs: A, B, C".
+type Preview struct {
+	Summary string
+	Items   []string // names of the objects the action will touch
+	// Skip is set when preconditions say the action has nothing to do;
+	// Reason says why ("no job in state Failed").
+	Skip   bool
+	Reason string
+}
+
+// Action is an imperative step.
+type Action struct {
+	Meta
+	Risk  Risk
+	Await veeam.AsyncKind
+	// Builtin actions (wait, assert, log) are run by the engine itself and
+	// have nil Ops.
+	Builtin bool
+	Ops     ActionOps
+}
+
+// ActionOps is the contract of an action.
+type ActionOps interface {
+	// Preview evaluates preconditions against live state without writing.
+	Preview(ctx context.Context, c *Conn, with Doc) (Preview, error)
+	// Run performs the action, awaits what it started and returns its
+	// result document (exposed as steps.<id>.result).
+	Run(ctx context.Context, c *Conn, env Env, with Doc) (Doc, error)
+}
+
+// Query is a read-only data source for `data:` blocks.
+type Query struct {
+	Meta
+	// Fetch returns the items, pushing filters the server supports down to
+	// it; the engine applies `where` to the rest.
+	Fetch func(ctx context.Context, c *Conn, params Doc) ([]Doc, error)
+}
+
+// Catalog holds every entry by name.
+type Catalog struct {
+	kinds   map[string]*Kind
+	actions map[string]*Action
+	queries map[string]*Query
+}
+
+// NewCatalog builds a catalogue from entries; names must be unique.
+func NewCatalog(kinds []*Kind, actions []*Action, queries []*Query) *Catalog {
+	c := &Catalog{kinds: map[string]*Kind{}, actions: map[string]*Action{}, queries: map[string]*Query{}}
+	for _, k := range kinds {
+		mustUnique(c, k.Name)
+		c.kinds[k.Name] = k
+	}
+	for _, a := range actions {
+		mustUnique(c, a.Name)
+		c.actions[a.Name] = a
+	}
+	for _, q := range queries {
+		mustUnique(c, q.Name)
+		c.queries[q.Name] = q
+	}
+	return c
+}
+
+func mustUnique(c *Catalog, name string) {
+	_, k := c.kinds[name]
+	_, a := c.actions[name]
+	_, q := c.queries[name]
+	if k || a || q {
+		panic("steps: duplicate catalogue entry " + name) // a broken invariant of Builtin, not user input
+	}
+}
+
+// Kind returns the resource kind called name.
+func (c *Catalog) Kind(name string) (*Kind, bool) { k, ok := c.kinds[name]; return k, ok }
+
+// Action returns the action called name.
+func (c *Catalog) Action(name string) (*Action, bool) { a, ok := c.actions[name]; return a, ok }
+
+// Query returns the data query called name.
+func (c *Catalog) Query(name string) (*Query, bool) { q, ok := c.queries[name]; return q, ok }
+
+// Kinds returns every kind, sorted by name.
+func (c *Catalog) Kinds() []*Kind { return sorted(c.kinds) }
+
+// Actions returns every action, sorted by name.
+func (c *Catalog) Actions() []*Action { return sorted(c.actions) }
+
+// Queries returns every query, sorted by name.
+func (c *Catalog) Queries() []*Query { return sorted(c.queries) }
+
+func sorted[T any](m map[string]*T) []*T {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	out := make([]*T, len(keys))
+	for i, k := range keys {
+		out[i] = m[k]
+	}
+	return out
+}
+
+// Names returns the sorted names of every kind, action and query, for
+// "did you mean" hints.
+func (c *Catalog) Names() []string {
+	var out []string
+	for k := range c.kinds {
+		out = append(out, k)
+	}
+	for k := range c.actions {
+		out = append(out, k)
+	}
+	for k := range c.queries {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// APIOf returns the API that a kind, action or query name belongs to, from
+// its prefix ("vbr.repository" -> vbr).
+func APIOf(name string) veeam.API {
+	p, _, _ := strings.Cut(name, ".")
+	switch veeam.API(p) {
+	case veeam.VBR, veeam.EM, veeam.VSPC:
+		return veeam.API(p)
+	}
+	return ""
+}

@@ -1,0 +1,5 @@
+package veeam
+
+import "net/http"
+
+func httpStatusText(code int) string { return http.StatusText(code) }
