@@ -1,0 +1,12 @@
+// Package openapi holds trimmed copies of the vendor's VBR REST OpenAPI
+// documents (revisions 1.3-rev0 and 1.3-rev2) as embedded data and the
+// checks built on them: request and response validation for the simulator
+// (Validator) and standalone JSON Schemas of vendor models for playbook spec
+// validation (JSONSchema).
+//
+// It only describes the contract; it neither serves (sim does) nor calls
+// (veeam/vbr does) the API. The documents are generated from
+// ../shared/veeam-api by go generate and must not be edited by hand.
+package openapi
+
+//go:generate go run ./gen

@@ -1,0 +1,48 @@
+// Command gen writes the trimmed vendor VBR OpenAPI documents embedded by
+// veeam/openapi. Run it with go generate in veeam/openapi; -shared points at
+// the directory holding the vendor files (default ../../../shared/veeam-api,
+// relative to the package directory).
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/vplay-dev/vplay/veeam/openapi/internal/trim"
+)
+
+// revisions maps each embedded file to the vendor file it is cut from.
+var revisions = []struct{ src, dst string }{
+	{"vbr_rest_1.3-rev0.json", "vbr_1.3-rev0.json"},
+	{"vbr_rest_1.3-rev2.json", "vbr_1.3-rev2.json"},
+}
+
+func main() {
+	shared := flag.String("shared", filepath.Join("..", "..", "..", "shared", "veeam-api"), "directory holding the vendor OpenAPI documents")
+	out := flag.String("out", ".", "directory to write the trimmed documents to")
+	flag.Parse()
+	if err := run(*shared, *out); err != nil {
+		fmt.Fprintln(os.Stderr, "gen:", err)
+		os.Exit(1)
+	}
+}
+
+func run(shared, out string) error {
+	for _, r := range revisions {
+		src, err := os.ReadFile(filepath.Join(shared, r.src))
+		if err != nil {
+			return fmt.Errorf("read vendor document: %w", err)
+		}
+		b, err := trim.Trim(src)
+		if err != nil {
+			return fmt.Errorf("trim %s: %w", r.src, err)
+		}
+		if err := os.WriteFile(filepath.Join(out, r.dst), b, 0o644); err != nil {
+			return fmt.Errorf("write trimmed document: %w", err)
+		}
+		fmt.Printf("%s: %d bytes (from %d)\n", r.dst, len(b), len(src))
+	}
+	return nil
+}
