@@ -171,6 +171,10 @@ type Plan struct {
 	Steps         []StepRun     `json:"steps"`
 	Fingerprints  []Fingerprint `json:"fingerprints,omitempty"`
 	Summary       Summary       `json:"summary"`
+
+	// exec is what Apply needs beyond the data above (evaluated specs with
+	// secrets, resolved targets). It is nil for a plan read from a file.
+	exec *execState
 }
 
 // HasChanges reports whether applying the plan would write anything or run

@@ -1,0 +1,364 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/vplay-dev/vplay/engine/eval"
+	"github.com/vplay-dev/vplay/steps"
+	"github.com/vplay-dev/vplay/veeam"
+)
+
+// ApplyOptions tune an apply.
+type ApplyOptions struct {
+	// Parallelism bounds how many resources change at once; 0 means 4.
+	Parallelism int
+	// Stop, when closed, stops launching new work; work in flight runs to
+	// its end (the first SIGINT). Cancelling ctx abandons work in flight,
+	// leaving it running on the server (the second SIGINT).
+	Stop <-chan struct{}
+}
+
+// ErrNoExec is returned by Apply for a plan that was read from a file: it
+// must be recomputed with Plan and checked with CheckStale first.
+var ErrNoExec = errors.New("engine: plan has no execution state; plan again and check it with CheckStale")
+
+// Apply executes p: resources first in dependency order, then steps in
+// order. It reports every transition to obs and returns what happened; the
+// error is non-nil when anything failed or was interrupted.
+func (e *Engine) Apply(ctx context.Context, p *Plan, o ApplyOptions, obs Observer) (*Result, error) {
+	if p.exec == nil {
+		return nil, ErrNoExec
+	}
+	if obs == nil {
+		obs = NopObserver
+	}
+	if o.Parallelism <= 0 {
+		o.Parallelism = 4
+	}
+	a := &applier{e: e, p: p, x: p.exec, o: o, obs: obs, start: e.cfg.Now(),
+		journals: map[string]*journal{}, outputs: map[string]any{}, stepOut: map[string]any{}, changed: changedSet{}}
+	obs.Observe(ApplyStarted{Time: a.start, Playbook: p.Playbook, Changes: p.Summary.Create + p.Summary.Update + p.Summary.Delete, Steps: p.Summary.Steps})
+	for t := range a.x.targets {
+		j, err := openJournal(e.cfg.JournalDir, p.Playbook, t)
+		if err != nil {
+			return nil, err
+		}
+		a.journals[t] = j
+	}
+	a.seedOutputs()
+	a.applyResources(ctx)
+	a.applySteps(ctx)
+	res := &Result{Items: a.items, Duration: e.cfg.Now().Sub(a.start)}
+	interrupted := a.stopped() || ctx.Err() != nil
+	obs.Observe(ApplyDone{Time: e.cfg.Now(), Result: res, Interrupted: interrupted})
+	switch {
+	case interrupted:
+		return res, context.Canceled
+	case res.Failed():
+		return res, errors.New("apply failed")
+	}
+	return res, nil
+}
+
+type applier struct {
+	e        *Engine
+	p        *Plan
+	x        *execState
+	o        ApplyOptions
+	obs      Observer
+	start    time.Time
+	journals map[string]*journal
+
+	mu      sync.Mutex
+	items   []ItemResult
+	outputs map[string]any // kind -> name -> object, as expressions see it
+	stepOut map[string]any // step id -> outputs
+	changed changedSet
+	failed  bool
+	sunk    map[Addr]map[string]any // write-once secrets per resource, as eval.Secret
+}
+
+func (a *applier) stopped() bool {
+	select {
+	case <-a.o.Stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// halted reports whether no new work may start.
+func (a *applier) halted(ctx context.Context) bool {
+	a.mu.Lock()
+	failed := a.failed
+	a.mu.Unlock()
+	return failed || a.stopped() || ctx.Err() != nil
+}
+
+func (a *applier) record(it ItemResult) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.items = append(a.items, it)
+	if it.Outcome == OutcomeFailed {
+		a.failed = true
+	}
+}
+
+// seedOutputs makes every live object visible to expressions before any
+// change, so specs and steps can refer to objects apply does not touch.
+func (a *applier) seedOutputs() {
+	for _, pr := range a.x.resources {
+		byName, _ := a.outputs[pr.addr.Kind].(map[string]any)
+		if byName == nil {
+			byName = map[string]any{}
+			a.outputs[pr.addr.Kind] = byName
+		}
+		if pr.live != nil {
+			byName[pr.addr.Name] = objectValue(*pr.live)
+		}
+	}
+}
+
+func (a *applier) setOutput(addr Addr, obj *steps.Object) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	byName := a.outputs[addr.Kind].(map[string]any)
+	if obj == nil {
+		delete(byName, addr.Name)
+		return
+	}
+	v := objectValue(*obj)
+	for k, secret := range a.sunk[addr] {
+		v[k] = secret
+	}
+	byName[addr.Name] = v
+}
+
+// scope returns an evaluation scope with the outputs known so far.
+func (a *applier) scope() *eval.Scope {
+	s := a.e.baseScope(a.x.pb)
+	s.Data = a.x.data
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	s.Resources = deepCopyMap(a.outputs)
+	s.Steps = deepCopyMap(a.stepOut)
+	changed := changedSet{}
+	for k := range a.changed {
+		changed[k] = true
+	}
+	s.Changed = changed.has
+	return s
+}
+
+func deepCopyMap(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		if inner, ok := v.(map[string]any); ok {
+			out[k] = deepCopyMap(inner)
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// applyResources runs every resource change, respecting dependencies and
+// the parallelism bound. Creates and updates wait for what they depend on;
+// deletes wait for what depends on them.
+func (a *applier) applyResources(ctx context.Context) {
+	rs := a.x.resources
+	n := len(rs)
+	done := make([]chan struct{}, n)
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
+	ok := make([]bool, n)
+	waitFor := make([][]int, n)
+	for i, pr := range rs {
+		act, _ := pr.effective()
+		if act == Delete {
+			for j, other := range rs {
+				for _, d := range other.deps {
+					if d == i {
+						waitFor[i] = append(waitFor[i], j)
+					}
+				}
+			}
+		} else {
+			waitFor[i] = pr.deps
+		}
+	}
+	sem := make(chan struct{}, a.o.Parallelism)
+	var wg sync.WaitGroup
+	for i, pr := range rs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(done[i])
+			act, _ := pr.effective()
+			for _, d := range waitFor[i] {
+				<-done[d]
+				if !ok[d] {
+					if act != NoOp && act != Drift {
+						a.record(ItemResult{Addr: pr.addr.String(), Action: act.String(), Outcome: OutcomeNotAttempted,
+							Error: fmt.Sprintf("depends on %s, which did not complete", rs[d].addr)})
+					}
+					return
+				}
+			}
+			if act == NoOp || act == Drift {
+				ok[i] = true
+				return
+			}
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+			}
+			if ctx.Err() != nil || a.halted(ctx) {
+				if ctx.Err() == nil {
+					<-sem
+				}
+				a.record(ItemResult{Addr: pr.addr.String(), Action: act.String(), Outcome: OutcomeNotAttempted})
+				return
+			}
+			defer func() { <-sem }()
+			ok[i] = a.applyResource(ctx, pr, act)
+		}()
+	}
+	wg.Wait()
+}
+
+func (a *applier) applyResource(ctx context.Context, pr *plannedResource, act Action) bool {
+	start := a.e.cfg.Now()
+	a.obs.Observe(ResourceStarted{Time: start, Addr: pr.addr, Action: act})
+	op := act.String() + " " + pr.addr.String()
+	env, running := a.stepsEnv(pr.addr.Target, op, pr.addr.String(), pr)
+	err := a.runResource(ctx, pr, act, env)
+	dur := a.e.cfg.Now().Sub(start)
+	a.obs.Observe(ResourceDone{Time: a.e.cfg.Now(), Addr: pr.addr, Action: act, Duration: dur, Err: err})
+	it := ItemResult{Addr: pr.addr.String(), Action: act.String(), Outcome: OutcomeDone, Duration: dur}
+	if err != nil {
+		err = fmt.Errorf("%s: %s %s: %w", pr.res.Pos, act, pr.addr, err)
+		it.Outcome, it.Error = OutcomeFailed, err.Error()
+		if ctx.Err() != nil {
+			it.Outcome = OutcomeRunning
+			it.Running = running()
+		}
+	} else {
+		_ = a.journals[pr.addr.Target].done(op)
+		a.mu.Lock()
+		a.changed.add(pr.addr)
+		a.mu.Unlock()
+	}
+	a.record(it)
+	return err == nil
+}
+
+func (a *applier) runResource(ctx context.Context, pr *plannedResource, act Action, env steps.Env) error {
+	conn, err := a.e.conn(ctx, a.x.targets[pr.addr.Target])
+	if err != nil {
+		return err
+	}
+	spec := pr.spec
+	if act != Delete && pr.res.Spec != nil {
+		s := a.scope()
+		s.Each, s.HasEach = pr.each, pr.hasEach
+		v, err := pr.res.Spec.Eval(s)
+		if err != nil {
+			return fmt.Errorf("spec: %w", err)
+		}
+		spec, _ = v.(map[string]any)
+	}
+	plain, _ := eval.Reveal(spec).(map[string]any)
+	switch act {
+	case Create:
+		obj, err := pr.kind.Ops.Create(ctx, conn, env, pr.addr.Name, plain)
+		if err != nil {
+			return err
+		}
+		a.setOutput(pr.addr, &obj)
+	case Update:
+		obj, err := pr.kind.Ops.Update(ctx, conn, env, *pr.live, plain)
+		if err != nil {
+			return err
+		}
+		a.setOutput(pr.addr, &obj)
+	case Delete:
+		if err := pr.kind.Ops.Delete(ctx, conn, env, *pr.live, pr.res.Options); err != nil {
+			return err
+		}
+		a.setOutput(pr.addr, nil)
+	}
+	return nil
+}
+
+// stepsEnv builds the environment handed to a catalogue entry: progress as
+// events, the re-attach journal and the sink for write-once secrets. The
+// returned function lists async work still running for the summary.
+func (a *applier) stepsEnv(target, op, owner string, pr *plannedResource) (steps.Env, func() []string) {
+	j := a.journals[target]
+	var mu sync.Mutex
+	var started []string
+	env := steps.Env{
+		Progress: func(p veeam.Progress) {
+			a.obs.Observe(Progress{Time: a.e.cfg.Now(), Owner: owner, Kind: string(p.Kind), ID: p.ID, Name: p.Name,
+				State: p.State, Percent: p.Percent, Message: p.Message})
+		},
+		Logf: func(format string, args ...any) {
+			a.obs.Observe(LogLine{Time: a.e.cfg.Now(), Level: "info", Message: fmt.Sprintf(format, args...)})
+		},
+		Track: func(kind veeam.AsyncKind, id, requestID string) {
+			mu.Lock()
+			started = append(started, fmt.Sprintf("%s %s", kind, id))
+			mu.Unlock()
+			if err := j.put(JournalEntry{Op: op, Kind: kind, ID: id, RequestID: requestID, Started: a.e.cfg.Now()}); err != nil {
+				a.obs.Observe(LogLine{Time: a.e.cfg.Now(), Level: "warn", Message: "journal: " + err.Error()})
+			}
+		},
+		Resume: func() (veeam.AsyncKind, string, string, bool) {
+			e, ok := j.get(op)
+			return e.Kind, e.ID, e.RequestID, ok
+		},
+	}
+	if pr != nil {
+		env.Sink = a.sink(pr)
+	}
+	return env, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), started...)
+	}
+}
+
+// sink receives write-once secrets (recovery tokens): written to the
+// resource's token_file (0600) and kept, masked, for later expressions.
+func (a *applier) sink(pr *plannedResource) func(name, value string) error {
+	return func(name, value string) error {
+		a.mu.Lock()
+		if a.sunk == nil {
+			a.sunk = map[Addr]map[string]any{}
+		}
+		if a.sunk[pr.addr] == nil {
+			a.sunk[pr.addr] = map[string]any{}
+		}
+		a.sunk[pr.addr][name] = eval.NewSecret(value)
+		a.mu.Unlock()
+		path, _ := pr.res.Options["token_file"].(string)
+		if path == "" {
+			return nil
+		}
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(filepath.Dir(a.x.pb.File), path)
+		}
+		if err := os.WriteFile(path, []byte(value+"\n"), 0o600); err != nil {
+			return fmt.Errorf("write token_file: %w", err)
+		}
+		return os.Chmod(path, 0o600)
+	}
+}

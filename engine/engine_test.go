@@ -1,0 +1,419 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+const thingsBody = `
+vars:
+  names: [a, b]
+  tasks: 4
+resources:
+  - kind: vbr.thing
+    target: vbr
+    for_each: "${{ vars.names }}"
+    name: "thing-${{ each }}"
+    spec:
+      path: "/backups/${{ each }}"
+      maxTaskCount: "${{ vars.tasks }}"
+      nested: { keep: true }
+`
+
+func TestPlanApplyConverges(t *testing.T) {
+	t.Parallel()
+	s := newFakeStore()
+	s.put("thing-b", map[string]any{"path": "/backups/b", "maxTaskCount": 3.0, "nested": map[string]any{"keep": true, "serverDefault": 1}})
+	s.put("thing-old", map[string]any{"path": "/x"})
+	e := fakeEngine(t, s)
+	pb := load(t, s, thingsBody+`
+  - kind: vbr.thing
+    target: vbr
+    name: thing-old
+    state: absent
+`)
+	p := mustPlan(t, e, pb)
+	want := map[string]Action{"thing-a": Create, "thing-b": Update, "thing-old": Delete}
+	if diff := cmp.Diff(want, actions(p)); diff != "" {
+		t.Fatalf("actions (-want +got):\n%s", diff)
+	}
+	if got := p.Changes[1].Diff; len(got) != 1 || got[0].Path != "maxTaskCount" {
+		t.Errorf("update diff = %+v, want only maxTaskCount (server defaults and equal fields ignored)", got)
+	}
+	if w := s.writes(); len(w) != 0 {
+		t.Fatalf("plan wrote to the server: %v", w)
+	}
+	res, err := e.Apply(context.Background(), p, ApplyOptions{}, nil)
+	if err != nil {
+		t.Fatalf("Apply: %v (%+v)", err, res)
+	}
+	again := mustPlan(t, e, load(t, s, thingsBody+`
+  - kind: vbr.thing
+    target: vbr
+    name: thing-old
+    state: absent
+`))
+	if again.HasChanges() {
+		t.Fatalf("second plan has changes: %+v", again.Summary)
+	}
+}
+
+func TestNumbersCompareByValue(t *testing.T) {
+	t.Parallel()
+	s := newFakeStore()
+	s.put("thing-a", map[string]any{"path": "/backups/a", "maxTaskCount": 4.0, "nested": map[string]any{"keep": true}})
+	s.put("thing-b", map[string]any{"path": "/backups/b", "maxTaskCount": 4, "nested": map[string]any{"keep": "true"}})
+	p := mustPlan(t, fakeEngine(t, s), load(t, s, thingsBody))
+	if p.HasChanges() {
+		t.Fatalf("want no changes, got %+v", p.Changes)
+	}
+}
+
+func TestPolicies(t *testing.T) {
+	t.Parallel()
+	body := func(policy, state string) string {
+		return `
+resources:
+  - kind: vbr.thing
+    target: vbr
+    name: thing-a
+    policy: ` + policy + `
+    state: ` + state + `
+    spec: { path: /new }
+`
+	}
+	tests := map[string]struct {
+		policy, state string
+		exists        bool
+		want          Action
+	}{
+		"observe drift":          {"observe", "present", true, Drift},
+		"observe missing":        {"observe", "present", false, Drift},
+		"update_only create":     {"update_only", "present", false, NoOp},
+		"update_only update":     {"update_only", "present", true, Update},
+		"no_delete delete":       {"no_delete", "absent", true, NoOp},
+		"manage delete":          {"manage", "absent", true, Delete},
+		"expression no_delete":   {`"${{ env.VBR_URL != '' ? 'no_delete' : 'manage' }}"`, "absent", true, NoOp},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := newFakeStore()
+			if tc.exists {
+				s.put("thing-a", map[string]any{"path": "/old"})
+			}
+			e := fakeEngine(t, s)
+			p := mustPlan(t, e, load(t, s, body(tc.policy, tc.state)))
+			if got := p.Changes[0].Action; got != tc.want {
+				t.Fatalf("action = %v, want %v", got, tc.want)
+			}
+			if _, err := e.Apply(context.Background(), p, ApplyOptions{}, nil); err != nil {
+				t.Fatalf("Apply: %v", err)
+			}
+			if tc.want == NoOp || tc.want == Drift {
+				if w := s.writes(); len(w) != 0 {
+					t.Fatalf("policy %s wrote: %v", tc.policy, w)
+				}
+			}
+		})
+	}
+}
+
+func TestSecretsNeverInPlan(t *testing.T) {
+	t.Parallel()
+	s := newFakeStore()
+	s.put("thing-a", map[string]any{"path": "/p", "password": "old-server-secret"})
+	p := mustPlan(t, fakeEngine(t, s), load(t, s, `
+resources:
+  - kind: vbr.thing
+    target: vbr
+    name: thing-a
+    spec: { path: /p, password: "${{ secret('REPO_PW') }}", note: "pw is ${{ secret('REPO_PW') }}" }
+`))
+	var buf bytes.Buffer
+	if err := WritePlan(&buf, p); err != nil {
+		t.Fatal(err)
+	}
+	for _, leak := range []string{"s3cr3t-REPO_PW", "s3cr3t-PW", "old-server-secret"} {
+		if strings.Contains(buf.String(), leak) {
+			t.Fatalf("plan JSON contains secret %q:\n%s", leak, buf.String())
+		}
+	}
+	if !strings.Contains(buf.String(), Sensitive) {
+		t.Fatalf("plan JSON does not mark sensitive fields:\n%s", buf.String())
+	}
+}
+
+func TestStalePlanRefused(t *testing.T) {
+	t.Parallel()
+	s := newFakeStore()
+	s.put("thing-a", map[string]any{"path": "/backups/a"})
+	e := fakeEngine(t, s)
+	pb := load(t, s, thingsBody)
+	saved := mustPlan(t, e, pb)
+	var buf bytes.Buffer
+	if err := WritePlan(&buf, saved); err != nil {
+		t.Fatal(err)
+	}
+	read, err := ReadPlan(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckStale(read, mustPlan(t, e, pb)); err != nil {
+		t.Fatalf("fresh plan reported stale: %v", err)
+	}
+	s.put("thing-a", map[string]any{"id": "id-1", "path": "/changed-by-someone"})
+	err = CheckStale(read, mustPlan(t, e, pb))
+	var stale *StalePlanError
+	if !errors.As(err, &stale) {
+		t.Fatalf("CheckStale = %v, want *StalePlanError", err)
+	}
+	if diff := cmp.Diff([]string{"vbr/vbr.thing/thing-a: changed on the server"}, stale.Changed); diff != "" {
+		t.Errorf("Changed (-want +got):\n%s", diff)
+	}
+	if _, err := e.Apply(context.Background(), read, ApplyOptions{}, nil); !errors.Is(err, ErrNoExec) {
+		t.Errorf("Apply(read plan) = %v, want ErrNoExec", err)
+	}
+}
+
+func TestStepsPlanAndApply(t *testing.T) {
+	t.Parallel()
+	s := newFakeStore()
+	e := fakeEngine(t, s)
+	pb := load(t, s, thingsBody+`
+steps:
+  - id: first
+    action: vbr.thing.poke
+    target: vbr
+    when: changed("vbr.thing")
+    with: { what: one }
+  - id: never
+    action: vbr.thing.poke
+    target: vbr
+    when: vars.tasks > 100
+    with: { what: never }
+  - id: loop
+    action: vbr.thing.poke
+    target: vbr
+    for_each: "${{ vars.names }}"
+    with: { what: "${{ each }}" }
+  - id: later
+    action: log
+    with: { message: "first poked ${{ steps.first.result.poked }}" }
+  - id: check
+    action: assert
+    with: { that: "${{ vars.tasks == 4 }}", message: tasks must be 4 }
+`)
+	p := mustPlan(t, e, pb)
+	got := map[string]StepStatus{}
+	for _, st := range p.Steps {
+		got[st.ID] = st.Status
+	}
+	want := map[string]StepStatus{"first": StepWillRun, "never": StepWillSkip, "loop": StepWillRun, "later": StepDependsOn, "check": StepWillRun}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("step statuses (-want +got):\n%s", diff)
+	}
+	if got := p.Steps[2].Items; !cmp.Equal(got, []string{"a", "b"}) {
+		t.Errorf("loop items = %v", got)
+	}
+	var logs []string
+	obs := ObserverFunc(func(ev Event) {
+		if l, ok := ev.(LogLine); ok {
+			logs = append(logs, l.Message)
+		}
+	})
+	if _, err := e.Apply(context.Background(), p, ApplyOptions{Parallelism: 1}, obs); err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	if !cmp.Equal(logs, []string{"first poked one"}) {
+		t.Errorf("log lines = %q", logs)
+	}
+}
+
+func TestStepFailureModes(t *testing.T) {
+	t.Parallel()
+	boom := errors.New("server said no")
+	tests := map[string]struct {
+		step     string
+		pokeErr  []error
+		wantErr  bool
+		wantPoke int
+	}{
+		"continue_on_error": {"continue_on_error: true", []error{boom}, false, 1},
+		"retries recover":   {"retries: { count: 2, delay: 1ms }", []error{boom, boom}, false, 3},
+		"retries exhausted": {"retries: { count: 1, delay: 1ms }", []error{boom, boom}, true, 2},
+		"until polls":       {"until: steps.p.result.count >= 3\n    retries: { delay: 1ms }", nil, false, 3},
+		"timeout":           {"timeout: 20ms\n    until: false\n    retries: { delay: 5ms }", nil, true, -1},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := newFakeStore()
+			s.pokeErr = tc.pokeErr
+			e := fakeEngine(t, s)
+			p := mustPlan(t, e, load(t, s, `
+steps:
+  - id: p
+    action: vbr.thing.poke
+    target: vbr
+    with: { what: x }
+    `+tc.step+`
+  - id: after
+    action: log
+    with: { message: after }
+`))
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			res, err := e.Apply(ctx, p, ApplyOptions{}, nil)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("Apply err = %v, want error %v; items %+v", err, tc.wantErr, res.Items)
+			}
+			if tc.wantPoke >= 0 && s.pokes != tc.wantPoke {
+				t.Errorf("pokes = %d, want %d", s.pokes, tc.wantPoke)
+			}
+			last := res.Items[len(res.Items)-1]
+			if tc.wantErr && last.Outcome != OutcomeNotAttempted {
+				t.Errorf("step after a failure: %+v, want not attempted", last)
+			}
+		})
+	}
+}
+
+func TestPartialFailureStopsLaunching(t *testing.T) {
+	t.Parallel()
+	s := newFakeStore()
+	s.fail["create thing-a"] = errors.New(`Repository "thing-a" already exists`)
+	e := fakeEngine(t, s)
+	p := mustPlan(t, e, load(t, s, thingsBody+`
+  - kind: vbr.thing
+    target: vbr
+    name: dependent
+    spec: { ref: "${{ resources['vbr.thing']['thing-a'].id }}" }
+steps:
+  - id: p
+    action: vbr.thing.poke
+    target: vbr
+    with: { what: x }
+`))
+	res, err := e.Apply(context.Background(), p, ApplyOptions{Parallelism: 1}, nil)
+	if err == nil {
+		t.Fatal("Apply succeeded, want failure")
+	}
+	outcomes := map[string]Outcome{}
+	for _, it := range res.Items {
+		outcomes[it.Addr] = it.Outcome
+		if it.Addr == "vbr/vbr.thing/thing-a" && !strings.Contains(it.Error, `already exists`) {
+			t.Errorf("failure lost the server message: %q", it.Error)
+		}
+	}
+	if outcomes["vbr/vbr.thing/thing-a"] != OutcomeFailed || outcomes["vbr/vbr.thing/dependent"] != OutcomeNotAttempted || outcomes["step.p"] != OutcomeNotAttempted {
+		t.Errorf("outcomes = %v", outcomes)
+	}
+}
+
+func TestDependentSeesCreatedID(t *testing.T) {
+	t.Parallel()
+	s := newFakeStore()
+	e := fakeEngine(t, s)
+	pb := load(t, s, thingsBody+`
+  - kind: vbr.thing
+    target: vbr
+    name: dependent
+    spec: { ref: "${{ resources['vbr.thing']['thing-a'].id }}" }
+`)
+	p := mustPlan(t, e, pb)
+	for _, c := range p.Changes {
+		if c.Addr.Name == "dependent" && c.After["ref"] != KnownAfterApply {
+			t.Errorf("dependent ref at plan time = %v, want %q", c.After["ref"], KnownAfterApply)
+		}
+	}
+	if _, err := e.Apply(context.Background(), p, ApplyOptions{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := s.objs["dependent"]["ref"], s.objs["thing-a"]["id"]; got != want {
+		t.Errorf("dependent ref = %v, want the created id %v", got, want)
+	}
+	if again := mustPlan(t, e, pb); again.HasChanges() {
+		t.Errorf("second plan has changes: %+v", again.Changes)
+	}
+}
+
+func TestInterruptStopsLaunching(t *testing.T) {
+	t.Parallel()
+	s := newFakeStore()
+	e := fakeEngine(t, s)
+	p := mustPlan(t, e, load(t, s, thingsBody))
+	stop := make(chan struct{})
+	close(stop)
+	res, err := e.Apply(context.Background(), p, ApplyOptions{Stop: stop}, nil)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Apply = %v, want interrupted", err)
+	}
+	for _, it := range res.Items {
+		if it.Outcome != OutcomeNotAttempted {
+			t.Errorf("%s: %s, want not attempted", it.Addr, it.Outcome)
+		}
+	}
+	if w := s.writes(); len(w) != 0 {
+		t.Errorf("interrupted apply wrote %v", w)
+	}
+}
+
+func TestJournalResume(t *testing.T) {
+	t.Parallel()
+	s := newFakeStore()
+	dir := t.TempDir()
+	j, err := openJournal(dir, "p.yaml", "vbr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.put(JournalEntry{Op: "create vbr/vbr.thing/thing-a", Kind: "session", ID: "s-1"}); err != nil {
+		t.Fatal(err)
+	}
+	again, err := openJournal(dir, "p.yaml", "vbr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, ok := again.get("create vbr/vbr.thing/thing-a"); !ok || e.ID != "s-1" {
+		t.Fatalf("journal lost the entry: %+v %v", e, ok)
+	}
+	if err := again.done("create vbr/vbr.thing/thing-a"); err != nil {
+		t.Fatal(err)
+	}
+	_ = s
+}
+
+func TestTokenSink(t *testing.T) {
+	t.Parallel()
+	s := newFakeStore()
+	e := fakeEngine(t, s)
+	p := mustPlan(t, e, load(t, s, `
+resources:
+  - kind: vbr.thing
+    target: vbr
+    name: tok
+    spec: { token: "${{ secret('TOKEN') }}" }
+steps:
+  - id: show
+    action: log
+    with: { message: "token ${{ resources['vbr.thing']['tok'].token }}" }
+`))
+	var logs []string
+	obs := ObserverFunc(func(ev Event) {
+		if l, ok := ev.(LogLine); ok {
+			logs = append(logs, l.Message)
+		}
+	})
+	if res, err := e.Apply(context.Background(), p, ApplyOptions{}, obs); err != nil {
+		t.Fatal(err, res.Items)
+	}
+	if len(logs) != 1 || strings.Contains(logs[0], "s3cr3t") || !strings.Contains(logs[0], Sensitive) {
+		t.Errorf("log = %q, want the token masked", logs)
+	}
+}

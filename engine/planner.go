@@ -1,0 +1,603 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/vplay-dev/vplay/engine/eval"
+	"github.com/vplay-dev/vplay/engine/playbook"
+	"github.com/vplay-dev/vplay/steps"
+)
+
+// KnownAfterApply stands in for values that exist only once apply has
+// created the object they belong to.
+const KnownAfterApply = "(known after apply)"
+
+// execState is what Apply needs that a Plan must not carry: the loaded
+// playbook, evaluated specs (with secrets) and the resolved targets.
+type execState struct {
+	pb        *playbook.Playbook
+	targets   map[string]TargetConfig
+	data      map[string]any
+	resources []*plannedResource // aligned with Plan.Changes
+	live      map[kindKey][]steps.Object
+}
+
+type kindKey struct{ target, kind string }
+
+// plannedResource is one expanded resource with what planning found.
+type plannedResource struct {
+	res     *playbook.Resource
+	kind    *steps.Kind
+	addr    Addr
+	each    any
+	hasEach bool
+	spec    map[string]any // evaluated; may hold KnownAfterApply
+	live    *steps.Object
+	action  Action
+	policy  Policy
+	deps    []int // indexes of resources this one waits for
+}
+
+// Plan reads live state and returns what applying pb would do. It never
+// writes to any server.
+func (e *Engine) Plan(ctx context.Context, pb *playbook.Playbook) (*Plan, error) {
+	x := &execState{pb: pb, targets: map[string]TargetConfig{}, data: map[string]any{}}
+	plan := &Plan{FormatVersion: FormatVersion, Playbook: pb.File, Name: pb.Name, PlaybookHash: pb.Hash}
+
+	base := e.baseScope(pb)
+	for _, t := range pb.Targets {
+		tc, err := e.evalTarget(t, base)
+		if err != nil {
+			return nil, err
+		}
+		x.targets[t.Name] = tc
+		plan.Targets = append(plan.Targets, Target{Name: t.Name, API: string(t.API), URL: tc.URL})
+	}
+
+	for _, q := range pb.Data {
+		items, err := e.fetchData(ctx, x, q, base)
+		if err != nil {
+			return nil, fmt.Errorf("%s: data %q: %w", q.Pos, q.Name, err)
+		}
+		x.data[q.Name] = items
+		plan.Fingerprints = append(plan.Fingerprints, Fingerprint{Target: q.Target, Kind: "data:" + q.Query, Name: q.Name, Hash: hashValue(items)})
+	}
+	base.Data = x.data
+
+	if err := e.listKinds(ctx, x); err != nil {
+		return nil, err
+	}
+	if err := e.planResources(x, base); err != nil {
+		return nil, err
+	}
+	for _, r := range x.resources {
+		c := r.change()
+		for _, d := range r.deps {
+			c.DependsOn = append(c.DependsOn, x.resources[d].addr.String())
+		}
+		plan.Changes = append(plan.Changes, c)
+		plan.Fingerprints = append(plan.Fingerprints, r.fingerprint())
+	}
+	steps, err := e.planSteps(ctx, x, plan, base)
+	if err != nil {
+		return nil, err
+	}
+	plan.Steps = steps
+	plan.Summary = summarize(plan)
+	plan.exec = x
+	return plan, nil
+}
+
+// baseScope is the expression scope shared by every evaluation of pb.
+func (e *Engine) baseScope(pb *playbook.Playbook) *eval.Scope {
+	env := make(map[string]any, len(e.cfg.Env))
+	for k, v := range e.cfg.Env {
+		env[k] = v
+	}
+	return &eval.Scope{
+		Vars:      pb.Vars,
+		Env:       env,
+		Data:      map[string]any{},
+		Resources: map[string]any{},
+		Steps:     map[string]any{},
+		Secret:    e.cfg.Secret,
+		Changed:   func(string) bool { return false },
+	}
+}
+
+func (e *Engine) evalTarget(t *playbook.Target, s *eval.Scope) (TargetConfig, error) {
+	str := func(what string, v *eval.Value) (string, error) {
+		if v == nil {
+			return "", nil
+		}
+		out, err := v.Eval(s)
+		if err != nil {
+			return "", fmt.Errorf("%s: target %q: %s: %w", v.Pos(), t.Name, what, err)
+		}
+		out = eval.Reveal(out)
+		str, ok := out.(string)
+		if !ok {
+			return "", fmt.Errorf("%s: target %q: %s: expected a string, got %T", v.Pos(), t.Name, what, out)
+		}
+		return str, nil
+	}
+	tc := TargetConfig{Name: t.Name, API: t.API, APIVersion: t.APIVersion}
+	var err error
+	if tc.URL, err = str("url", t.URL); err != nil {
+		return tc, err
+	}
+	if tc.URL == "" {
+		return tc, fmt.Errorf("%s: target %q: url is empty (is the variable it reads set?)", t.Pos, t.Name)
+	}
+	if tc.Username, err = str("username", t.Username); err != nil {
+		return tc, err
+	}
+	if tc.Password, err = str("password", t.Password); err != nil {
+		return tc, err
+	}
+	tc.TLS.CAFile = t.TLS.CAFile
+	tc.TLS.Insecure = t.TLS.Insecure
+	if tc.TLS.Fingerprint, err = str("tls.fingerprint", t.TLS.Fingerprint); err != nil {
+		return tc, err
+	}
+	return tc, nil
+}
+
+// fetchData runs one data query and applies its where and one.
+func (e *Engine) fetchData(ctx context.Context, x *execState, q *playbook.DataQuery, s *eval.Scope) (any, error) {
+	query, ok := e.cfg.Catalog.Query(q.Query)
+	if !ok {
+		return nil, fmt.Errorf("unknown query %q", q.Query)
+	}
+	conn, err := e.conn(ctx, x.targets[q.Target])
+	if err != nil {
+		return nil, err
+	}
+	var params steps.Doc
+	if q.Params != nil {
+		v, err := q.Params.Eval(s)
+		if err != nil {
+			return nil, fmt.Errorf("params: %w", err)
+		}
+		params, _ = eval.Reveal(v).(map[string]any)
+	}
+	items, err := query.Fetch(ctx, conn, params)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]any, 0, len(items))
+	for _, it := range items {
+		if q.Where != nil {
+			is := *s
+			is.Each, is.HasEach = it, true
+			ok, err := q.Where.Eval(&is)
+			if err != nil {
+				return nil, fmt.Errorf("where: %w", err)
+			}
+			if !ok {
+				continue
+			}
+		}
+		out = append(out, it)
+	}
+	if q.One {
+		switch len(out) {
+		case 1:
+			return out[0], nil
+		case 0:
+			return nil, errors.New("one: true, but no object matched")
+		default:
+			return nil, fmt.Errorf("one: true, but %d objects matched", len(out))
+		}
+	}
+	return out, nil
+}
+
+// listKinds lists every (target, kind) the resources touch: one paged list
+// each, in parallel.
+func (e *Engine) listKinds(ctx context.Context, x *execState) error {
+	keys := map[kindKey]bool{}
+	for _, r := range x.pb.Resources {
+		keys[kindKey{r.Target, r.Kind}] = true
+	}
+	x.live = make(map[kindKey][]steps.Object, len(keys))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	var errs []error
+	for k := range keys {
+		kind, ok := e.cfg.Catalog.Kind(k.kind)
+		if !ok {
+			return fmt.Errorf("unknown kind %q", k.kind)
+		}
+		conn, err := e.conn(ctx, x.targets[k.target])
+		if err != nil {
+			return err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			objs, err := kind.Ops.List(ctx, conn)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, fmt.Errorf("list %s on target %q: %w", k.kind, k.target, err))
+				return
+			}
+			x.live[k] = objs
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// planResources expands for_each, evaluates names and specs and compares
+// them with live state.
+func (e *Engine) planResources(x *execState, base *eval.Scope) error {
+	type expanded struct {
+		res     *playbook.Resource
+		each    any
+		hasEach bool
+		name    string
+	}
+	var all []expanded
+	seen := map[Addr]diagPos{}
+	for _, r := range x.pb.Resources {
+		items, hasEach, err := forEachItems(r.ForEach, base)
+		if err != nil {
+			return fmt.Errorf("%s: for_each: %w", r.Pos, err)
+		}
+		for _, it := range items {
+			s := *base
+			s.Each, s.HasEach = it, hasEach
+			nv, err := r.Name.Eval(&s)
+			if err != nil {
+				return fmt.Errorf("%s: name: %w", r.Pos, err)
+			}
+			name, ok := eval.Reveal(nv).(string)
+			if !ok || name == "" {
+				return fmt.Errorf("%s: name: expected a non-empty string, got %s", r.Pos, display(nv))
+			}
+			addr := Addr{Target: r.Target, Kind: r.Kind, Name: name}
+			if prev, dup := seen[addr]; dup {
+				return fmt.Errorf("%s: resource %s is declared twice (first at %s)", r.Pos, addr, prev.String())
+			}
+			seen[addr] = diagPos(r.Pos)
+			all = append(all, expanded{res: r, each: it, hasEach: hasEach, name: name})
+		}
+	}
+
+	// Scope of resources for spec evaluation: live objects, and placeholders
+	// for those to be created.
+	resScope := map[string]any{}
+	for _, ex := range all {
+		byName, _ := resScope[ex.res.Kind].(map[string]any)
+		if byName == nil {
+			byName = map[string]any{}
+			resScope[ex.res.Kind] = byName
+		}
+		if obj := findObject(x.live[kindKey{ex.res.Target, ex.res.Kind}], ex.name); obj != nil {
+			byName[ex.name] = objectValue(*obj)
+		} else {
+			byName[ex.name] = map[string]any{"id": KnownAfterApply, "name": ex.name}
+		}
+	}
+	base.Resources = resScope
+
+	index := map[Addr]int{}
+	for _, ex := range all {
+		kind, _ := e.cfg.Catalog.Kind(ex.res.Kind)
+		s := *base
+		s.Each, s.HasEach = ex.each, ex.hasEach
+		pr := &plannedResource{res: ex.res, kind: kind, each: ex.each, hasEach: ex.hasEach,
+			addr: Addr{Target: ex.res.Target, Kind: ex.res.Kind, Name: ex.name}}
+		if ex.res.Spec != nil {
+			v, err := ex.res.Spec.Eval(&s)
+			if err != nil {
+				return fmt.Errorf("%s: %s: spec: %w", ex.res.Pos, pr.addr, err)
+			}
+			m, ok := v.(map[string]any)
+			if !ok && v != nil {
+				return fmt.Errorf("%s: %s: spec: expected a mapping, got %s", ex.res.Pos, pr.addr, display(v))
+			}
+			pr.spec = m
+		}
+		policy, err := evalPolicy(ex.res, &s)
+		if err != nil {
+			return err
+		}
+		pr.policy = policy
+		pr.live = findObject(x.live[kindKey{ex.res.Target, ex.res.Kind}], ex.name)
+		index[pr.addr] = len(x.resources)
+		x.resources = append(x.resources, pr)
+	}
+	// Dependencies: explicit depends_on and references to other kinds.
+	for i, pr := range x.resources {
+		var deps []int
+		if pr.res.Spec != nil {
+			for _, ref := range pr.res.Spec.Refs() {
+				if ref.Root != "resources" {
+					continue
+				}
+				for j, other := range x.resources {
+					if j != i && other.addr.Kind == ref.Key {
+						deps = append(deps, j)
+					}
+				}
+			}
+		}
+		for _, d := range pr.res.DependsOn {
+			for j, other := range x.resources {
+				if j != i && (other.addr.Kind == d || other.addr.Kind+"."+other.addr.Name == d || other.addr.String() == d) {
+					deps = append(deps, j)
+				}
+			}
+		}
+		slices.Sort(deps)
+		pr.deps = slices.Compact(deps)
+	}
+	if cyc := findCycle(x.resources); cyc != "" {
+		return fmt.Errorf("dependency cycle: %s", cyc)
+	}
+	for _, pr := range x.resources {
+		pr.decide()
+	}
+	return nil
+}
+
+type diagPos = interface{ String() string }
+
+// forEachItems evaluates a for_each value to its items. Lists iterate their
+// elements; maps iterate {key, value} pairs sorted by key.
+func forEachItems(v *eval.Value, s *eval.Scope) ([]any, bool, error) {
+	if v == nil {
+		return []any{nil}, false, nil
+	}
+	out, err := v.Eval(s)
+	if err != nil {
+		return nil, true, err
+	}
+	switch t := out.(type) {
+	case []any:
+		return t, true, nil
+	case map[string]any:
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		items := make([]any, len(keys))
+		for i, k := range keys {
+			items[i] = map[string]any{"key": k, "value": t[k]}
+		}
+		return items, true, nil
+	case nil:
+		return nil, true, nil
+	}
+	return nil, true, fmt.Errorf("expected a list or a mapping, got %s", display(out))
+}
+
+func evalPolicy(r *playbook.Resource, s *eval.Scope) (Policy, error) {
+	if r.Policy == nil {
+		return PolicyManage, nil
+	}
+	v, err := r.Policy.Eval(s)
+	if err != nil {
+		return "", fmt.Errorf("%s: policy: %w", r.Policy.Pos(), err)
+	}
+	p, _ := v.(string)
+	switch Policy(p) {
+	case PolicyManage, PolicyObserve, PolicyUpdateOnly, PolicyNoDelete:
+		return Policy(p), nil
+	}
+	return "", fmt.Errorf("%s: policy: expected one of manage, observe, update_only, no_delete, got %s", r.Policy.Pos(), display(v))
+}
+
+func findObject(objs []steps.Object, name string) *steps.Object {
+	for i := range objs {
+		if objs[i].Name == name {
+			return &objs[i]
+		}
+	}
+	return nil
+}
+
+// objectValue is how a live object appears to expressions: its document
+// with id and name guaranteed.
+func objectValue(o steps.Object) map[string]any {
+	m := make(map[string]any, len(o.Doc)+2)
+	for k, v := range o.Doc {
+		m[k] = v
+	}
+	m["id"] = o.ID
+	m["name"] = o.Name
+	return m
+}
+
+// decide sets the action from desired state, live state and policy.
+func (pr *plannedResource) decide() {
+	absent := pr.res.State == "absent"
+	switch {
+	case absent && pr.live == nil:
+		pr.action = NoOp
+	case absent:
+		pr.action = Delete
+	case pr.live == nil:
+		pr.action = Create
+	case len(pr.diff()) > 0:
+		pr.action = Update
+	default:
+		pr.action = NoOp
+	}
+}
+
+func (pr *plannedResource) diff() []FieldDiff {
+	if pr.live == nil || pr.spec == nil {
+		return nil
+	}
+	return compareSpec(pr.spec, pr.live.Doc, pr.kind.ReadOnly, pr.kind.Sensitive, pr.kind.Normalize)
+}
+
+// effective returns the action apply will take after the policy, and the
+// reason when the policy changed it.
+func (pr *plannedResource) effective() (Action, string) {
+	switch pr.policy {
+	case PolicyObserve:
+		if pr.action != NoOp {
+			return Drift, fmt.Sprintf("policy observe: would %s; apply never writes", pr.action)
+		}
+	case PolicyUpdateOnly:
+		if pr.action == Create || pr.action == Delete {
+			return NoOp, fmt.Sprintf("policy update_only: %s skipped", pr.action)
+		}
+	case PolicyNoDelete:
+		if pr.action == Delete {
+			return NoOp, "policy no_delete: delete skipped"
+		}
+	}
+	return pr.action, ""
+}
+
+func (pr *plannedResource) change() Change {
+	act, reason := pr.effective()
+	c := Change{
+		Addr:   pr.addr,
+		Action: act,
+		Policy: pr.policy,
+		Risk:   steps.RiskMaintenance.String(),
+		Pos:    pr.res.Pos,
+		Source: pr.res.Pos.String(),
+		Reason: reason,
+	}
+	if pr.action == Delete {
+		c.Risk = pr.kind.DeleteRisk.String()
+	}
+	if pr.live != nil {
+		c.ID = pr.live.ID
+		c.Before = maskPaths(pr.live.Doc, pr.kind.Sensitive)
+	}
+	switch pr.action {
+	case Create:
+		c.After = maskPaths(pr.spec, pr.kind.Sensitive)
+		c.Diff = createDiff(pr.spec, pr.kind.Sensitive)
+	case Update:
+		c.After = maskPaths(mergeDeep(pr.live.Doc, pr.spec), pr.kind.Sensitive)
+		c.Diff = pr.diff()
+	case Delete:
+		c.Diff = deleteDiff(pr.live.Doc, pr.kind.Sensitive)
+	}
+	if act == NoOp && reason == "" {
+		c.Diff = nil
+	}
+	return c
+}
+
+// createDiff lists every declared leaf as added.
+func createDiff(spec map[string]any, sensitive []string) []FieldDiff {
+	c := comparer{sensitive: sensitive}
+	c.object("", spec, map[string]any{})
+	slices.SortFunc(c.out, func(a, b FieldDiff) int { return strings.Compare(a.Path, b.Path) })
+	return c.out
+}
+
+// deleteDiff lists the top-level fields of a deleted object as removed.
+func deleteDiff(live map[string]any, sensitive []string) []FieldDiff {
+	c := comparer{sensitive: sensitive}
+	for k, v := range live {
+		c.add(FieldDiff{Path: k, Op: FieldRemove, Before: v})
+	}
+	slices.SortFunc(c.out, func(a, b FieldDiff) int { return strings.Compare(a.Path, b.Path) })
+	return c.out
+}
+
+func (pr *plannedResource) fingerprint() Fingerprint {
+	f := Fingerprint{Target: pr.addr.Target, Kind: pr.addr.Kind, Name: pr.addr.Name, Hash: "absent"}
+	if pr.live != nil {
+		f.ID = pr.live.ID
+		f.Hash = hashValue(pr.live.Doc)
+	}
+	return f
+}
+
+// hashValue is the sha256 of v's canonical JSON (map keys sorted).
+func hashValue(v any) string {
+	b, err := json.Marshal(eval.Mask(v))
+	if err != nil {
+		b = []byte(fmt.Sprint(v))
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// findCycle returns "a -> b -> a" for the first dependency cycle, or "".
+func findCycle(rs []*plannedResource) string {
+	const (
+		white = iota
+		grey
+		black
+	)
+	color := make([]int, len(rs))
+	var stack []int
+	var found []int
+	var visit func(i int) bool
+	visit = func(i int) bool {
+		color[i] = grey
+		stack = append(stack, i)
+		for _, d := range rs[i].deps {
+			if color[d] == grey {
+				at := slices.Index(stack, d)
+				found = append(slices.Clone(stack[at:]), d)
+				return true
+			}
+			if color[d] == white && visit(d) {
+				return true
+			}
+		}
+		stack = stack[:len(stack)-1]
+		color[i] = black
+		return false
+	}
+	for i := range rs {
+		if color[i] == white && visit(i) {
+			names := make([]string, len(found))
+			for k, j := range found {
+				names[k] = rs[j].addr.String()
+			}
+			return strings.Join(names, " -> ")
+		}
+	}
+	return ""
+}
+
+func summarize(p *Plan) Summary {
+	var s Summary
+	for _, c := range p.Changes {
+		switch c.Action {
+		case Create:
+			s.Create++
+		case Update:
+			s.Update++
+		case Delete:
+			s.Delete++
+		case Drift:
+			s.Drift++
+		default:
+			s.NoOp++
+		}
+	}
+	for _, st := range p.Steps {
+		if st.Status != StepWillSkip {
+			s.Steps++
+		}
+	}
+	return s
+}
+

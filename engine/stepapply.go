@@ -1,0 +1,309 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/vplay-dev/vplay/engine/eval"
+	"github.com/vplay-dev/vplay/engine/playbook"
+	"github.com/vplay-dev/vplay/steps"
+	"github.com/vplay-dev/vplay/veeam"
+)
+
+// defaultPollInterval spaces the runs of a step with `until:` and of the
+// wait action when the playbook sets no interval.
+const defaultPollInterval = 2 * time.Second
+
+// applySteps runs the steps in order once resources have converged.
+func (a *applier) applySteps(ctx context.Context) {
+	for _, st := range a.x.pb.Steps {
+		addr := "step." + st.ID
+		if a.halted(ctx) {
+			a.record(ItemResult{Addr: addr, Action: st.Action, Outcome: OutcomeNotAttempted})
+			continue
+		}
+		s := a.scope()
+		if st.When != nil {
+			ok, err := st.When.Eval(s)
+			if err != nil {
+				a.failStep(st, "", fmt.Errorf("%s: step %q: when: %w", st.Pos, st.ID, err), 0)
+				continue
+			}
+			if !ok {
+				a.skipStep(st, "when condition is false")
+				continue
+			}
+		}
+		items, hasEach, err := forEachItems(st.ForEach, s)
+		if err != nil {
+			a.failStep(st, "", fmt.Errorf("%s: step %q: for_each: %w", st.Pos, st.ID, err), 0)
+			continue
+		}
+		if hasEach && len(items) == 0 {
+			a.skipStep(st, "for_each has no items")
+			continue
+		}
+		a.runStep(ctx, st, items, hasEach)
+	}
+}
+
+func (a *applier) skipStep(st *playbook.Step, reason string) {
+	a.obs.Observe(StepSkipped{Time: a.e.cfg.Now(), StepID: st.ID, Reason: reason})
+	a.record(ItemResult{Addr: "step." + st.ID, Action: st.Action, Outcome: OutcomeSkipped, Error: reason})
+	a.mu.Lock()
+	a.stepOut[st.ID] = map[string]any{"status": "skipped", "results": []any{}}
+	a.mu.Unlock()
+}
+
+func (a *applier) failStep(st *playbook.Step, item string, err error, dur time.Duration) {
+	a.obs.Observe(StepDone{Time: a.e.cfg.Now(), StepID: st.ID, Item: item, Duration: dur, Err: err, Ignored: st.ContinueOnError})
+	it := ItemResult{Addr: "step." + st.ID, Action: st.Action, Outcome: OutcomeFailed, Error: err.Error(), Duration: dur}
+	if st.ContinueOnError {
+		it.Outcome = OutcomeDone
+	}
+	a.record(it)
+}
+
+// runStep runs every iteration of a step, st.Parallel at a time.
+func (a *applier) runStep(ctx context.Context, st *playbook.Step, items []any, hasEach bool) {
+	action, _ := a.e.cfg.Catalog.Action(st.Action)
+	par := max(st.Parallel, 1)
+	sem := make(chan struct{}, par)
+	results := make([]any, len(items))
+	errs := make([]error, len(items))
+	var wg sync.WaitGroup
+	start := a.e.cfg.Now()
+	for i, item := range items {
+		if a.stopped() || ctx.Err() != nil {
+			errs[i] = context.Canceled
+			continue
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			label := ""
+			if hasEach {
+				label = itemLabel(item)
+			}
+			istart := a.e.cfg.Now()
+			a.obs.Observe(StepStarted{Time: istart, StepID: st.ID, Action: st.Action, Item: label})
+			op := fmt.Sprintf("step %s #%d", st.ID, i)
+			res, err := a.runIteration(ctx, st, action, item, hasEach, op)
+			if err != nil {
+				err = fmt.Errorf("%s: step %q%s: %w", st.Pos, st.ID, itemSuffix(label), err)
+			}
+			results[i], errs[i] = res, err
+			a.obs.Observe(StepDone{Time: a.e.cfg.Now(), StepID: st.ID, Item: label, Duration: a.e.cfg.Now().Sub(istart), Err: err, Ignored: err != nil && st.ContinueOnError})
+		}()
+	}
+	wg.Wait()
+	dur := a.e.cfg.Now().Sub(start)
+	it := ItemResult{Addr: "step." + st.ID, Action: st.Action, Outcome: OutcomeDone, Duration: dur}
+	status := "done"
+	var firstErr error
+	for _, err := range errs {
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	if firstErr != nil {
+		status = "failed"
+		it.Error = firstErr.Error()
+		if !st.ContinueOnError {
+			it.Outcome = OutcomeFailed
+		}
+		if errors.Is(firstErr, context.Canceled) && (a.stopped() || ctx.Err() != nil) {
+			it.Outcome = OutcomeNotAttempted
+		}
+	}
+	var last any
+	if len(results) > 0 {
+		last = results[len(results)-1]
+	}
+	a.mu.Lock()
+	a.stepOut[st.ID] = map[string]any{"status": status, "result": last, "results": results}
+	a.mu.Unlock()
+	a.record(it)
+}
+
+func itemSuffix(label string) string {
+	if label == "" {
+		return ""
+	}
+	return fmt.Sprintf(" [%s]", label)
+}
+
+// runIteration runs one iteration with the step's timeout, retries and
+// until condition.
+func (a *applier) runIteration(ctx context.Context, st *playbook.Step, action *steps.Action, item any, hasEach bool, op string) (any, error) {
+	if st.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, st.Timeout)
+		defer cancel()
+	}
+	attempts := 1 + max(st.Retries.Count, 0)
+	var lastErr error
+	for attempt := 1; attempt <= attempts; attempt++ {
+		res, err := a.runUntil(ctx, st, action, item, hasEach, op)
+		if err == nil {
+			return res, nil
+		}
+		lastErr = err
+		if errors.Is(err, veeam.ErrUncertain) || errors.Is(err, errAssert) || ctx.Err() != nil {
+			break // never repeat work that may have reached the server
+		}
+		if attempt < attempts {
+			a.obs.Observe(LogLine{Time: a.e.cfg.Now(), Level: "warn", Message: fmt.Sprintf("step %q: attempt %d of %d failed: %v; retrying", st.ID, attempt, attempts, err)})
+			if err := sleepCtx(ctx, st.Retries.Delay); err != nil {
+				return nil, lastErr
+			}
+		}
+	}
+	if st.Timeout > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return nil, fmt.Errorf("timed out after %s: %w", st.Timeout, lastErr)
+	}
+	return nil, lastErr
+}
+
+// runUntil runs the action once, or, with `until:`, again and again until
+// the condition holds.
+func (a *applier) runUntil(ctx context.Context, st *playbook.Step, action *steps.Action, item any, hasEach bool, op string) (any, error) {
+	interval := st.Retries.Delay
+	if interval <= 0 {
+		interval = defaultPollInterval
+	}
+	for {
+		res, err := a.runOnce(ctx, st, action, item, hasEach, op)
+		if err != nil || st.Until == nil {
+			return res, err
+		}
+		s := a.scope()
+		s.Each, s.HasEach = item, hasEach
+		self, _ := s.Steps[st.ID].(map[string]any)
+		if self == nil {
+			self = map[string]any{}
+		}
+		self["result"] = res
+		s.Steps[st.ID] = self
+		ok, err := st.Until.Eval(s)
+		if err != nil {
+			return res, fmt.Errorf("until: %w", err)
+		}
+		if ok {
+			return res, nil
+		}
+		if err := sleepCtx(ctx, interval); err != nil {
+			return res, fmt.Errorf("until condition still false: %w", err)
+		}
+	}
+}
+
+var errAssert = errors.New("assertion failed")
+
+// runOnce performs the action a single time.
+func (a *applier) runOnce(ctx context.Context, st *playbook.Step, action *steps.Action, item any, hasEach bool, op string) (any, error) {
+	s := a.scope()
+	s.Each, s.HasEach = item, hasEach
+	with, err := evalWith(st, s)
+	if err != nil {
+		return nil, err
+	}
+	if action == nil {
+		return nil, fmt.Errorf("unknown action %q", st.Action)
+	}
+	if action.Builtin {
+		return a.runBuiltin(ctx, st, with, s)
+	}
+	conn, err := a.e.conn(ctx, a.x.targets[st.Target])
+	if err != nil {
+		return nil, err
+	}
+	env, _ := a.stepsEnv(st.Target, op, st.ID, nil)
+	plain, _ := eval.Reveal(with).(map[string]any)
+	res, err := action.Ops.Run(ctx, conn, env, plain)
+	if err == nil {
+		_ = a.journals[st.Target].done(op)
+	}
+	return res, err
+}
+
+// runBuiltin runs the engine's own actions: log, assert, wait.
+func (a *applier) runBuiltin(ctx context.Context, st *playbook.Step, with map[string]any, s *eval.Scope) (any, error) {
+	switch st.Action {
+	case "log":
+		level, _ := with["level"].(string)
+		if level == "" {
+			level = "info"
+		}
+		msg := fmt.Sprint(eval.Mask(with["message"]))
+		a.obs.Observe(LogLine{Time: a.e.cfg.Now(), Level: level, Message: msg})
+		return map[string]any{"message": msg}, nil
+	case "assert":
+		ok, isBool := with["that"].(bool)
+		if !isBool {
+			return nil, fmt.Errorf("assert: `that` must yield a boolean, got %s", display(with["that"]))
+		}
+		if !ok {
+			msg, _ := with["message"].(string)
+			if msg == "" {
+				msg = "condition is false"
+			}
+			return nil, fmt.Errorf("%w: %s", errAssert, msg)
+		}
+		return map[string]any{"ok": true}, nil
+	case "wait":
+		return a.runWait(ctx, st, with, s)
+	}
+	return nil, fmt.Errorf("built-in action %q is not implemented by this engine", st.Action)
+}
+
+// runWait fetches a data query; with `until:` the step polls it until the
+// condition holds. The items are the step's result.
+func (a *applier) runWait(ctx context.Context, st *playbook.Step, with map[string]any, _ *eval.Scope) (any, error) {
+	qname, _ := with["query"].(string)
+	q, ok := a.e.cfg.Catalog.Query(qname)
+	if !ok {
+		return nil, fmt.Errorf("wait: unknown query %q", qname)
+	}
+	target := st.Target
+	if t, ok := with["target"].(string); ok && t != "" {
+		target = t
+	}
+	tc, ok := a.x.targets[target]
+	if !ok {
+		return nil, fmt.Errorf("wait: unknown target %q", target)
+	}
+	conn, err := a.e.conn(ctx, tc)
+	if err != nil {
+		return nil, err
+	}
+	params, _ := eval.Reveal(with["params"]).(map[string]any)
+	items, err := q.Fetch(ctx, conn, params)
+	if err != nil {
+		return nil, fmt.Errorf("wait: %s: %w", qname, err)
+	}
+	out := make([]any, len(items))
+	for i, it := range items {
+		out[i] = it
+	}
+	return out, nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,207 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/vplay-dev/vplay/engine/eval"
+	"github.com/vplay-dev/vplay/engine/playbook"
+	"github.com/vplay-dev/vplay/steps"
+)
+
+// changedSet answers changed(kind_or_address) from the resource actions that
+// will (plan) or did (apply) write.
+type changedSet map[string]bool
+
+func (c changedSet) add(a Addr) {
+	c[a.Kind] = true
+	c[a.Kind+"."+a.Name] = true
+	c[a.String()] = true
+}
+
+func (c changedSet) has(k string) bool { return c[k] }
+
+// planSteps decides for every step whether it will run, is skipped, or
+// depends on values known only after apply, and previews what it will do.
+func (e *Engine) planSteps(ctx context.Context, x *execState, plan *Plan, base *eval.Scope) ([]StepRun, error) {
+	changed := changedSet{}
+	for _, c := range plan.Changes {
+		if c.Action == Create || c.Action == Update || c.Action == Delete {
+			changed.add(c.Addr)
+		}
+	}
+	base.Changed = changed.has
+	var out []StepRun
+	for _, st := range x.pb.Steps {
+		sr, err := e.planStep(ctx, x, st, base, changed)
+		if err != nil {
+			return nil, fmt.Errorf("%s: step %q: %w", st.Pos, st.ID, err)
+		}
+		out = append(out, sr)
+	}
+	return out, nil
+}
+
+func (e *Engine) planStep(ctx context.Context, x *execState, st *playbook.Step, base *eval.Scope, changed changedSet) (StepRun, error) {
+	action, _ := e.cfg.Catalog.Action(st.Action)
+	sr := StepRun{ID: st.ID, Name: st.Name, Action: st.Action, Target: st.Target, Pos: st.Pos, Source: st.Pos.String(), Status: StepWillRun}
+	if action != nil {
+		sr.Risk = action.Risk.String()
+	}
+	if st.When != nil {
+		if why := unknownAtPlan(st.When.Refs(), changed); why != "" {
+			sr.Status, sr.Reason = StepDependsOn, "when: "+why
+			return sr, nil
+		}
+		ok, err := st.When.Eval(base)
+		if err != nil {
+			return sr, fmt.Errorf("when: %w", err)
+		}
+		if !ok {
+			sr.Status, sr.Reason = StepWillSkip, "when condition is false"
+			return sr, nil
+		}
+	}
+	var refs []eval.Ref
+	if st.ForEach != nil {
+		refs = append(refs, st.ForEach.Refs()...)
+	}
+	if st.With != nil {
+		refs = append(refs, st.With.Refs()...)
+	}
+	if why := unknownAtPlan(refs, changed); why != "" {
+		sr.Status, sr.Reason = StepDependsOn, why
+		return sr, nil
+	}
+	items, hasEach, err := forEachItems(st.ForEach, base)
+	if err != nil {
+		return sr, fmt.Errorf("for_each: %w", err)
+	}
+	if hasEach && len(items) == 0 {
+		sr.Status, sr.Reason = StepWillSkip, "for_each has no items"
+		return sr, nil
+	}
+	var previews []steps.Preview
+	for _, it := range items {
+		s := *base
+		s.Each, s.HasEach = it, hasEach
+		with, err := evalWith(st, &s)
+		if err != nil {
+			return sr, err
+		}
+		if hasEach {
+			sr.Items = append(sr.Items, itemLabel(it))
+		}
+		if action == nil || action.Builtin || action.Ops == nil {
+			continue
+		}
+		conn, err := e.conn(ctx, x.targets[st.Target])
+		if err != nil {
+			return sr, err
+		}
+		pv, err := action.Ops.Preview(ctx, conn, eval.Reveal(with).(map[string]any))
+		if err != nil {
+			return sr, fmt.Errorf("preview: %w", err)
+		}
+		previews = append(previews, pv)
+	}
+	if len(previews) > 0 {
+		sr.Summary, sr.Reason, sr.Status = summarizePreviews(previews, sr.Status)
+		var touched []string
+		for _, p := range previews {
+			if !p.Skip {
+				touched = append(touched, p.Items...)
+			}
+		}
+		if len(touched) > 0 {
+			sr.Items = touched
+		}
+	}
+	return sr, nil
+}
+
+// unknownAtPlan says why expressions with refs cannot be evaluated before
+// apply: they read step outputs, or resources that apply will change.
+func unknownAtPlan(refs []eval.Ref, changed changedSet) string {
+	for _, r := range refs {
+		switch r.Root {
+		case "steps":
+			return fmt.Sprintf("reads the output of step %q, known after apply", r.Key)
+		case "resources":
+			if r.Key == "" || changed.has(r.Key) {
+				what := r.Key
+				if what == "" {
+					what = "resources"
+				}
+				return fmt.Sprintf("reads %s, which apply changes", what)
+			}
+		}
+	}
+	return ""
+}
+
+func evalWith(st *playbook.Step, s *eval.Scope) (map[string]any, error) {
+	if st.With == nil {
+		return map[string]any{}, nil
+	}
+	v, err := st.With.Eval(s)
+	if err != nil {
+		return nil, fmt.Errorf("with: %w", err)
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("with: expected a mapping, got %s", display(v))
+	}
+	return m, nil
+}
+
+// summarizePreviews merges the previews of a step's iterations.
+func summarizePreviews(ps []steps.Preview, status StepStatus) (summary, reason string, out StepStatus) {
+	var run, skip []steps.Preview
+	for _, p := range ps {
+		if p.Skip {
+			skip = append(skip, p)
+		} else {
+			run = append(run, p)
+		}
+	}
+	if len(run) == 0 {
+		return "", skip[0].Reason, StepWillSkip
+	}
+	var parts []string
+	seen := map[string]bool{}
+	for _, p := range run {
+		if p.Summary != "" && !seen[p.Summary] {
+			seen[p.Summary] = true
+			parts = append(parts, p.Summary)
+		}
+	}
+	summary = strings.Join(parts, "; ")
+	if len(parts) > 3 {
+		summary = fmt.Sprintf("%s; and %d more", strings.Join(parts[:3], "; "), len(parts)-3)
+	}
+	if len(skip) > 0 {
+		reason = fmt.Sprintf("%d of %d iterations have nothing to do: %s", len(skip), len(ps), skip[0].Reason)
+	}
+	return summary, reason, status
+}
+
+// itemLabel is how a loop item is named in plans and events.
+func itemLabel(it any) string {
+	switch v := it.(type) {
+	case string:
+		return v
+	case map[string]any:
+		for _, k := range []string{"name", "Name", "key", "id", "instanceUid", "UID"} {
+			if s, ok := v[k].(string); ok && s != "" {
+				return s
+			}
+		}
+	}
+	s := display(it)
+	if len(s) > 60 {
+		s = s[:57] + "..."
+	}
+	return s
+}
