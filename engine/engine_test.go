@@ -93,13 +93,13 @@ resources:
 		exists        bool
 		want          Action
 	}{
-		"observe drift":          {"observe", "present", true, Drift},
-		"observe missing":        {"observe", "present", false, Drift},
-		"update_only create":     {"update_only", "present", false, NoOp},
-		"update_only update":     {"update_only", "present", true, Update},
-		"no_delete delete":       {"no_delete", "absent", true, NoOp},
-		"manage delete":          {"manage", "absent", true, Delete},
-		"expression no_delete":   {`"${{ env.VBR_URL != '' ? 'no_delete' : 'manage' }}"`, "absent", true, NoOp},
+		"observe drift":        {"observe", "present", true, Drift},
+		"observe missing":      {"observe", "present", false, Drift},
+		"update_only create":   {"update_only", "present", false, NoOp},
+		"update_only update":   {"update_only", "present", true, Update},
+		"no_delete delete":     {"no_delete", "absent", true, NoOp},
+		"manage delete":        {"manage", "absent", true, Delete},
+		"expression no_delete": {`"${{ env.VBR_URL != '' ? 'no_delete' : 'manage' }}"`, "absent", true, NoOp},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -600,4 +600,3 @@ func summarize(p *Plan) Summary {
 	}
 	return s
 }
-

@@ -1,0 +1,15 @@
+// Package eval is the expression language of playbooks: the `${{ expr }}`
+// interpolation in YAML values, the bare boolean conditions of `when`,
+// `where` and `until`, the environment they see (vars, env, data, resources,
+// steps, each, secret(), changed()) and the Secret type that keeps sensitive
+// values out of every rendering.
+//
+// Expressions are compiled once, at load time, against a declared
+// environment (Decl), so unknown names, references to undeclared data or
+// steps and type errors are reported with positions before anything runs. At
+// run time only the stored programs are executed against a Scope.
+//
+// eval is the only package that imports github.com/expr-lang/expr. It knows
+// nothing about YAML: engine/playbook hands it Nodes with positions, and it
+// must not do the loader's work of reading files or checking schemas.
+package eval

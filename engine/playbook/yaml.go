@@ -1,0 +1,410 @@
+package playbook
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/token"
+
+	"github.com/vplay-dev/vplay/engine/diag"
+	"github.com/vplay-dev/vplay/engine/eval"
+)
+
+// maxNodes bounds the size of a document after alias expansion, so alias
+// bombs are refused instead of exhausting memory.
+const maxNodes = 2_000_000
+
+// source is a file's text with its line offsets, for positions.
+type source struct {
+	file  string
+	text  []byte
+	lines []int // byte offset of each line start
+}
+
+func newSource(file string, text []byte) *source {
+	s := &source{file: file, text: text, lines: []int{0}}
+	for i, b := range text {
+		if b == '\n' {
+			s.lines = append(s.lines, i+1)
+		}
+	}
+	return s
+}
+
+// offset converts a 1-based line and rune column to a byte offset.
+func (s *source) offset(line, col int) int {
+	if line < 1 || line > len(s.lines) {
+		return len(s.text)
+	}
+	off := s.lines[line-1]
+	for c := 1; c < col && off < len(s.text) && s.text[off] != '\n'; c++ {
+		_, w := utf8.DecodeRune(s.text[off:])
+		off += w
+	}
+	return off
+}
+
+// pos converts a byte offset to a position.
+func (s *source) pos(off int) diag.Pos {
+	off = min(max(off, 0), len(s.text))
+	lo, hi := 0, len(s.lines)-1
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if s.lines[mid] <= off {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	col := utf8.RuneCount(s.text[s.lines[lo]:off]) + 1
+	return diag.Pos{File: s.file, Line: lo + 1, Col: col}
+}
+
+func (s *source) tokenPos(tk *token.Token) diag.Pos {
+	if tk == nil || tk.Position == nil {
+		return diag.Pos{File: s.file, Line: 1, Col: 1}
+	}
+	line := max(tk.Position.Line, 1)
+	col := max(tk.Position.Column, 1)
+	if line > len(s.lines) {
+		return s.pos(len(s.text))
+	}
+	return diag.Pos{File: s.file, Line: line, Col: col}
+}
+
+// parseYAML parses text into a Node tree. A syntax error is returned as a
+// positioned diagnostic.
+func parseYAML(src *source) (*eval.Node, diag.Diagnostics) {
+	f, err := parser.ParseBytes(src.text, 0, parser.AllowDuplicateMapKey())
+	if err != nil {
+		return nil, diag.Diagnostics{syntaxDiag(src, err)}
+	}
+	var docs []*ast.DocumentNode
+	for _, d := range f.Docs {
+		if d != nil && d.Body != nil {
+			docs = append(docs, d)
+		}
+	}
+	if len(docs) == 0 {
+		return nil, diag.Diagnostics{diag.Errorf(diag.Pos{File: src.file, Line: 1, Col: 1}, "empty", "the playbook is empty; it needs at least `vplay: 1`")}
+	}
+	if len(docs) > 1 {
+		return nil, diag.Diagnostics{diag.Errorf(src.tokenPos(docs[1].GetToken()), "yaml-syntax", "a playbook is one YAML document; found %d", len(docs))}
+	}
+	c := &converter{src: src, anchors: map[string]*eval.Node{}}
+	n := c.convert(docs[0].Body)
+	return n, c.diags
+}
+
+func syntaxDiag(src *source, err error) diag.Diagnostic {
+	var se *yaml.SyntaxError
+	var de *yaml.DuplicateKeyError
+	switch {
+	case errors.As(err, &se):
+		return diag.Errorf(src.tokenPos(se.Token), "yaml-syntax", "yaml: %s", se.Message)
+	case errors.As(err, &de):
+		return diag.Errorf(src.tokenPos(de.Token), "yaml-syntax", "yaml: %s", de.Message)
+	}
+	msg, _, _ := strings.Cut(err.Error(), "\n")
+	return diag.Errorf(diag.Pos{File: src.file, Line: 1, Col: 1}, "yaml-syntax", "yaml: %s", msg)
+}
+
+type converter struct {
+	src     *source
+	anchors map[string]*eval.Node
+	nodes   int
+	diags   diag.Diagnostics
+	tooBig  bool
+}
+
+func (c *converter) errorf(p diag.Pos, code, format string, args ...any) {
+	c.diags = append(c.diags, diag.Errorf(p, code, format, args...))
+}
+
+func (c *converter) convert(n ast.Node) *eval.Node {
+	c.nodes++
+	if c.nodes > maxNodes {
+		if !c.tooBig {
+			c.tooBig = true
+			c.errorf(c.src.tokenPos(n.GetToken()), "too-large", "the document has more than %d nodes", maxNodes)
+		}
+		return &eval.Node{Kind: eval.ScalarNode, Pos: c.src.tokenPos(n.GetToken())}
+	}
+	switch n := n.(type) {
+	case *ast.MappingNode:
+		return c.mapping(n.GetToken(), n.Values, n.IsFlowStyle)
+	case *ast.MappingValueNode:
+		return c.mapping(n.GetToken(), []*ast.MappingValueNode{n}, false)
+	case *ast.SequenceNode:
+		out := &eval.Node{Kind: eval.SequenceNode, Pos: c.src.tokenPos(n.GetToken())}
+		for _, v := range n.Values {
+			if v == nil {
+				out.Items = append(out.Items, &eval.Node{Kind: eval.ScalarNode, Pos: out.Pos})
+				continue
+			}
+			out.Items = append(out.Items, c.convert(v))
+		}
+		return out
+	case *ast.AnchorNode:
+		v := c.convertOrNull(n.Value, n.GetToken())
+		if name, ok := n.Name.(*ast.StringNode); ok {
+			c.anchors[name.Value] = v
+		} else if n.Name != nil {
+			c.anchors[n.Name.GetToken().Value] = v
+		}
+		return v
+	case *ast.AliasNode:
+		name := ""
+		if n.Value != nil {
+			name = n.Value.GetToken().Value
+		}
+		v, ok := c.anchors[name]
+		if !ok {
+			c.errorf(c.src.tokenPos(n.GetToken()), "yaml-syntax", "yaml: unknown anchor %q", name)
+			return &eval.Node{Kind: eval.ScalarNode, Pos: c.src.tokenPos(n.GetToken())}
+		}
+		c.nodes += size(v)
+		if c.nodes > maxNodes && !c.tooBig {
+			c.tooBig = true
+			c.errorf(c.src.tokenPos(n.GetToken()), "too-large", "aliases expand the document to more than %d nodes", maxNodes)
+		}
+		return v
+	case *ast.TagNode:
+		tag := n.Start.Value
+		v := c.convertOrNull(n.Value, n.GetToken())
+		if (tag == "!!str" || tag == "!str") && v.Kind == eval.ScalarNode {
+			if _, ok := v.Value.(string); !ok && n.Value != nil {
+				cp := *v
+				cp.Value = strings.TrimSpace(n.Value.GetToken().Value)
+				return &cp
+			}
+		}
+		return v
+	case *ast.MappingKeyNode:
+		return c.convertOrNull(n.Value, n.GetToken())
+	case *ast.LiteralNode:
+		return c.literal(n)
+	case *ast.StringNode:
+		return c.str(n.Value, n.GetToken())
+	case *ast.IntegerNode:
+		p := c.src.tokenPos(n.GetToken())
+		switch v := n.Value.(type) {
+		case int64:
+			if v >= math.MinInt && v <= math.MaxInt {
+				return &eval.Node{Kind: eval.ScalarNode, Pos: p, Value: int(v)}
+			}
+			return &eval.Node{Kind: eval.ScalarNode, Pos: p, Value: float64(v)}
+		case uint64:
+			if v <= math.MaxInt {
+				return &eval.Node{Kind: eval.ScalarNode, Pos: p, Value: int(v)}
+			}
+			return &eval.Node{Kind: eval.ScalarNode, Pos: p, Value: float64(v)}
+		}
+		return &eval.Node{Kind: eval.ScalarNode, Pos: p, Value: n.GetToken().Value}
+	case *ast.FloatNode:
+		p := c.src.tokenPos(n.GetToken())
+		if math.IsNaN(n.Value) || math.IsInf(n.Value, 0) {
+			return &eval.Node{Kind: eval.ScalarNode, Pos: p, Value: n.GetToken().Value}
+		}
+		return &eval.Node{Kind: eval.ScalarNode, Pos: p, Value: n.Value}
+	case *ast.InfinityNode, *ast.NanNode:
+		return &eval.Node{Kind: eval.ScalarNode, Pos: c.src.tokenPos(n.GetToken()), Value: n.GetToken().Value}
+	case *ast.BoolNode:
+		return &eval.Node{Kind: eval.ScalarNode, Pos: c.src.tokenPos(n.GetToken()), Value: n.Value}
+	case *ast.NullNode:
+		return &eval.Node{Kind: eval.ScalarNode, Pos: c.src.tokenPos(n.GetToken())}
+	case *ast.MergeKeyNode:
+		return &eval.Node{Kind: eval.ScalarNode, Pos: c.src.tokenPos(n.GetToken()), Value: "<<"}
+	}
+	p := c.src.tokenPos(n.GetToken())
+	c.errorf(p, "yaml-syntax", "yaml: unsupported node %s", n.Type())
+	return &eval.Node{Kind: eval.ScalarNode, Pos: p}
+}
+
+func (c *converter) convertOrNull(n ast.Node, tk *token.Token) *eval.Node {
+	if n == nil {
+		return &eval.Node{Kind: eval.ScalarNode, Pos: c.src.tokenPos(tk)}
+	}
+	return c.convert(n)
+}
+
+func size(n *eval.Node) int {
+	s := 1
+	for _, it := range n.Items {
+		s += size(it)
+		if s > maxNodes {
+			return s
+		}
+	}
+	return s
+}
+
+func (c *converter) mapping(tk *token.Token, values []*ast.MappingValueNode, flow bool) *eval.Node {
+	out := &eval.Node{Kind: eval.MappingNode, Pos: c.src.tokenPos(tk)}
+	if flow || len(values) == 0 {
+		out.Pos = c.src.tokenPos(tk)
+	}
+	seen := map[string]bool{}
+	for i, mv := range values {
+		if mv == nil || mv.Key == nil {
+			continue
+		}
+		kp := c.src.tokenPos(mv.Key.GetToken())
+		if i == 0 && !flow {
+			out.Pos = kp
+		}
+		if _, ok := mv.Key.(*ast.MergeKeyNode); ok {
+			c.merge(out, seen, mv, kp)
+			continue
+		}
+		key := c.convert(mv.Key)
+		if key.Kind != eval.ScalarNode {
+			c.errorf(kp, "yaml-key", "a mapping key must be a scalar")
+			continue
+		}
+		ks := keyString(key.Value)
+		if seen[ks] {
+			c.errorf(kp, "duplicate-key", "duplicate key %q", ks)
+			continue
+		}
+		seen[ks] = true
+		out.Keys = append(out.Keys, ks)
+		out.KeyPos = append(out.KeyPos, kp)
+		out.Items = append(out.Items, c.convertOrNull(mv.Value, mv.GetToken()))
+	}
+	return out
+}
+
+// merge applies a `<<: *anchor` merge key: keys not set explicitly are
+// taken from the anchored mapping.
+func (c *converter) merge(out *eval.Node, seen map[string]bool, mv *ast.MappingValueNode, kp diag.Pos) {
+	src := c.convertOrNull(mv.Value, mv.GetToken())
+	var maps []*eval.Node
+	switch src.Kind {
+	case eval.MappingNode:
+		maps = []*eval.Node{src}
+	case eval.SequenceNode:
+		maps = src.Items
+	}
+	for _, m := range maps {
+		if m.Kind != eval.MappingNode {
+			c.errorf(kp, "yaml-merge", "a merge key (<<) needs a mapping or a list of mappings")
+			return
+		}
+		for i, k := range m.Keys {
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			out.Keys = append(out.Keys, k)
+			out.KeyPos = append(out.KeyPos, m.KeyPos[i])
+			out.Items = append(out.Items, m.Items[i])
+		}
+	}
+}
+
+func keyString(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return v
+	case bool:
+		return strconv.FormatBool(v)
+	}
+	return fmt.Sprint(v)
+}
+
+// str builds a string scalar whose offsets map back into the source, taking
+// quotes and line folding into account.
+func (c *converter) str(v string, tk *token.Token) *eval.Node {
+	p := c.src.tokenPos(tk)
+	start := c.src.offset(p.Line, p.Col)
+	if tk != nil && (tk.Type == token.SingleQuoteType || tk.Type == token.DoubleQuoteType) {
+		start++
+	}
+	return &eval.Node{Kind: eval.ScalarNode, Pos: p, Value: v, At: c.mapper(start, v)}
+}
+
+// literal builds a block scalar (| or >): its text starts on the next line.
+func (c *converter) literal(n *ast.LiteralNode) *eval.Node {
+	p := c.src.tokenPos(n.GetToken())
+	v := ""
+	if n.Value != nil {
+		v = n.Value.Value
+	}
+	start := c.src.offset(p.Line, p.Col)
+	if i := strings.IndexByte(string(c.src.text[start:]), '\n'); i >= 0 {
+		start += i + 1
+	}
+	return &eval.Node{Kind: eval.ScalarNode, Pos: p, Value: v, At: c.mapper(start, v)}
+}
+
+// mapper returns the function mapping a rune offset of decoded to the
+// source position of that character, by aligning decoded with the raw text
+// from start: escapes, doubled quotes, folded line breaks and indentation
+// are skipped. Offsets past the end map to the end of the scan.
+func (c *converter) mapper(start int, decoded string) func(int) diag.Pos {
+	src := c.src
+	return func(off int) diag.Pos {
+		j := start
+		i := 0
+		for _, r := range decoded {
+			if i == off {
+				break
+			}
+			i++
+			j = align(src.text, j, r)
+		}
+		// Skip indentation or a folded line break before the character.
+		for j < len(src.text) && off < utf8.RuneCountInString(decoded) {
+			want, _ := utf8.DecodeRuneInString(string([]rune(decoded)[off:]))
+			got, _ := utf8.DecodeRune(src.text[j:])
+			if got == want || (got != ' ' && got != '\n' && got != '\r' && got != '\t') {
+				break
+			}
+			j++
+		}
+		return src.pos(j)
+	}
+}
+
+// align advances j past the raw text that produced the decoded rune r.
+func align(text []byte, j int, r rune) int {
+	for steps := 0; j < len(text) && steps < 4096; steps++ {
+		got, w := utf8.DecodeRune(text[j:])
+		switch {
+		case got == r:
+			return j + w
+		case got == '\n' && (r == ' ' || r == '\n'):
+			return j + 1
+		case got == '\\' && j+1 < len(text):
+			esc := text[j+1]
+			n := 2
+			switch esc {
+			case 'x':
+				n = 4
+			case 'u':
+				n = 6
+			case 'U':
+				n = 10
+			case '\n':
+				j += 2
+				continue
+			}
+			if r != '\\' || esc == '\\' {
+				return min(j+n, len(text))
+			}
+			return j + 1
+		}
+		j += w
+	}
+	return j
+}

@@ -1,0 +1,39 @@
+package render_test
+
+import (
+	"encoding/json"
+	"os"
+
+	"github.com/vplay-dev/vplay/engine"
+	"github.com/vplay-dev/vplay/engine/render"
+)
+
+func ExampleText() {
+	p := &engine.Plan{
+		Name:    "quickstart",
+		Targets: []engine.Target{{Name: "vbr", API: "vbr"}},
+		Changes: []engine.Change{{
+			Addr:   engine.Addr{Target: "vbr", Kind: "vbr.repository", Name: "repo-ams"},
+			Action: engine.Update,
+			Source: "quickstart.yaml:12:5",
+			Diff: []engine.FieldDiff{
+				{Path: "repository.maxTaskCount", Op: engine.FieldChange, Before: json.Number("4"), After: json.Number("8")},
+				{Path: "password", Op: engine.FieldChange, Before: engine.Sensitive, After: engine.Sensitive, Sensitive: true},
+			},
+		}},
+		Summary: engine.Summary{Update: 1},
+	}
+	render.Text(os.Stdout, p, render.TextOptions{Width: 80})
+	// Output:
+	// Plan for quickstart
+	//
+	// Target vbr (vbr)
+	//
+	//   ~ vbr.repository "repo-ams"  # (quickstart.yaml:12:5)
+	//       ~ password = (sensitive)
+	//       ~ repository {
+	//           ~ maxTaskCount = 4 -> 8
+	//         }
+	//
+	// Plan: 0 to create, 1 to update, 0 to delete, 0 steps to run.
+}

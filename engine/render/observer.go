@@ -1,0 +1,357 @@
+package render
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vplay-dev/vplay/engine"
+)
+
+// TextObserver returns an observer that prints one line per apply event,
+// for runs without a terminal UI: starts, throttled progress (a line when a
+// session's state changes or its percent moves by 25 points or more), each
+// finish with its duration, failures with the server's message, skipped
+// steps with their reason, log lines, and on ApplyDone the Summary of the
+// result (so callers using it do not print Summary again). Lines start with
+// the event's time (15:04:05) when it is set. It is safe for concurrent use.
+func TextObserver(w io.Writer, o TextOptions) engine.Observer {
+	return &textObserver{w: w, pt: painter(o.Color), last: map[string]progressMark{}}
+}
+
+type progressMark struct {
+	state   string
+	percent int
+}
+
+type textObserver struct {
+	mu   sync.Mutex
+	w    io.Writer
+	pt   painter
+	last map[string]progressMark // by owner and async id
+}
+
+// Observe prints the event's line.
+func (t *textObserver) Observe(e engine.Event) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	pt := t.pt
+	line := func(at time.Time, s string) {
+		if !at.IsZero() {
+			s = pt.paint(ansiDim, at.Format("15:04:05")) + " " + s
+		}
+		fmt.Fprintln(t.w, s)
+	}
+	switch ev := e.(type) {
+	case engine.ApplyStarted:
+		what := []string{plural(ev.Changes, "resource change"), plural(ev.Steps, "step")}
+		name := ""
+		if ev.Playbook != "" {
+			name = " " + ev.Playbook
+		}
+		line(ev.Time, pt.paint(ansiBold, fmt.Sprintf("Applying%s: %s.", name, strings.Join(what, ", "))))
+	case engine.ResourceStarted:
+		line(ev.Time, pt.action(ev.Action, ev.Addr.String())+": "+gerund(ev.Action)+"...")
+	case engine.StepStarted:
+		line(ev.Time, stepLabel(ev.StepID, ev.Item)+": "+ev.Action+" started")
+	case engine.Progress:
+		key := ev.Owner + "\x00" + ev.ID
+		prev, seen := t.last[key]
+		if seen && prev.state == ev.State && !percentMoved(prev.percent, ev.Percent) {
+			return
+		}
+		t.last[key] = progressMark{state: ev.State, percent: ev.Percent}
+		owner := ev.Owner
+		if !strings.Contains(owner, "/") { // a step id, not an address
+			owner = stepLabel(owner, "")
+		}
+		s := owner + ": " + progressText(ev)
+		line(ev.Time, s)
+	case engine.ResourceDone:
+		if ev.Err != nil {
+			line(ev.Time, pt.paint(ansiRed, fmt.Sprintf("%s: %s failed after %s: %s",
+				ev.Addr, ev.Action.String(), fmtDuration(ev.Duration), ev.Err)))
+			return
+		}
+		line(ev.Time, pt.action(ev.Action, ev.Addr.String())+": "+pastTense(ev.Action)+" in "+fmtDuration(ev.Duration))
+	case engine.StepSkipped:
+		s := stepLabel(ev.StepID, "") + ": skipped"
+		if ev.Reason != "" {
+			s += ": " + ev.Reason
+		}
+		line(ev.Time, pt.paint(ansiDim, s))
+	case engine.StepDone:
+		label := stepLabel(ev.StepID, ev.Item)
+		switch {
+		case ev.Err != nil && ev.Ignored:
+			line(ev.Time, pt.paint(ansiYellow, fmt.Sprintf("%s: failed after %s (ignored, continue_on_error): %s",
+				label, fmtDuration(ev.Duration), ev.Err)))
+		case ev.Err != nil:
+			line(ev.Time, pt.paint(ansiRed, fmt.Sprintf("%s: failed after %s: %s", label, fmtDuration(ev.Duration), ev.Err)))
+		default:
+			line(ev.Time, pt.paint(ansiGreen, label+": done in "+fmtDuration(ev.Duration)))
+		}
+	case engine.LogLine:
+		lvl := ev.Level
+		if lvl == "" {
+			lvl = "info"
+		}
+		s := lvl + ": " + ev.Message
+		if lvl == "warn" {
+			s = pt.paint(ansiYellow, s)
+		}
+		line(ev.Time, s)
+	case engine.ApplyDone:
+		if ev.Interrupted {
+			line(ev.Time, pt.paint(ansiBold+ansiYellow, "Apply interrupted: no new work was started after the signal."))
+		}
+		if ev.Result != nil {
+			fmt.Fprintln(t.w)
+			writeSummary(t.w, pt, ev.Result)
+		}
+	}
+}
+
+// percentMoved reports whether progress moved enough to print again: by 25
+// points or more, or between known and unknown.
+func percentMoved(prev, cur int) bool {
+	if (prev < 0) != (cur < 0) {
+		return true
+	}
+	d := cur - prev
+	return d >= 25 || d <= -25
+}
+
+func progressText(ev engine.Progress) string {
+	var sb strings.Builder
+	sb.WriteString(ev.Kind)
+	if ev.Name != "" {
+		sb.WriteString(" " + quote(ev.Name))
+	}
+	if ev.ID != "" {
+		sb.WriteString(" (" + ev.ID + ")")
+	}
+	if ev.State != "" {
+		sb.WriteString(" " + ev.State)
+	}
+	if ev.Percent >= 0 {
+		fmt.Fprintf(&sb, " %d%%", ev.Percent)
+	}
+	if ev.Message != "" {
+		sb.WriteString(": " + ev.Message)
+	}
+	return sb.String()
+}
+
+func stepLabel(id, item string) string {
+	s := "step." + id
+	if item != "" {
+		s += "[" + item + "]"
+	}
+	return s
+}
+
+func gerund(a engine.Action) string {
+	switch a {
+	case engine.Create:
+		return "creating"
+	case engine.Update:
+		return "updating"
+	case engine.Delete:
+		return "deleting"
+	}
+	return "checking"
+}
+
+func pastTense(a engine.Action) string {
+	switch a {
+	case engine.Create:
+		return "created"
+	case engine.Update:
+		return "updated"
+	case engine.Delete:
+		return "deleted"
+	}
+	return "done"
+}
+
+// fmtDuration rounds a duration for display: milliseconds under a second,
+// tenths of a second under a minute, seconds above.
+func fmtDuration(d time.Duration) string {
+	switch {
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
+	case d < time.Minute:
+		return d.Round(100 * time.Millisecond).String()
+	}
+	return d.Round(time.Second).String()
+}
+
+// Summary writes the outcome of an apply: what was done, what failed (with
+// its error), what was skipped, what was not attempted and what is still
+// running on the server (with session ids), then
+// "Apply complete: N done, N failed, N not attempted.".
+func Summary(w io.Writer, r *engine.Result) error {
+	bw := bufio.NewWriter(w)
+	writeSummary(bw, painter(false), r)
+	return bw.Flush()
+}
+
+// SummaryText is Summary with TextOptions, for coloured output on a terminal.
+func SummaryText(w io.Writer, r *engine.Result, o TextOptions) error {
+	bw := bufio.NewWriter(w)
+	writeSummary(bw, painter(o.Color), r)
+	return bw.Flush()
+}
+
+func writeSummary(w io.Writer, pt painter, r *engine.Result) {
+	by := map[engine.Outcome][]engine.ItemResult{}
+	for _, it := range r.Items {
+		by[it.Outcome] = append(by[it.Outcome], it)
+	}
+	section := func(o engine.Outcome, title, style string, detail func(engine.ItemResult) string) {
+		items := by[o]
+		if len(items) == 0 {
+			return
+		}
+		fmt.Fprintln(w, pt.paint(ansiBold+style, fmt.Sprintf("%s (%d):", title, len(items))))
+		for _, it := range items {
+			s := "  " + it.Addr
+			if it.Action != "" {
+				s += " (" + it.Action + ")"
+			}
+			if d := detail(it); d != "" {
+				s += ": " + d
+			}
+			fmt.Fprintln(w, s)
+		}
+	}
+	section(engine.OutcomeDone, "Done", ansiGreen, func(it engine.ItemResult) string {
+		return fmtDuration(it.Duration)
+	})
+	section(engine.OutcomeFailed, "Failed", ansiRed, func(it engine.ItemResult) string {
+		return it.Error
+	})
+	section(engine.OutcomeSkipped, "Skipped", ansiDim, func(it engine.ItemResult) string {
+		return it.Error
+	})
+	section(engine.OutcomeNotAttempted, "Not attempted", ansiYellow, func(engine.ItemResult) string { return "" })
+	section(engine.OutcomeRunning, "Still running on the server", ansiMagenta, func(it engine.ItemResult) string {
+		if len(it.Running) == 0 {
+			return it.Error
+		}
+		return "session " + strings.Join(it.Running, ", ")
+	})
+	known := map[engine.Outcome]bool{engine.OutcomeDone: true, engine.OutcomeFailed: true, engine.OutcomeSkipped: true,
+		engine.OutcomeNotAttempted: true, engine.OutcomeRunning: true}
+	for _, it := range r.Items {
+		if !known[it.Outcome] {
+			fmt.Fprintf(w, "  %s: %s\n", it.Addr, it.Outcome)
+		}
+	}
+	fmt.Fprintln(w, pt.paint(ansiBold, fmt.Sprintf("Apply complete: %d done, %d failed, %d not attempted.",
+		len(by[engine.OutcomeDone]), len(by[engine.OutcomeFailed]), len(by[engine.OutcomeNotAttempted]))))
+}
+
+// JSONObserver returns an observer that writes one JSON object per event
+// and line, for log collectors: {"type":"resource_started","time":...}.
+// Types are the event type names in snake_case (apply_started,
+// resource_started, step_started, progress, resource_done, step_skipped,
+// step_done, log_line); ApplyDone is written as the final "summary" object
+// carrying the Result. Errors are strings. It is safe for concurrent use.
+func JSONObserver(w io.Writer) engine.Observer {
+	return &jsonObserver{w: w}
+}
+
+type jsonObserver struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+// jsonEvent is one line of the event stream; see FORMAT.md.
+type jsonEvent struct {
+	Type          string         `json:"type"`
+	Time          *time.Time     `json:"time,omitempty"`
+	FormatVersion string         `json:"format_version,omitempty"`
+	Playbook      string         `json:"playbook,omitempty"`
+	Changes       *int           `json:"changes,omitempty"`
+	Steps         *int           `json:"steps,omitempty"`
+	Address       string         `json:"address,omitempty"`
+	Action        string         `json:"action,omitempty"`
+	Step          string         `json:"step,omitempty"`
+	Item          string         `json:"item,omitempty"`
+	Owner         string         `json:"owner,omitempty"`
+	Kind          string         `json:"kind,omitempty"`
+	ID            string         `json:"id,omitempty"`
+	Name          string         `json:"name,omitempty"`
+	State         string         `json:"state,omitempty"`
+	Percent       *int           `json:"percent,omitempty"`
+	Message       string         `json:"message,omitempty"`
+	Level         string         `json:"level,omitempty"`
+	Reason        string         `json:"reason,omitempty"`
+	DurationNS    *int64         `json:"duration_ns,omitempty"`
+	Error         string         `json:"error,omitempty"`
+	Ignored       bool           `json:"ignored,omitempty"`
+	Interrupted   *bool          `json:"interrupted,omitempty"`
+	Result        *engine.Result `json:"result,omitempty"`
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// Observe writes the event's JSON line.
+func (j *jsonObserver) Observe(e engine.Event) {
+	var ev jsonEvent
+	switch x := e.(type) {
+	case engine.ApplyStarted:
+		ev = jsonEvent{Type: "apply_started", Time: timePtr(x.Time), FormatVersion: engine.FormatVersion,
+			Playbook: x.Playbook, Changes: ptr(x.Changes), Steps: ptr(x.Steps)}
+	case engine.ResourceStarted:
+		ev = jsonEvent{Type: "resource_started", Time: timePtr(x.Time), Address: x.Addr.String(), Action: ActionWord(x.Action)}
+	case engine.StepStarted:
+		ev = jsonEvent{Type: "step_started", Time: timePtr(x.Time), Step: x.StepID, Action: x.Action, Item: x.Item}
+	case engine.Progress:
+		ev = jsonEvent{Type: "progress", Time: timePtr(x.Time), Owner: x.Owner, Kind: x.Kind, ID: x.ID, Name: x.Name,
+			State: x.State, Percent: ptr(x.Percent), Message: x.Message}
+	case engine.ResourceDone:
+		ev = jsonEvent{Type: "resource_done", Time: timePtr(x.Time), Address: x.Addr.String(), Action: ActionWord(x.Action),
+			DurationNS: ptr(int64(x.Duration)), Error: errString(x.Err)}
+	case engine.StepSkipped:
+		ev = jsonEvent{Type: "step_skipped", Time: timePtr(x.Time), Step: x.StepID, Reason: x.Reason}
+	case engine.StepDone:
+		ev = jsonEvent{Type: "step_done", Time: timePtr(x.Time), Step: x.StepID, Item: x.Item,
+			DurationNS: ptr(int64(x.Duration)), Error: errString(x.Err), Ignored: x.Ignored}
+	case engine.LogLine:
+		ev = jsonEvent{Type: "log_line", Time: timePtr(x.Time), Level: x.Level, Message: x.Message}
+	case engine.ApplyDone:
+		ev = jsonEvent{Type: "summary", Time: timePtr(x.Time), Interrupted: ptr(x.Interrupted), Result: x.Result}
+	default:
+		return
+	}
+	b, err := json.Marshal(ev)
+	if err != nil {
+		// Every field is a plain value; a failure here is a broken
+		// invariant, reported in the stream rather than dropped.
+		b = []byte(fmt.Sprintf(`{"type":"error","error":%s}`, quote(err.Error())))
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.w.Write(append(b, '\n')) //nolint:errcheck // an observer cannot report write errors
+}
