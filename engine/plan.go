@@ -171,6 +171,8 @@ type Plan struct {
 	Steps         []StepRun     `json:"steps"`
 	Fingerprints  []Fingerprint `json:"fingerprints,omitempty"`
 	Summary       Summary       `json:"summary"`
+	// Restricted lists the --target addresses the plan was narrowed to.
+	Restricted string `json:"restricted_to,omitempty"`
 
 	// exec is what Apply needs beyond the data above (evaluated specs with
 	// secrets, resolved targets). It is nil for a plan read from a file.

@@ -28,6 +28,7 @@ type execState struct {
 	targets   map[string]TargetConfig
 	data      map[string]any
 	resources []*plannedResource // aligned with Plan.Changes
+	steps     []*playbook.Step   // the steps apply runs (all, unless restricted)
 	live      map[kindKey][]steps.Object
 }
 
@@ -50,7 +51,7 @@ type plannedResource struct {
 // Plan reads live state and returns what applying pb would do. It never
 // writes to any server.
 func (e *Engine) Plan(ctx context.Context, pb *playbook.Playbook) (*Plan, error) {
-	x := &execState{pb: pb, targets: map[string]TargetConfig{}, data: map[string]any{}}
+	x := &execState{pb: pb, targets: map[string]TargetConfig{}, data: map[string]any{}, steps: pb.Steps}
 	plan := &Plan{FormatVersion: FormatVersion, Playbook: pb.File, Name: pb.Name, PlaybookHash: pb.Hash}
 
 	base := e.baseScope(pb)

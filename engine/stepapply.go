@@ -19,7 +19,7 @@ const defaultPollInterval = 2 * time.Second
 
 // applySteps runs the steps in order once resources have converged.
 func (a *applier) applySteps(ctx context.Context) {
-	for _, st := range a.x.pb.Steps {
+	for _, st := range a.x.steps {
 		addr := "step." + st.ID
 		if a.halted(ctx) {
 			a.record(ItemResult{Addr: addr, Action: st.Action, Outcome: OutcomeNotAttempted})

@@ -1,0 +1,237 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vplay-dev/vplay/engine"
+	"github.com/vplay-dev/vplay/engine/render"
+	"github.com/vplay-dev/vplay/tui"
+)
+
+// drainTimeout bounds how long an interrupted apply waits for work in
+// flight before abandoning it (it keeps running on the server).
+const drainTimeout = 5 * time.Minute
+
+type applyFlags struct {
+	runFlags
+	autoApprove      bool
+	allowDestructive bool
+	parallelism      int
+}
+
+func (f *applyFlags) validate(args []string) error {
+	if len(args) != 1 {
+		return usageError{errors.New("apply needs exactly one PLAYBOOK or saved PLANFILE")}
+	}
+	if f.parallelism < 1 {
+		return usageError{fmt.Errorf("--parallelism %d: must be at least 1", f.parallelism)}
+	}
+	return f.runFlags.validate("text", "json")
+}
+
+func newApplyCmd(a *app) *cobra.Command {
+	var f applyFlags
+	cmd := &cobra.Command{
+		Use:   "apply PLAYBOOK|PLANFILE",
+		Short: "Apply a playbook (or a saved plan), awaiting every Veeam session, task and async action",
+		Long: `Plan the playbook, show the plan, ask for approval and apply it: resources first in dependency
+order (up to --parallelism at once), then steps in order. Every asynchronous operation is awaited
+to its end. A saved plan (vplay plan --out FILE) is re-checked against live state first and refused
+when anything it read has changed.
+
+Without a terminal, --auto-approve is required; with it, destructive work (deletes, destructive or
+disruptive steps) also needs --allow-destructive. The first interrupt stops launching new work and
+waits for work in flight; the second exits at once.
+
+Exit status: 0 success, 1 error or refused, 130 interrupted.`,
+		Example: `  vplay apply playbooks/quickstart.yaml
+  vplay apply --auto-approve -o json playbooks/runbook.yaml >> runbook.log
+  vplay apply plan.json`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := f.validate(args); err != nil {
+				return err
+			}
+			return a.apply(cmd.Context(), args[0], &f)
+		},
+	}
+	f.register(cmd)
+	fl := cmd.Flags()
+	fl.BoolVar(&f.autoApprove, "auto-approve", false, "apply without asking (for scripts)")
+	fl.BoolVar(&f.allowDestructive, "allow-destructive", false, "with --auto-approve, also run deletes and destructive or disruptive steps")
+	fl.IntVar(&f.parallelism, "parallelism", 4, "how many resources change at once")
+	return cmd
+}
+
+func (a *app) apply(ctx context.Context, arg string, f *applyFlags) error {
+	saved, playbookPath, err := readPlanArg(arg)
+	if err != nil {
+		return err
+	}
+	s, err := a.newSession(playbookPath, &f.runFlags)
+	if err != nil {
+		return err
+	}
+	defer s.engine.Close(context.WithoutCancel(ctx))
+	p, err := s.engine.Plan(ctx, s.pb)
+	if err != nil {
+		return err
+	}
+	targets := f.targets
+	if saved != nil && saved.Restricted != "" && len(targets) == 0 {
+		targets = strings.Split(saved.Restricted, ", ")
+	}
+	if err := p.Restrict(targets); err != nil {
+		return usageError{err}
+	}
+	if saved != nil {
+		if err := engine.CheckStale(saved, p); err != nil {
+			return err
+		}
+	}
+	tuiMode := a.useTUI(&f.runFlags)
+	if !p.HasChanges() {
+		if f.output == "json" {
+			return render.JSON(a.Out, p)
+		}
+		return render.Text(a.Out, p, render.TextOptions{Color: a.useColor(a.Out)})
+	}
+	if err := a.approve(ctx, p, f, tuiMode); err != nil {
+		return err
+	}
+
+	stop := make(chan struct{})
+	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	interrupt := func(hard bool) {
+		select {
+		case <-stop:
+		default:
+			close(stop)
+		}
+		if hard {
+			cancelWork()
+		}
+	}
+	go func() {
+		select {
+		case <-ctx.Done(): // first SIGINT/SIGTERM: stop launching, drain (bounded)
+			interrupt(false)
+			select {
+			case <-time.After(drainTimeout):
+				cancelWork()
+			case <-workCtx.Done():
+			}
+		case <-workCtx.Done():
+		}
+	}()
+
+	opts := engine.ApplyOptions{Parallelism: f.parallelism, Stop: stop}
+	var res *engine.Result
+	if tuiMode {
+		events := make(chan engine.Event, 256)
+		done := make(chan error, 1)
+		go func() {
+			done <- tui.Progress(ctx, events, tui.Options{In: a.In, Out: a.Out, NoColor: !a.useColor(a.Out), OnInterrupt: interrupt})
+		}()
+		res, err = s.engine.Apply(workCtx, p, opts, engine.ObserverFunc(func(ev engine.Event) { events <- ev }))
+		close(events)
+		if uiErr := <-done; uiErr != nil && err == nil {
+			err = uiErr
+		}
+	} else {
+		var obs engine.Observer
+		if f.output == "json" {
+			obs = render.JSONObserver(a.Out)
+		} else {
+			if err := render.Text(a.Out, p, render.TextOptions{Color: a.useColor(a.Out)}); err != nil {
+				return err
+			}
+			fmt.Fprintln(a.Out)
+			obs = render.TextObserver(a.Out, render.TextOptions{Color: a.useColor(a.Out)})
+		}
+		res, err = s.engine.Apply(workCtx, p, opts, obs)
+	}
+	if f.stats {
+		printStats(a.Err, s.log)
+	}
+	switch {
+	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
+		return withCode(exitInterrupted, nil)
+	case err != nil && res != nil:
+		return withCode(exitError, nil) // every failure was reported by the observer
+	}
+	return err
+}
+
+// approve asks for approval on a terminal, or checks the flags that stand
+// for it in scripts.
+func (a *app) approve(ctx context.Context, p *engine.Plan, f *applyFlags, tuiMode bool) error {
+	if f.autoApprove {
+		if p.Destructive() && !f.allowDestructive {
+			if f.output == "text" {
+				_ = render.Text(a.Out, p, render.TextOptions{Color: a.useColor(a.Out)})
+			}
+			return errors.New("the plan deletes objects or runs destructive or disruptive steps: --auto-approve needs --allow-destructive as well")
+		}
+		return nil
+	}
+	if !isTTY(a.In) {
+		if f.output == "text" {
+			_ = render.Text(a.Out, p, render.TextOptions{Color: a.useColor(a.Out)})
+		}
+		return errors.New("apply needs approval: run it in a terminal, or pass --auto-approve in scripts")
+	}
+	if tuiMode {
+		ok, err := tui.Review(ctx, p, tui.Options{In: a.In, Out: a.Out, NoColor: !a.useColor(a.Out), Approve: true})
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return withCode(exitError, errors.New("apply cancelled: nothing was changed"))
+		}
+		return nil
+	}
+	if err := render.Text(a.Out, p, render.TextOptions{Color: a.useColor(a.Out)}); err != nil {
+		return err
+	}
+	fmt.Fprint(a.Out, "\nDo you want to apply this plan? Only 'yes' will be accepted: ")
+	line, _ := bufio.NewReader(a.In).ReadString('\n')
+	if strings.TrimSpace(line) != "yes" {
+		return withCode(exitError, errors.New("apply cancelled: nothing was changed"))
+	}
+	return nil
+}
+
+// readPlanArg tells a saved plan from a playbook. For a plan it returns the
+// plan and the playbook it was computed from.
+func readPlanArg(arg string) (*engine.Plan, string, error) {
+	b, err := os.ReadFile(arg)
+	if err != nil {
+		return nil, "", err
+	}
+	if !bytes.HasPrefix(bytes.TrimSpace(b), []byte("{")) {
+		return nil, arg, nil
+	}
+	p, err := engine.ReadPlan(bytes.NewReader(b))
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %w", arg, err)
+	}
+	path := p.Playbook
+	if _, err := os.Stat(path); err != nil && !filepath.IsAbs(path) {
+		alt := filepath.Join(filepath.Dir(arg), path)
+		if _, err2 := os.Stat(alt); err2 == nil {
+			path = alt
+		}
+	}
+	return p, path, nil
+}

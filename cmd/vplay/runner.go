@@ -1,0 +1,198 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/charmbracelet/x/term"
+	"github.com/spf13/cobra"
+
+	"github.com/vplay-dev/vplay/engine"
+	"github.com/vplay-dev/vplay/engine/diag"
+	"github.com/vplay-dev/vplay/engine/playbook"
+	"github.com/vplay-dev/vplay/veeam"
+)
+
+// runFlags are the flags plan and apply share.
+type runFlags struct {
+	varFlags
+	secretFiles []string
+	noTUI       bool
+	debug       bool
+	targets     []string
+	output      string
+	stats       bool
+}
+
+func (f *runFlags) register(cmd *cobra.Command) {
+	f.varFlags.register(cmd)
+	fl := cmd.Flags()
+	fl.StringArrayVar(&f.secretFiles, "secret-file", nil, "read secrets for secret() from a file of NAME=VALUE lines (such as `vplay sim --env-file`); repeatable")
+	fl.BoolVar(&f.noTUI, "no-tui", false, "print text instead of opening the terminal UI")
+	fl.BoolVar(&f.debug, "debug", false, "print an HTTP trace to stderr (credentials and tokens redacted)")
+	fl.StringArrayVar(&f.targets, "target", nil, "limit to a resource (target/kind/name, kind.name, kind or target) or step (step.ID); repeatable")
+	fl.StringVarP(&f.output, "output", "o", "text", "output format: text, json or markdown")
+	fl.BoolVar(&f.stats, "stats", false, "print the number of API requests per endpoint at the end")
+}
+
+func (f *runFlags) validate(formats ...string) error {
+	for _, ok := range formats {
+		if f.output == ok {
+			return nil
+		}
+	}
+	return usageError{fmt.Errorf("--output %q: expected one of %s", f.output, strings.Join(formats, ", "))}
+}
+
+// session is what one plan or apply run sets up: the loaded playbook and an
+// engine connected through real clients.
+type session struct {
+	pb     *playbook.Playbook
+	engine *engine.Engine
+	log    *veeam.RequestLog
+}
+
+// loadPlaybook reads and validates a playbook, printing diagnostics; it
+// returns a codeError when the playbook is invalid.
+func (a *app) loadPlaybook(name string, f *runFlags) (*playbook.Playbook, error) {
+	vars, ds, src, err := f.load()
+	if err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	src[name] = b
+	pb, pds := playbook.Parse(name, b, a.Catalog, playbook.Options{Vars: vars})
+	ds = append(ds, pds...)
+	if len(ds) > 0 {
+		fmt.Fprint(a.Err, diag.Format(ds, src))
+	}
+	if pb == nil || ds.HasErrors() {
+		return nil, withCode(exitError, nil)
+	}
+	return pb, nil
+}
+
+// newSession loads the playbook and builds an engine for it.
+func (a *app) newSession(name string, f *runFlags) (*session, error) {
+	pb, err := a.loadPlaybook(name, f)
+	if err != nil {
+		return nil, err
+	}
+	secrets, err := readSecretFiles(f.secretFiles)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	log := veeam.NewRequestLog()
+	base := veeam.Config{Log: log, Warnf: func(format string, args ...any) {
+		fmt.Fprintf(a.Err, "warning: "+format+"\n", args...)
+	}}
+	if f.debug {
+		base.Debug = a.Err
+	}
+	env := a.Env
+	e := engine.New(engine.Config{
+		Catalog:    a.Catalog,
+		Connector:  engine.ClientConnector{Base: base},
+		Env:        env,
+		Secret:     secretLookup(secrets, env),
+		JournalDir: engine.DefaultJournalDir(env),
+	})
+	return &session{pb: pb, engine: e, log: log}, nil
+}
+
+// secretLookup resolves secret('X') from --secret-file entries, then the
+// environment.
+func secretLookup(files, env map[string]string) func(string) (string, error) {
+	return func(name string) (string, error) {
+		if v, ok := files[name]; ok {
+			return v, nil
+		}
+		if v, ok := env[name]; ok {
+			return v, nil
+		}
+		return "", fmt.Errorf("secret %q is not set: export %s or pass --secret-file", name, name)
+	}
+}
+
+// readSecretFiles parses NAME=VALUE lines; blank lines and # comments are
+// ignored and values may be quoted.
+func readSecretFiles(names []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, name := range names {
+		fh, err := os.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("--secret-file: %w", err)
+		}
+		sc := bufio.NewScanner(fh)
+		for n := 1; sc.Scan(); n++ {
+			line := strings.TrimSpace(sc.Text())
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			line = strings.TrimPrefix(line, "export ")
+			k, v, ok := strings.Cut(line, "=")
+			if !ok {
+				fh.Close()
+				return nil, fmt.Errorf("--secret-file %s:%d: expected NAME=VALUE", name, n)
+			}
+			out[strings.TrimSpace(k)] = unquote(strings.TrimSpace(v))
+		}
+		err = sc.Err()
+		fh.Close()
+		if err != nil {
+			return nil, fmt.Errorf("--secret-file %s: %w", name, err)
+		}
+	}
+	return out, nil
+}
+
+func unquote(v string) string {
+	if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
+		return v[1 : len(v)-1]
+	}
+	return v
+}
+
+// isTTY reports whether a stream (reader or writer) is a terminal.
+func isTTY(stream any) bool {
+	f, ok := stream.(*os.File)
+	return ok && term.IsTerminal(f.Fd())
+}
+
+// useColor reports whether text output to w gets colour.
+func (a *app) useColor(w io.Writer) bool {
+	_, noColor := a.Env["NO_COLOR"]
+	return !noColor && isTTY(w)
+}
+
+// useTUI reports whether the terminal UI should open.
+func (a *app) useTUI(f *runFlags) bool {
+	return !f.noTUI && f.output == "text" && isTTY(a.Out) && isTTY(a.In)
+}
+
+// printStats writes the request counts of the run.
+func printStats(w io.Writer, log *veeam.RequestLog) {
+	counts := log.Counts()
+	keys := make([]string, 0, len(counts))
+	total := 0
+	for k, n := range counts {
+		keys = append(keys, k)
+		total += n
+	}
+	slices.Sort(keys)
+	fmt.Fprintf(w, "\nAPI requests: %d\n", total)
+	for _, k := range keys {
+		fmt.Fprintf(w, "  %5d  %s\n", counts[k], k)
+	}
+}
+
+// errReported marks an error already printed in full by a renderer.
+var errReported = errors.New("reported")
