@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"fmt"
+
 	"github.com/vplay-dev/vplay/engine/diag"
 )
 
@@ -37,6 +39,26 @@ func (a Action) String() string {
 	return "no-op"
 }
 
+// MarshalText writes the action as its word (create, update, delete,
+// no_op, drift), as the JSON format documents.
+func (a Action) MarshalText() ([]byte, error) {
+	if a == NoOp {
+		return []byte("no_op"), nil
+	}
+	return []byte(a.String()), nil
+}
+
+// UnmarshalText reads an action word or symbol.
+func (a *Action) UnmarshalText(b []byte) error {
+	for _, x := range []Action{NoOp, Create, Update, Delete, Drift} {
+		if w, _ := x.MarshalText(); string(b) == string(w) || string(b) == string(x) {
+			*a = x
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown plan action %q", b)
+}
+
 // Addr names a resource: (target, kind, name) is its identity.
 type Addr struct {
 	Target string `json:"target"`
@@ -70,6 +92,32 @@ const (
 	FieldRemove DiffOp = "-"
 	FieldChange DiffOp = "~"
 )
+
+// MarshalText writes the operation as a word: add, remove or change.
+func (o DiffOp) MarshalText() ([]byte, error) {
+	switch o {
+	case FieldAdd:
+		return []byte("add"), nil
+	case FieldRemove:
+		return []byte("remove"), nil
+	}
+	return []byte("change"), nil
+}
+
+// UnmarshalText reads an operation word or symbol.
+func (o *DiffOp) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "add", "+":
+		*o = FieldAdd
+	case "remove", "-":
+		*o = FieldRemove
+	case "change", "~":
+		*o = FieldChange
+	default:
+		return fmt.Errorf("unknown diff operation %q", b)
+	}
+	return nil
+}
 
 // FieldDiff is one changed field of a resource, at a dotted path such as
 // "repository.maxTaskCount" or "performanceExtents[1].name".

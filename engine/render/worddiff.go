@@ -7,6 +7,10 @@ import (
 	"github.com/sergi/go-diff/diffmatchpatch"
 )
 
+// maxWordDiff bounds the bytes of two strings diffed word by word; larger
+// ones are shown as a whole replacement, so rendering time stays bounded.
+const maxWordDiff = 32 << 10
+
 // maxTokens bounds the distinct tokens a word diff maps to runes; past it
 // the strings are shown as a whole replacement.
 const maxTokens = 1 << 20
@@ -17,6 +21,9 @@ const maxTokens = 1 << 20
 // semantically, and the runes are mapped back. Spans are OpContext, OpRemove
 // or OpAdd.
 func wordDiff(a, b string) []Span {
+	if len(a)+len(b) > maxWordDiff {
+		return []Span{{Op: OpRemove, Text: a}, {Op: OpAdd, Text: b}}
+	}
 	ra, rb, table, ok := encodeTokens(tokenize(a), tokenize(b))
 	if !ok {
 		return []Span{{Op: OpRemove, Text: a}, {Op: OpAdd, Text: b}}

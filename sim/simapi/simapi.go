@@ -46,6 +46,9 @@ type Env struct {
 	// BaseURL is the listener's base URL (https://127.0.0.1:port), for
 	// Location headers and Href links.
 	BaseURL func() string
+	// Seed seeds the API's generator of new object ids (--rand-seed), so
+	// runs with the same seed create the same ids.
+	Seed int64
 }
 
 // API is one simulated Veeam API.

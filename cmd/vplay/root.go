@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vplay-dev/vplay/schema"
+	"github.com/vplay-dev/vplay/steps"
+)
+
+// stdio are the streams a run reads and writes.
+type stdio struct {
+	In       io.Reader
+	Out, Err io.Writer
+}
+
+// app is what every command constructor receives: the streams, the
+// environment and the catalogue. It is created once per run.
+type app struct {
+	stdio
+	// Env is the process environment as KEY -> value (env.X, secret()).
+	Env map[string]string
+	// Catalog is the step catalogue (steps.Builtin).
+	Catalog *steps.Catalog
+}
+
+// commands lists the constructors of every subcommand, in help order.
+// Add new commands here: newSimCmd, newPlanCmd, newApplyCmd,
+// newDescribeCmd (sim.go, plan.go, apply.go, describe.go).
+var commands = []func(*app) *cobra.Command{
+	newValidateCmd,
+	newPlanCmd,
+	newApplyCmd,
+	newSimCmd,
+	newSchemaCmd,
+	newVersionCmd,
+}
+
+// run executes vplay with args (without the program name) and returns the
+// exit code.
+func run(ctx context.Context, args []string, s stdio, environ []string) int {
+	a := &app{stdio: s, Env: envMap(environ), Catalog: schema.Catalog()}
+	root := newRootCmd(a)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	code := exitCode(ctx, err)
+	var ce codeError
+	switch {
+	case err == nil:
+	case errors.As(err, &ce) && ce.err == nil:
+	case code == exitUsage:
+		fmt.Fprintf(s.Err, "error: %v\nRun 'vplay --help' for usage.\n", err)
+	default:
+		fmt.Fprintf(s.Err, "error: %v\n", err)
+	}
+	return code
+}
+
+func newRootCmd(a *app) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "vplay",
+		Short: "Declarative reconcile and automation for Veeam B&R, Enterprise Manager and VSPC",
+		Long: `vplay reads YAML playbooks that declare Veeam infrastructure (repositories, scale-out
+repositories, recovery tokens) and operational steps (rescans, agent job retries, agent
+restarts), plans the changes against live state and applies them, awaiting every session.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(a.In)
+	root.SetOut(a.Out)
+	root.SetErr(a.Err)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	for _, c := range commands {
+		root.AddCommand(c(a))
+	}
+	// cobra adds `completion` itself; make its usage errors exit 2 too.
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Args == nil {
+			c.Args = cobra.ArbitraryArgs
+		}
+		c.Args = usageArgs(c.Args)
+	}
+	return root
+}
+
+// usageArgs marks argument-count errors as usage errors (exit 2).
+func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
+}
+
+func envMap(environ []string) map[string]string {
+	m := make(map[string]string, len(environ))
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			m[k] = v
+		}
+	}
+	return m
+}

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vplay-dev/vplay/sim"
+)
+
+// simFlags are the flags of `vplay sim`.
+type simFlags struct {
+	vbrAddr, emAddr, vspcAddr string
+	envFile, caOut            string
+	plainHTTP                 bool
+	seed, state               string
+	tokenTTL, sessionDuration time.Duration
+	latency                   time.Duration
+	faultRate, failSessions   float64
+	strict                    bool
+	password                  string
+}
+
+func (f *simFlags) validate() error {
+	switch {
+	case f.faultRate < 0 || f.faultRate > 1:
+		return usageError{fmt.Errorf("--fault-rate must be between 0 and 1, got %v", f.faultRate)}
+	case f.failSessions < 0 || f.failSessions > 1:
+		return usageError{fmt.Errorf("--fail-sessions must be between 0 and 1, got %v", f.failSessions)}
+	case f.tokenTTL <= 0:
+		return usageError{errors.New("--token-ttl must be positive")}
+	case f.sessionDuration < 0 || f.latency < 0:
+		return usageError{errors.New("--session-duration and --latency must not be negative")}
+	case f.password == "":
+		return usageError{errors.New("--password must not be empty")}
+	}
+	return nil
+}
+
+func (f *simFlags) options() []sim.Option {
+	opts := []sim.Option{
+		sim.WithAddrs(f.vbrAddr, f.emAddr, f.vspcAddr),
+		sim.WithPlainHTTP(f.plainHTTP),
+		sim.WithTokenTTL(f.tokenTTL),
+		sim.WithSessionDuration(f.sessionDuration),
+		sim.WithLatency(f.latency),
+		sim.WithFaultRate(f.faultRate),
+		sim.WithFailSessions(f.failSessions),
+		sim.WithStrict(f.strict),
+		sim.WithPassword(f.password),
+	}
+	if f.seed != "" {
+		opts = append(opts, sim.WithSeedFile(f.seed))
+	}
+	if f.state != "" {
+		opts = append(opts, sim.WithStateFile(f.state))
+	}
+	return opts
+}
+
+func newSimCmd(a *app) *cobra.Command {
+	var f simFlags
+	cmd := &cobra.Command{
+		Use:   "sim",
+		Short: "Run the embedded Veeam simulator (VBR, Enterprise Manager, VSPC)",
+		Long: `Run a simulator of the three Veeam REST APIs on 127.0.0.1 with a self-signed certificate,
+until interrupted. It prints each API's base URL, the certificate fingerprint and the
+credentials it accepts (users admin, operator and viewer share --password).
+--env-file writes VBR_URL, VBR_USERNAME, VBR_PASSWORD, VBR_FINGERPRINT (and the same for
+EM_ and VSPC_) once every listener is ready, so its appearance is the readiness signal.
+The control API under /_sim/ on every listener exposes the request log, faults and state.`,
+		Example: `  vplay sim --env-file .sim.env --state .sim.json
+  . ./.sim.env && vplay plan playbooks/quickstart.yaml
+  vplay sim --fault-rate 0.1 --latency 200ms --session-duration 5s`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := f.validate(); err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			return runSim(ctx, &f, a.Out)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.vbrAddr, "vbr-addr", "127.0.0.1:0", "listen address of the Backup & Replication API")
+	fl.StringVar(&f.emAddr, "em-addr", "127.0.0.1:0", "listen address of the Enterprise Manager API")
+	fl.StringVar(&f.vspcAddr, "vspc-addr", "127.0.0.1:0", "listen address of the Service Provider Console API")
+	fl.StringVar(&f.envFile, "env-file", "", "write shell-sourceable VBR_/EM_/VSPC_ URL, USERNAME, PASSWORD, FINGERPRINT lines here when ready")
+	fl.StringVar(&f.caOut, "ca-out", "", "write the self-signed certificate (PEM) here")
+	fl.BoolVar(&f.plainHTTP, "http", false, "serve plain HTTP instead of HTTPS (debugging)")
+	fl.StringVar(&f.seed, "seed", "", "YAML seed fixture with sections vbr, em, vspc, faults (default: the built-in seed)")
+	fl.StringVar(&f.state, "state", "", "load state from this file at start and save every change to it")
+	fl.DurationVar(&f.tokenTTL, "token-ttl", 900*time.Second, "VBR access-token lifetime")
+	fl.DurationVar(&f.sessionDuration, "session-duration", 2*time.Second, "how long sessions, tasks and async actions run (+-20% jitter)")
+	fl.DurationVar(&f.latency, "latency", 0, "delay added to every API request")
+	fl.Float64Var(&f.faultRate, "fault-rate", 0, "fraction of requests answered 500/503/429 or dropped at random")
+	fl.Float64Var(&f.failSessions, "fail-sessions", 0, "fraction of sessions, tasks and async actions that fail")
+	fl.BoolVar(&f.strict, "strict", false, "validate every VBR response against the vendor OpenAPI (mismatches answer 500)")
+	fl.StringVar(&f.password, "password", "Passw0rd!", "password of every simulated user")
+	return cmd
+}
+
+// runSim starts the simulator, announces it and serves until ctx ends.
+func runSim(ctx context.Context, f *simFlags, out io.Writer) error {
+	s, err := sim.New(f.options()...)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if err := s.Start(ctx); err != nil {
+		return err
+	}
+	env := s.Env()
+	for _, api := range []string{"VBR", "EM", "VSPC"} {
+		// The password is the simulator's own throwaway credential.
+		fmt.Fprintf(out, "%-4s %s  fingerprint %s  username %s  password %s\n", strings.ToLower(api),
+			env[api+"_URL"], env[api+"_FINGERPRINT"], env[api+"_USERNAME"], env[api+"_PASSWORD"])
+	}
+	if f.caOut != "" {
+		if err := sim.WriteFileAtomic(f.caOut, s.CertPEM(), 0o644); err != nil {
+			_ = s.Close()
+			return fmt.Errorf("write --ca-out %s: %w", f.caOut, err)
+		}
+	}
+	if f.envFile != "" {
+		if err := sim.WriteFileAtomic(f.envFile, []byte(envFileContent(env)), 0o600); err != nil {
+			_ = s.Close()
+			return fmt.Errorf("write --env-file %s: %w", f.envFile, err)
+		}
+	}
+	<-ctx.Done()
+	return s.Close()
+}
+
+// envFileContent renders KEY='value' lines, sorted, safe to source.
+func envFileContent(env map[string]string) string {
+	keys := make([]string, 0, len(env))
+	for k := range env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "%s='%s'\n", k, strings.ReplaceAll(env[k], "'", `'\''`))
+	}
+	return b.String()
+}

@@ -1,0 +1,515 @@
+package vbrsim
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vplay-dev/vplay/sim/simapi"
+)
+
+// Revisions served; any other x-api-version is refused.
+const (
+	rev0 = "1.3-rev0"
+	rev2 = "1.3-rev2"
+)
+
+// Roles: admin is Backup Administrator, operator Backup Operator, viewer
+// Backup Viewer (the "Available to" lists of each operation).
+var (
+	rolesAll       = []string{simapi.RoleAdmin, simapi.RoleOperator, simapi.RoleViewer}
+	rolesAdmin     = []string{simapi.RoleAdmin}
+	rolesAdminOper = []string{simapi.RoleAdmin, simapi.RoleOperator}
+)
+
+// API is the simulated VBR REST API. One mutex guards all state, so
+// concurrent requests see consistent objects.
+type API struct {
+	env    simapi.Env
+	routes []route
+
+	mu       sync.Mutex
+	seq      uint64
+	usn      int64
+	kinds    map[string]*kind
+	sessions []*session          // every session, oldest first
+	sess     map[string]*session // every session by id
+	running  map[string]*session // sessions not yet settled
+	tokens   tokenStore
+}
+
+// Collection names, as in the seed, snapshots and /_sim/mutate.
+const (
+	kManagedServers   = "managedServers"
+	kRepositories     = "repositories"
+	kScaleOut         = "scaleOutRepositories"
+	kRecoveryTokens   = "recoveryTokens"
+	kProtectionGroups = "protectionGroups"
+	kDiscovered       = "discoveredEntities"
+	kBackups          = "backups"
+)
+
+var collections = []string{kManagedServers, kRepositories, kScaleOut, kRecoveryTokens, kProtectionGroups, kDiscovered, kBackups}
+
+// New builds the VBR API from the JSON form of its seed section (nil or
+// empty: no objects; package sim passes DefaultSeed when the seed file has
+// no vbr section).
+func New(env simapi.Env, seed json.RawMessage) (simapi.API, error) {
+	if env.Clock == nil || env.Duration == nil || env.SessionFault == nil || env.Changed == nil {
+		return nil, fmt.Errorf("vbrsim: incomplete env")
+	}
+	if env.TokenTTL <= 0 {
+		env.TokenTTL = 900 * time.Second
+	}
+	if env.BaseURL == nil {
+		env.BaseURL = func() string { return "" }
+	}
+	a := &API{env: env}
+	a.routes = a.table()
+	a.reset()
+	if len(bytes.TrimSpace(seed)) > 0 {
+		if err := a.restore(seed); err != nil {
+			return nil, fmt.Errorf("vbrsim: seed: %w", err)
+		}
+	}
+	return a, nil
+}
+
+func (a *API) reset() {
+	a.kinds = map[string]*kind{}
+	for _, c := range collections {
+		a.kinds[c] = newKind(c)
+	}
+	a.sessions = nil
+	a.running = map[string]*session{}
+	a.sess = map[string]*session{}
+	a.tokens = tokenStore{access: map[string]*accessToken{}, refresh: map[string]*refreshToken{}}
+}
+
+// Handler serves /api/oauth2/... and /api/v1/....
+func (a *API) Handler() http.Handler { return http.HandlerFunc(a.serveHTTP) }
+
+// Template names the route template of a request for the request log.
+func (a *API) Template(r *http.Request) string {
+	if rt, _, _ := a.match(r.Method, r.URL.Path); rt != nil {
+		return rt.tmpl
+	}
+	return ""
+}
+
+// Snapshot returns the whole state as JSON.
+func (a *API) Snapshot() (json.RawMessage, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.settle(a.env.Clock.Now())
+	out := map[string]any{"seq": a.seq, "usn": a.usn}
+	for _, c := range collections {
+		out[c] = a.kinds[c].docs()
+	}
+	out["sessions"] = a.sessions
+	b, err := json.Marshal(out)
+	if err != nil {
+		return nil, fmt.Errorf("vbrsim: snapshot: %w", err)
+	}
+	return b, nil
+}
+
+// Restore replaces the state with a snapshot (or seed).
+func (a *API) Restore(raw json.RawMessage) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err := a.restore(raw); err != nil {
+		return fmt.Errorf("vbrsim: restore: %w", err)
+	}
+	return nil
+}
+
+func (a *API) restore(raw json.RawMessage) error {
+	var top map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&top); err != nil {
+		return err
+	}
+	a.reset()
+	for key, v := range top {
+		switch key {
+		case "seq":
+			if err := json.Unmarshal(v, &a.seq); err != nil {
+				return fmt.Errorf("seq: %w", err)
+			}
+		case "usn":
+			if err := json.Unmarshal(v, &a.usn); err != nil {
+				return fmt.Errorf("usn: %w", err)
+			}
+		case "sessions":
+			var ss []*session
+			if err := json.Unmarshal(v, &ss); err != nil {
+				return fmt.Errorf("sessions: %w", err)
+			}
+			for _, s := range ss {
+				a.addSession(s)
+			}
+		default:
+			k, ok := a.kinds[key]
+			if !ok {
+				return fmt.Errorf("unknown collection %q", key)
+			}
+			var docs []doc
+			d := json.NewDecoder(bytes.NewReader(v))
+			d.UseNumber()
+			if err := d.Decode(&docs); err != nil {
+				return fmt.Errorf("%s: %w", key, err)
+			}
+			for i, o := range docs {
+				if str(o, "id") == "" || str(o, "name") == "" && key != kRecoveryTokens {
+					return fmt.Errorf("%s[%d]: id and name are required", key, i)
+				}
+				k.put(normalize(o).(map[string]any))
+			}
+		}
+	}
+	return nil
+}
+
+// Mutate changes one object without a session (drift tests): a JSON merge
+// patch on the object named name, or its removal.
+func (a *API) Mutate(collection, name string, merge map[string]any, del bool) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	k, ok := a.kinds[collection]
+	if !ok {
+		return fmt.Errorf("unknown collection %q (want one of %s)", collection, strings.Join(collections, ", "))
+	}
+	o := k.byName(name)
+	if o == nil {
+		o = k.get(name)
+	}
+	if o == nil {
+		return fmt.Errorf("no %s named %q", collection, name)
+	}
+	if del {
+		k.remove(o.id)
+		return nil
+	}
+	patched, _ := mergePatch(o.doc, merge).(map[string]any)
+	patched["id"] = o.id
+	o.doc = patched
+	k.changed(o)
+	return nil
+}
+
+// mergePatch applies an RFC 7386 JSON merge patch.
+func mergePatch(target any, patch any) any {
+	p, ok := patch.(map[string]any)
+	if !ok {
+		return clone(patch)
+	}
+	t, ok := target.(map[string]any)
+	if !ok {
+		t = map[string]any{}
+	} else {
+		t = clone(t).(map[string]any)
+	}
+	for k, v := range p {
+		if v == nil {
+			delete(t, k)
+			continue
+		}
+		t[k] = mergePatch(t[k], v)
+	}
+	return t
+}
+
+// newID returns the next generated id: a UUID derived from the seed and a
+// persisted counter, so runs are reproducible and restarts never reuse ids.
+func (a *API) newID() string {
+	a.seq++
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(a.env.Seed))
+	binary.BigEndian.PutUint64(b[8:], a.seq)
+	sum := sha256.Sum256(b[:])
+	u := sum[:16]
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+}
+
+// nextUsn is the update sequence number of a new session.
+func (a *API) nextUsn() int64 {
+	a.usn++
+	return 330000 + a.usn
+}
+
+// call is one request being served under the lock.
+type call struct {
+	r       *http.Request
+	rev0    bool
+	user    string
+	vars    map[string]string
+	body    []byte
+	now     time.Time
+	changed bool
+}
+
+// reply is a response computed under the lock and written after it.
+type reply struct {
+	status int
+	body   []byte
+}
+
+func (a *API) jsonReply(c *call, status int, v any) *reply {
+	if d, ok := v.(doc); ok {
+		v = render(d, c.rev0)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return vbrError(http.StatusInternalServerError, "UnknownError", "Cannot encode the response.", "")
+	}
+	return &reply{status: status, body: b}
+}
+
+// vbrError is the vendor Error body.
+func vbrError(status int, code, msg, resourceID string) *reply {
+	e := map[string]any{"errorCode": code, "message": msg}
+	if resourceID != "" {
+		e["resourceId"] = resourceID
+	}
+	b, _ := json.Marshal(e)
+	return &reply{status: status, body: b}
+}
+
+func badRequest(msg string) *reply {
+	return vbrError(http.StatusBadRequest, "UnexpectedContent", msg, "")
+}
+
+func notFound(what, id string) *reply {
+	return vbrError(http.StatusNotFound, "NotFound", fmt.Sprintf("%s with ID %s was not found.", what, id), id)
+}
+
+func writeReply(w http.ResponseWriter, rp *reply) {
+	h := w.Header()
+	h.Set("Cache-Control", "private")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "SAMEORIGIN")
+	h.Set("Strict-Transport-Security", "max-age=31536000")
+	if rp.status == http.StatusNoContent {
+		w.WriteHeader(rp.status)
+		return
+	}
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(rp.status)
+	_, _ = w.Write(rp.body)
+}
+
+// serveHTTP checks the version header, the route, the token and the role,
+// then runs the handler under the lock after settling finished sessions.
+func (a *API) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if !strings.HasPrefix(r.URL.Path, "/api/") {
+		writeReply(w, vbrError(http.StatusNotFound, "NotFound", "The requested resource was not found.", ""))
+		return
+	}
+	// The header is required on every operation, /api/oauth2/token
+	// included. A missing header is answered like an unsupported one
+	// (inferred: the vendor documents only the unsupported case).
+	rev := r.Header.Get("x-api-version")
+	if rev != rev0 && rev != rev2 {
+		writeReply(w, vbrError(http.StatusBadRequest, "NotImplemented", "The specified API version is not supported.", ""))
+		return
+	}
+	rt, vars, methodOK := a.match(r.Method, r.URL.Path)
+	if rt == nil {
+		if methodOK {
+			writeReply(w, vbrError(http.StatusMethodNotAllowed, "MethodNotAllowed", fmt.Sprintf("The method %s is not allowed for this resource.", r.Method), ""))
+			return
+		}
+		writeReply(w, vbrError(http.StatusNotFound, "NotFound", "The requested resource was not found.", ""))
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<20))
+	if err != nil {
+		writeReply(w, badRequest("Cannot read the request body."))
+		return
+	}
+	c := &call{r: r, rev0: rev == rev0, vars: vars, body: body}
+	if rt.public {
+		a.mu.Lock()
+		c.now = a.env.Clock.Now()
+		rp := rt.fn(c)
+		a.mu.Unlock()
+		writeReply(w, rp)
+		return
+	}
+	a.mu.Lock()
+	c.now = a.env.Clock.Now()
+	user, rp := a.authenticate(r, c.now)
+	if rp != nil {
+		a.mu.Unlock()
+		writeReply(w, rp)
+		return
+	}
+	c.user = user
+	if !contains(rt.roles, user) {
+		a.mu.Unlock()
+		writeReply(w, vbrError(http.StatusForbidden, "AccessDenied", "Forbidden", ""))
+		return
+	}
+	settled := a.settle(c.now)
+	rp = rt.fn(c)
+	a.mu.Unlock()
+	if settled || c.changed {
+		a.env.Changed()
+	}
+	writeReply(w, rp)
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// route is one vendor operation.
+type route struct {
+	method string
+	tmpl   string
+	segs   []string
+	roles  []string
+	public bool // no bearer token (the token endpoint)
+	fn     func(*call) *reply
+}
+
+func op(method, tmpl string, roles []string, fn func(*call) *reply) route {
+	return route{method: method, tmpl: tmpl, segs: strings.Split(strings.Trim(tmpl, "/"), "/"), roles: roles, fn: fn}
+}
+
+// match finds the route of a request; methodOK reports that the path
+// exists with another method.
+func (a *API) match(method, path string) (*route, map[string]string, bool) {
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	pathOK := false
+	for i := range a.routes {
+		rt := &a.routes[i]
+		vars, ok := matchSegs(rt.segs, segs)
+		if !ok {
+			continue
+		}
+		if rt.method != method {
+			pathOK = true
+			continue
+		}
+		return rt, vars, false
+	}
+	return nil, nil, pathOK
+}
+
+func matchSegs(tmpl, segs []string) (map[string]string, bool) {
+	if len(tmpl) != len(segs) {
+		return nil, false
+	}
+	var vars map[string]string
+	for i, t := range tmpl {
+		if strings.HasPrefix(t, "{") {
+			if segs[i] == "" {
+				return nil, false
+			}
+			if vars == nil {
+				vars = map[string]string{}
+			}
+			vars[strings.Trim(t, "{}")] = segs[i]
+			continue
+		}
+		if t != segs[i] {
+			return nil, false
+		}
+	}
+	return vars, true
+}
+
+// table lists every simulated operation. Literal segments are listed before
+// templated ones where they overlap (repositories/states before {id}).
+func (a *API) table() []route {
+	const (
+		repos = "/api/v1/backupInfrastructure/repositories"
+		sobrs = "/api/v1/backupInfrastructure/scaleOutRepositories"
+		ms    = "/api/v1/backupInfrastructure/managedServers"
+		rt    = "/api/v1/agents/recoveryTokens"
+		pg    = "/api/v1/agents/protectionGroups"
+		de    = pg + "/{id}/discoveredEntities"
+	)
+	token := op(http.MethodPost, "/api/oauth2/token", nil, a.token)
+	token.public = true
+	return []route{
+		token,
+		op(http.MethodPost, "/api/oauth2/logout", rolesAll, a.logout),
+
+		op(http.MethodGet, ms, rolesAll, a.listManagedServers),
+		op(http.MethodGet, ms+"/{id}", rolesAll, a.getManagedServer),
+
+		op(http.MethodGet, repos, rolesAll, a.listRepositories),
+		op(http.MethodPost, repos, rolesAdmin, a.createRepository),
+		op(http.MethodGet, repos+"/states", rolesAll, a.listRepositoryStates),
+		op(http.MethodPost, repos+"/rescan", rolesAdmin, a.rescanRepositories),
+		op(http.MethodGet, repos+"/{id}", rolesAll, a.getRepository),
+		op(http.MethodPut, repos+"/{id}", rolesAdmin, a.editRepository),
+		op(http.MethodDelete, repos+"/{id}", rolesAdmin, a.deleteRepository),
+
+		op(http.MethodGet, sobrs, rolesAll, a.listScaleOut),
+		op(http.MethodPost, sobrs, rolesAdmin, a.createScaleOut),
+		op(http.MethodGet, sobrs+"/{id}", rolesAll, a.getScaleOut),
+		op(http.MethodPut, sobrs+"/{id}", rolesAdmin, a.editScaleOut),
+		op(http.MethodDelete, sobrs+"/{id}", rolesAdmin, a.deleteScaleOut),
+		op(http.MethodPost, sobrs+"/{id}/enableSealedMode", rolesAdmin, a.extentMode("Sealed", true)),
+		op(http.MethodPost, sobrs+"/{id}/disableSealedMode", rolesAdmin, a.extentMode("Sealed", false)),
+		op(http.MethodPost, sobrs+"/{id}/enableMaintenanceMode", rolesAdmin, a.extentMode("Maintenance", true)),
+		op(http.MethodPost, sobrs+"/{id}/disableMaintenanceMode", rolesAdmin, a.extentMode("Maintenance", false)),
+
+		op(http.MethodGet, "/api/v1/backups", rolesAll, a.listBackups),
+		op(http.MethodGet, "/api/v1/backups/{id}", rolesAll, a.getBackup),
+
+		op(http.MethodGet, rt, rolesAdmin, a.listRecoveryTokens),
+		op(http.MethodPost, rt, rolesAdmin, a.createRecoveryToken),
+		op(http.MethodGet, rt+"/{id}", rolesAdmin, a.getRecoveryToken),
+		op(http.MethodPut, rt+"/{id}", rolesAdmin, a.editRecoveryToken),
+		op(http.MethodDelete, rt+"/{id}", rolesAdmin, a.deleteRecoveryToken),
+
+		op(http.MethodGet, pg, rolesAdmin, a.listProtectionGroups),
+		op(http.MethodGet, pg+"/{id}", rolesAdmin, a.getProtectionGroup),
+		op(http.MethodGet, de, rolesAdmin, a.listDiscovered),
+		op(http.MethodPost, de+"/rescan", rolesAdmin, a.entityAction("rescan")),
+		op(http.MethodPost, de+"/installAgent", rolesAdmin, a.entityAction("installAgent")),
+		op(http.MethodPost, de+"/uninstallAgent", rolesAdmin, a.entityAction("uninstallAgent")),
+		op(http.MethodPost, de+"/uninstallAllComponents", rolesAdmin, a.entityAction("uninstallAllComponents")),
+		op(http.MethodGet, de+"/{entityId}", rolesAdmin, a.getDiscovered),
+		op(http.MethodDelete, de+"/{entityId}", rolesAdmin, a.deleteDiscovered),
+
+		op(http.MethodGet, "/api/v1/sessions", rolesAll, a.listSessions),
+		op(http.MethodGet, "/api/v1/sessions/{id}", rolesAll, a.getSession),
+		op(http.MethodGet, "/api/v1/sessions/{id}/logs", rolesAll, a.sessionLogs),
+		op(http.MethodPost, "/api/v1/sessions/{id}/stop", rolesAdminOper, a.stopSession),
+	}
+}
+
+// decodeBody decodes a JSON request body keeping numbers exact.
+func decodeBody(c *call) (any, *reply) {
+	if len(bytes.TrimSpace(c.body)) == 0 {
+		return nil, badRequest("The request body is empty.")
+	}
+	dec := json.NewDecoder(bytes.NewReader(c.body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, badRequest("The request body is not valid JSON.")
+	}
+	return v, nil
+}

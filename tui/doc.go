@@ -1,0 +1,12 @@
+// Package tui is the interactive terminal interface of vplay plan and apply:
+// a review screen for a *engine.Plan (with approval for apply) and a progress
+// screen fed by the apply event stream.
+//
+// It only displays: the plan and the events come from package engine, field
+// diffs (render.DiffLines) and the final apply summary (render.Summary) from
+// engine/render, so the TUI and the text renderer cannot disagree, and every
+// decision goes back to the caller as a return value or a callback. It holds no engine logic and makes no HTTP
+// calls. Styles and key bindings are data in tui/styles and tui/keys; each
+// screen is one file (review.go, progress.go) whose model can be driven
+// directly through Update in tests.
+package tui
