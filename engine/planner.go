@@ -179,7 +179,7 @@ func (e *Engine) fetchData(ctx context.Context, x *execState, q *playbook.DataQu
 	for _, it := range items {
 		if q.Where != nil {
 			is := *s
-			is.Each, is.HasEach = it, true
+			is.Item = it
 			ok, err := q.Where.Eval(&is)
 			if err != nil {
 				return nil, fmt.Errorf("where: %w", err)

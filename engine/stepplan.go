@@ -102,6 +102,12 @@ func (e *Engine) planStep(ctx context.Context, x *execState, st *playbook.Step, 
 		}
 		pv, err := action.Ops.Preview(ctx, conn, eval.Reveal(with).(map[string]any))
 		if err != nil {
+			if createsOn(x, st.Target) {
+				// The step may name objects apply creates first; it is
+				// previewed again, for real, when it runs.
+				sr.Status, sr.Reason = StepDependsOn, "needs objects that apply creates first ("+err.Error()+")"
+				return sr, nil
+			}
 			return sr, fmt.Errorf("preview: %w", err)
 		}
 		previews = append(previews, pv)
@@ -119,6 +125,16 @@ func (e *Engine) planStep(ctx context.Context, x *execState, st *playbook.Step, 
 		}
 	}
 	return sr, nil
+}
+
+// createsOn reports whether the plan creates any object on target.
+func createsOn(x *execState, target string) bool {
+	for _, r := range x.resources {
+		if act, _ := r.effective(); act == Create && r.addr.Target == target {
+			return true
+		}
+	}
+	return false
 }
 
 // unknownAtPlan says why expressions with refs cannot be evaluated before
