@@ -31,7 +31,7 @@ fuzz:
 	./scripts/fuzz.sh $(FUZZTIME)
 
 soak:
-	VPLAY_SOAK=1 $(GO) test -count=1 -timeout 30m -run Soak ./...
+	$(GO) test -tags soak -count=1 -timeout 30m -run Soak -v ./cmd/vplay/
 
 clean:
 	rm -rf bin .demo

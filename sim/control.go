@@ -126,22 +126,31 @@ func (s *Server) controlMutate(w http.ResponseWriter, r *http.Request) {
 		controlError(w, http.StatusBadRequest, err)
 		return
 	}
+	if err := s.Mutate(req.API, req.Collection, req.Name, req.Merge, req.Delete); err != nil {
+		controlError(w, http.StatusBadRequest, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// Mutate changes one object of api's state without a session, as drift
+// made by hand on the server would: merge is a JSON merge patch; del
+// removes the object instead.
+func (s *Server) Mutate(api, collection, name string, merge map[string]any, del bool) error {
 	var target *listener
 	for _, l := range s.lis {
-		if l.name == req.API && l.api != nil {
+		if l.name == api && l.api != nil {
 			target = l
 		}
 	}
 	if target == nil {
-		controlError(w, http.StatusBadRequest, fmt.Errorf("mutate: unknown or unsimulated api %q", req.API))
-		return
+		return fmt.Errorf("mutate: unknown or unsimulated api %q", api)
 	}
-	if err := target.api.Mutate(req.Collection, req.Name, req.Merge, req.Delete); err != nil {
-		controlError(w, http.StatusBadRequest, fmt.Errorf("mutate %s %s %q: %w", req.API, req.Collection, req.Name, err))
-		return
+	if err := target.api.Mutate(collection, name, merge, del); err != nil {
+		return fmt.Errorf("mutate %s %s %q: %w", api, collection, name, err)
 	}
 	s.changed()
-	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 func decodeControl(r *http.Request, v any) error {

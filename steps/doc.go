@@ -7,3 +7,11 @@
 // not import engine: the engine consumes a *Catalog handed to it, so engine
 // tests can use fake catalogues.
 package steps
+
+// Entry files are named after the entry (vbr_repository.go,
+// em_agent_job_retry.go, query_vbr_sessions.go); families that share an
+// implementation keep it in a file named for the concept (extent_mode.go,
+// discovered_entity_action.go, vbr_list_query.go). Every entry starts and
+// awaits asynchronous work through await.go, which reports progress and
+// journals it through Env.Track and Env.Resume; lookup.go resolves the names
+// a playbook uses to the ids vendor paths need.

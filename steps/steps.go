@@ -67,6 +67,14 @@ type Env struct {
 	// Sink receives write-once sensitive values (recovery tokens) declared
 	// by the playbook; nil discards them.
 	Sink func(name string, value string) error
+	// Track, when set, is called right after an entry starts asynchronous
+	// work (a session, task, async action or watched object), so the engine
+	// can journal it and re-attach after an interruption.
+	Track func(kind veeam.AsyncKind, id, requestID string)
+	// Resume, when set, is consulted before an entry starts asynchronous
+	// work: when ok, the journal says that work is still in flight and the
+	// entry awaits it instead of starting it again.
+	Resume func() (kind veeam.AsyncKind, id, requestID string, ok bool)
 }
 
 // Field describes one documented field of a spec or with block, for

@@ -37,6 +37,7 @@ var commands = []func(*app) *cobra.Command{
 	newPlanCmd,
 	newApplyCmd,
 	newSimCmd,
+	func(a *app) *cobra.Command { return newDescribeCmd(a.Catalog) },
 	newSchemaCmd,
 	newVersionCmd,
 }

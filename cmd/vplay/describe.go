@@ -1,0 +1,184 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vplay-dev/vplay/steps"
+)
+
+// newDescribeCmd is `vplay describe [NAME]`: the catalogue as
+// documentation.
+func newDescribeCmd(cat *steps.Catalog) *cobra.Command {
+	return &cobra.Command{
+		Use:   "describe [NAME]",
+		Short: "Document the catalogue: resource kinds, actions and data queries",
+		Long: `Without a name, list every resource kind, action and data query with its summary and risk.
+With a name, print the entry's documentation, its fields (from its JSON Schema), its risk,
+the asynchronous work it awaits and an example.`,
+		Args: cobra.MaximumNArgs(1),
+		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return cat.Names(), cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return describeList(cmd.OutOrStdout(), cat)
+			}
+			return describeEntry(cmd.OutOrStdout(), cat, args[0])
+		},
+	}
+}
+
+// describeList prints every entry, grouped, with summary and risk.
+func describeList(w io.Writer, cat *steps.Catalog) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RESOURCE KINDS\tAPI\tRISK\tSUMMARY")
+	for _, k := range cat.Kinds() {
+		fmt.Fprintf(tw, "  %s\t%s\tdelete: %s\t%s\n", k.Name, describeAPI(k.API), k.DeleteRisk, k.Summary)
+	}
+	fmt.Fprintln(tw, "\t\t\t")
+	fmt.Fprintln(tw, "ACTIONS\tAPI\tRISK\tSUMMARY")
+	for _, a := range cat.Actions() {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", a.Name, describeAPI(a.API), a.Risk, a.Summary)
+	}
+	fmt.Fprintln(tw, "\t\t\t")
+	fmt.Fprintln(tw, "DATA QUERIES\tAPI\tRISK\tSUMMARY")
+	for _, q := range cat.Queries() {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", q.Name, describeAPI(q.API), steps.RiskRead, q.Summary)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintln(w, "\nRun 'vplay describe NAME' for an entry's fields and an example.")
+	return err
+}
+
+func describeAPI(api any) string {
+	if s := fmt.Sprint(api); s != "" {
+		return s
+	}
+	return "any"
+}
+
+// describeEntry prints one entry in full.
+func describeEntry(w io.Writer, cat *steps.Catalog, name string) error {
+	var (
+		meta             steps.Meta
+		what, block      string
+		risk, await, etc string
+	)
+	if k, ok := cat.Kind(name); ok {
+		meta, what, block = k.Meta, "resource kind", "spec"
+		risk = "delete: " + k.DeleteRisk.String()
+		await = describeAwait(string(k.Await))
+		if len(k.ReadOnly) > 0 {
+			etc += "Read-only:  " + strings.Join(k.ReadOnly, ", ") + "\n"
+		}
+		if len(k.Sensitive) > 0 {
+			etc += "Sensitive:  " + strings.Join(k.Sensitive, ", ") + "\n"
+		}
+	} else if a, ok := cat.Action(name); ok {
+		meta, what, block = a.Meta, "action", "with"
+		risk = a.Risk.String()
+		await = describeAwait(string(a.Await))
+		if a.Builtin {
+			what = "built-in action"
+			await = "run by the engine"
+		}
+	} else if q, ok := cat.Query(name); ok {
+		meta, what, block = q.Meta, "data query", "params"
+		risk, await = steps.RiskRead.String(), "none"
+	} else {
+		if s := describeSuggest(name, cat.Names()); s != "" {
+			return fmt.Errorf("unknown kind, action or query %q (did you mean %q?)", name, s)
+		}
+		return fmt.Errorf("unknown kind, action or query %q; run 'vplay describe' for the list", name)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s (%s, API %s)\n\n%s\n\n", meta.Name, what, describeAPI(meta.API), meta.Summary)
+	fmt.Fprintf(&b, "%s\n\n", strings.TrimSpace(meta.Doc))
+	fmt.Fprintf(&b, "Risk:       %s\nAwaits:     %s\n%s", risk, await, etc)
+	fields := steps.SchemaFields(meta.Schema)
+	fmt.Fprintf(&b, "\nFields of %s:\n", block)
+	if len(fields) == 0 {
+		b.WriteString("  (none)\n")
+	}
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	for _, f := range fields {
+		req := ""
+		if f.Required {
+			req = "required"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", f.Name, f.Type, req, f.Doc)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(&b, "\nExample:\n")
+	for _, l := range strings.Split(strings.TrimRight(meta.Example, "\n"), "\n") {
+		fmt.Fprintf(&b, "  %s\n", l)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func describeAwait(kind string) string {
+	switch kind {
+	case "":
+		return "none (answered synchronously)"
+	case "session":
+		return "VBR session (until state Stopped; Failed fails the step)"
+	case "task":
+		return "Enterprise Manager task (until Finished; Success=\"false\" fails the step)"
+	case "async_action":
+		return "VSPC async action (until succeed; failed or canceled fails the step)"
+	case "watch":
+		return "polling the object until it is back"
+	}
+	return kind
+}
+
+// describeSuggest returns the catalogue name closest to name, when close
+// enough to be a plausible typo.
+func describeSuggest(name string, names []string) string {
+	best, bestD := "", len(name)/2+2
+	for _, n := range names {
+		d := describeDistance(strings.ToLower(name), strings.ToLower(n))
+		if strings.HasSuffix(n, "."+name) || strings.HasPrefix(n, name) {
+			d = min(d, 1)
+		}
+		if d < bestD {
+			best, bestD = n, d
+		}
+	}
+	return best
+}
+
+// describeDistance is the Levenshtein distance of a and b.
+func describeDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}

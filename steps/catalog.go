@@ -1,0 +1,46 @@
+package steps
+
+// Builtin returns the catalogue of every entry vplay ships: the one place
+// entries are listed (no init() registration). Each call builds fresh
+// entries, so callers may not share state through them.
+func Builtin() *Catalog {
+	return NewCatalog(
+		[]*Kind{
+			vbrRepository(),
+			vbrScaleOutRepository(),
+			vbrRecoveryToken(),
+		},
+		[]*Action{
+			vspcBackupAgentRestart(),
+			emAgentJobRetry(),
+			vbrRepositoryRescan(),
+			vbrScaleOutEnableSealedMode(),
+			vbrScaleOutDisableSealedMode(),
+			vbrScaleOutEnableMaintenanceMode(),
+			vbrScaleOutDisableMaintenanceMode(),
+			vbrDiscoveredEntityRescan(),
+			vbrDiscoveredEntityInstallAgent(),
+			vbrDiscoveredEntityUninstallAgent(),
+			vbrDiscoveredEntityUninstallAllComponents(),
+			vbrDiscoveredEntityRemove(),
+			vbrSessionStop(),
+			httpAction(),
+			waitAction(),
+			assertAction(),
+			logAction(),
+		},
+		[]*Query{
+			vbrManagedServers(),
+			vbrRepositories(),
+			vbrRepositoryStates(),
+			vbrScaleOutRepositories(),
+			vbrRecoveryTokens(),
+			vbrProtectionGroups(),
+			vbrDiscoveredEntities(),
+			vbrProtectedComputers(),
+			vbrSessions(),
+			emAgentJobs(),
+			vspcBackupAgents(),
+		},
+	)
+}

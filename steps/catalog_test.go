@@ -1,0 +1,240 @@
+package steps
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/goccy/go-yaml"
+	"github.com/google/go-cmp/cmp"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// wrongInput is, per entry, a spec/with/params block its schema must
+// reject.
+var wrongInput = map[string]string{
+	"vbr.repository":           `{type: LinuxLocal, description: x, repository: {path: /b}}`, // no hostId
+	"vbr.scale_out_repository": `{performanceTier: {performanceExtents: [{id: 5a2e0d4f-6f4c-4e51-9a38-2f1d6a4d7c10}]}}`,
+	"vbr.recovery_token":       `{backups: [a]}`, // no expirationDate
+
+	"vspc.backup_agent.restart":                         `{where: {}}`,
+	"em.agent_job.retry":                                `{job: x}`,
+	"vbr.repository.rescan":                             `{repositoryIds: a}`,
+	"vbr.scale_out_repository.enable_sealed_mode":       `{extents: [a]}`,
+	"vbr.scale_out_repository.disable_sealed_mode":      `{scaleOutRepository: ""}`,
+	"vbr.scale_out_repository.enable_maintenance_mode":  `{scaleOutRepository: s, extents: a}`,
+	"vbr.scale_out_repository.disable_maintenance_mode": `{scaleOutRepository: s, extent: [a]}`,
+	"vbr.discovered_entity.rescan":                      `{protectionGroup: g}`,
+	"vbr.discovered_entity.install_agent":               `{entities: [a]}`,
+	"vbr.discovered_entity.uninstall_agent":             `{protectionGroup: g, entities: []}`,
+	"vbr.discovered_entity.uninstall_all_components":    `{protectionGroup: 3, entities: [a]}`,
+	"vbr.discovered_entity.remove":                      `{protectionGroup: g, where: []}`,
+	"vbr.session.stop":                                  `{id: []}`,
+	"http":                                              `{method: FETCH, path: /api}`,
+	"wait":                                              `{query: vbr.sessions, until: x, timeout: soon}`,
+	"assert":                                            `{message: m}`,
+	"log":                                               `{message: m, level: loud}`,
+
+	"vbr.managed_servers":        `{type: Toaster}`,
+	"vbr.repositories":           `{hostid: x}`,
+	"vbr.repository_states":      `{isOnline: "yes"}`,
+	"vbr.scale_out_repositories": `{name: [a]}`,
+	"vbr.recovery_tokens":        `{token: x}`,
+	"vbr.protection_groups":      `{type: Everything}`,
+	"vbr.discovered_entities":    `{agentStatus: Maybe}`,
+	"vbr.protected_computers":    `{type: Linux}`,
+	"vbr.sessions":               `{result: Great}`,
+	"em.agent_jobs":              `{platform: AgentForBeOS}`,
+	"vspc.backup_agents":         `{status: Sleeping}`,
+}
+
+// entryBlock extracts the spec, with or params block of an entry's example.
+func entryBlock(t *testing.T, example string) any {
+	t.Helper()
+	var doc map[string]any
+	if err := yaml.Unmarshal([]byte(example), &doc); err != nil {
+		t.Fatalf("example does not parse: %v\n%s", err, example)
+	}
+	if l, ok := doc["resources"].([]any); ok && len(l) > 0 {
+		return l[0].(map[string]any)["spec"]
+	}
+	if l, ok := doc["steps"].([]any); ok && len(l) > 0 {
+		return l[0].(map[string]any)["with"]
+	}
+	if m, ok := doc["data"].(map[string]any); ok {
+		for _, q := range m {
+			p := q.(map[string]any)["params"]
+			if p == nil {
+				p = map[string]any{}
+			}
+			return p
+		}
+	}
+	t.Fatalf("example has no resources, steps or data:\n%s", example)
+	return nil
+}
+
+// asJSON round-trips a YAML value into what encoding/json produces.
+func asJSON(t *testing.T, v any) any {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := jsonschema.UnmarshalJSON(strings.NewReader(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func compileSchema(t *testing.T, name string, s map[string]any) *jsonschema.Schema {
+	t.Helper()
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	loc := "mem://steps/" + name + ".json"
+	if err := c.AddResource(loc, asJSON(t, s)); err != nil {
+		t.Fatalf("add schema: %v", err)
+	}
+	sch, err := c.Compile(loc)
+	if err != nil {
+		t.Fatalf("schema does not compile: %v", err)
+	}
+	return sch
+}
+
+func TestCatalogEntries(t *testing.T) {
+	t.Parallel()
+	cat := Builtin()
+	var metas []Meta
+	for _, k := range cat.Kinds() {
+		metas = append(metas, k.Meta)
+	}
+	for _, a := range cat.Actions() {
+		metas = append(metas, a.Meta)
+	}
+	for _, q := range cat.Queries() {
+		metas = append(metas, q.Meta)
+	}
+	seen := map[string]bool{}
+	for _, m := range metas {
+		seen[m.Name] = true
+		t.Run(m.Name, func(t *testing.T) {
+			t.Parallel()
+			if m.Summary == "" || m.Doc == "" || m.Example == "" {
+				t.Fatalf("Summary, Doc and Example must be set: %q %q %q", m.Summary, m.Doc, m.Example)
+			}
+			if api := APIOf(m.Name); api != m.API {
+				t.Errorf("API = %q, name prefix says %q", m.API, api)
+			}
+			if !strings.Contains(m.Example, m.Name) {
+				t.Errorf("example does not use %s", m.Name)
+			}
+			sch := compileSchema(t, m.Name, m.Schema)
+			if err := sch.Validate(asJSON(t, entryBlock(t, m.Example))); err != nil {
+				t.Errorf("example rejected by the schema: %v", err)
+			}
+			wrong, ok := wrongInput[m.Name]
+			if !ok {
+				t.Fatalf("no wrong input in the table for %s", m.Name)
+			}
+			var w any
+			if err := yaml.Unmarshal([]byte(wrong), &w); err != nil {
+				t.Fatal(err)
+			}
+			if err := sch.Validate(asJSON(t, w)); err == nil {
+				t.Errorf("wrong input %s accepted", wrong)
+			}
+			if len(SchemaFields(m.Schema)) == 0 && m.Name != "vbr.scale_out_repositories" && m.Name != "vbr.recovery_tokens" {
+				t.Errorf("schema documents no fields")
+			}
+		})
+	}
+	for name := range wrongInput {
+		if !seen[name] {
+			t.Errorf("wrong-input table names %s, which is not in the catalogue", name)
+		}
+	}
+}
+
+func TestCatalogComplete(t *testing.T) {
+	t.Parallel()
+	want := []string{
+		"assert", "em.agent_job.retry", "em.agent_jobs", "http", "log",
+		"vbr.discovered_entities", "vbr.discovered_entity.install_agent", "vbr.discovered_entity.remove",
+		"vbr.discovered_entity.rescan", "vbr.discovered_entity.uninstall_agent",
+		"vbr.discovered_entity.uninstall_all_components", "vbr.managed_servers", "vbr.protected_computers",
+		"vbr.protection_groups", "vbr.recovery_token", "vbr.recovery_tokens", "vbr.repositories",
+		"vbr.repository", "vbr.repository.rescan", "vbr.repository_states", "vbr.scale_out_repositories",
+		"vbr.scale_out_repository", "vbr.scale_out_repository.disable_maintenance_mode",
+		"vbr.scale_out_repository.disable_sealed_mode", "vbr.scale_out_repository.enable_maintenance_mode",
+		"vbr.scale_out_repository.enable_sealed_mode", "vbr.session.stop", "vbr.sessions", "vspc.backup_agent.restart",
+		"vspc.backup_agents", "wait",
+	}
+	if diff := cmp.Diff(want, Builtin().Names()); diff != "" {
+		t.Errorf("Builtin().Names() -want +got:\n%s", diff)
+	}
+	for _, a := range Builtin().Actions() {
+		if a.Builtin != (a.Ops == nil) {
+			t.Errorf("%s: Builtin %v but Ops %v", a.Name, a.Builtin, a.Ops)
+		}
+	}
+}
+
+func TestRepositorySchemaVendorRules(t *testing.T) {
+	t.Parallel()
+	sch := compileSchema(t, "vbr.repository", Builtin().kinds["vbr.repository"].Schema)
+	tests := map[string]struct {
+		spec string
+		ok   bool
+	}{
+		"linux without description":                     {`{type: LinuxLocal, hostId: 5a2e0d4f-6f4c-4e51-9a38-2f1d6a4d7c10, repository: {path: /b}, mountServer: {mountServerSettingsType: windows, windows: {mountServerId: 5a2e0d4f-6f4c-4e51-9a38-2f1d6a4d7c10, writeCacheFolder: 'C:\c', vPowerNFSEnabled: true}}}`, true},
+		"linux without mount server (rev0 requires it)": {`{type: LinuxLocal, hostId: 5a2e0d4f-6f4c-4e51-9a38-2f1d6a4d7c10, repository: {path: /b}}`, false},
+		"windows local":                                 {`{type: WinLocal, hostId: 5a2e0d4f-6f4c-4e51-9a38-2f1d6a4d7c10, repository: {path: 'D:\b'}, mountServer: {mountServerSettingsType: windows, windows: {mountServerId: 5a2e0d4f-6f4c-4e51-9a38-2f1d6a4d7c10, writeCacheFolder: 'C:\c', vPowerNFSEnabled: true}}}`, true},
+		"smb":                                           {`{type: Smb, share: {sharePath: '\\nas\b', credentialsId: 5a2e0d4f-6f4c-4e51-9a38-2f1d6a4d7c10}, repository: {maxTaskCount: 2}, mountServer: {mountServerSettingsType: windows, windows: {mountServerId: 5a2e0d4f-6f4c-4e51-9a38-2f1d6a4d7c10, writeCacheFolder: 'C:\c', vPowerNFSEnabled: true}}}`, true},
+		"nfs":                                           {`{type: Nfs, share: {sharePath: 'nas:/b'}, repository: {}, mountServer: {mountServerSettingsType: windows, windows: {mountServerId: 5a2e0d4f-6f4c-4e51-9a38-2f1d6a4d7c10, writeCacheFolder: 'C:\c', vPowerNFSEnabled: true}}}`, true},
+		"s3 compatible":                                 {`{type: S3Compatible, account: {servicePoint: 'https://s3', regionId: r, credentialsId: 5a2e0d4f-6f4c-4e51-9a38-2f1d6a4d7c10}, bucket: {bucketName: b, folderName: f}, mountServer: {mountServerSettingsType: windows, windows: {mountServerId: 5a2e0d4f-6f4c-4e51-9a38-2f1d6a4d7c10, writeCacheFolder: 'C:\c', vPowerNFSEnabled: true}}}`, true},
+		"unknown type":                                  {`{type: Floppy, hostId: 5a2e0d4f-6f4c-4e51-9a38-2f1d6a4d7c10, repository: {path: /b}}`, false},
+		"smb without share":                             {`{type: Smb, repository: {}}`, false},
+		"wrong task count":                              {`{type: LinuxLocal, hostId: 5a2e0d4f-6f4c-4e51-9a38-2f1d6a4d7c10, repository: {path: /b, maxTaskCount: four}}`, false},
+		"s3 without bucket":                             {`{type: S3Compatible, account: {servicePoint: 'https://s3', regionId: r, credentialsId: 5a2e0d4f-6f4c-4e51-9a38-2f1d6a4d7c10}}`, false},
+		"description not text":                          {`{type: Nfs, description: 3, share: {sharePath: 'nas:/b'}, repository: {}, mountServer: {mountServerSettingsType: windows, windows: {mountServerId: 5a2e0d4f-6f4c-4e51-9a38-2f1d6a4d7c10, writeCacheFolder: 'C:\c', vPowerNFSEnabled: true}}}`, false},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var v any
+			if err := yaml.Unmarshal([]byte(tc.spec), &v); err != nil {
+				t.Fatal(err)
+			}
+			err := sch.Validate(asJSON(t, v))
+			if got := err == nil; got != tc.ok {
+				t.Errorf("valid = %v, want %v (%v)", got, tc.ok, err)
+			}
+		})
+	}
+}
+
+func TestSchemaFields(t *testing.T) {
+	t.Parallel()
+	got := SchemaFields(Builtin().kinds["vbr.recovery_token"].Schema)
+	want := []Field{
+		{Name: "backupIds", Type: "string[]", Doc: "IDs of the backups the token restores."},
+		{Name: "backups", Type: "string[]", Doc: "Names of the backups the token restores (resolved to ids)."},
+		{Name: "expirationDate", Type: "string", Required: true, Doc: "When the token expires (RFC 3339)."},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("SchemaFields -want +got:\n%s", diff)
+	}
+	repo := SchemaFields(Builtin().kinds["vbr.repository"].Schema)
+	names := fmt.Sprint(repo)
+	for _, f := range []string{"hostId", "repository.path", "share.sharePath", "type"} {
+		if !strings.Contains(names, "{"+f+" ") {
+			t.Errorf("vbr.repository fields lack %s: %v", f, names)
+		}
+	}
+	if strings.Contains(names, "{name ") {
+		t.Errorf("vbr.repository fields still have name: %v", names)
+	}
+}

@@ -1,0 +1,171 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/vplay-dev/vplay/veeam"
+)
+
+// emAgentJobRetry is the em.agent_job.retry action.
+func emAgentJobRetry() *Action {
+	return &Action{
+		Meta: Meta{
+			Name:    "em.agent_job.retry",
+			API:     veeam.EM,
+			Summary: "Retry failed Veeam Agent backup jobs through Enterprise Manager and await each task.",
+			Doc: `Retries agent backup jobs given by id (the bare guid, one or a list) and/or by name. The vendor allows a retry
+only for a job whose last run finished Failed: that is the precondition, evaluated at plan time against live state,
+so the plan reads "retry 2 failed agent jobs: A, B" and names the jobs it skips and why. Each retry is
+POST /api/agents/jobs/{id}?action=retry, answered 202 with a Task that is awaited until Finished; a task that ends
+with Success="false" fails the step with the server's message. The result lists each job with its task message.`,
+			Example: `steps:
+  - id: retry
+    action: em.agent_job.retry
+    target: em
+    for_each: "${{ data.failed_jobs }}"
+    with:
+      id: "${{ each.id }}"
+    continue_on_error: true`,
+			Schema: jsonSchema(anyOfRequired(schemaObject(map[string]any{
+				"id":   oneOrMany("Job id (bare guid) or ids."),
+				"name": oneOrMany("Job name or names."),
+			}), "id", "name")),
+		},
+		Risk:  RiskMaintenance,
+		Await: veeam.KindTask,
+		Ops:   agentJobRetryOps{},
+	}
+}
+
+type agentJobRetryOps struct{}
+
+// selectJobs returns the jobs to retry and the others with the reason.
+func (agentJobRetryOps) selectJobs(ctx context.Context, c *Conn, with Doc) (retry []Doc, skipped []string, err error) {
+	cl, err := emOf(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	jobs, err := listAgentJobs(ctx, cl)
+	if err != nil {
+		return nil, nil, err
+	}
+	ids := stringList(with["id"])
+	names := stringList(with["name"])
+	found := map[string]bool{}
+	for _, j := range jobs {
+		id, name := scalarString(j["id"]), str(j, "name")
+		byID := slices.ContainsFunc(ids, func(s string) bool { return strings.EqualFold(s, id) })
+		if !byID && !slices.Contains(names, name) {
+			continue
+		}
+		found[strings.ToLower(id)], found[name] = true, true
+		if r := scalarString(j["lastResult"]); !strings.EqualFold(r, "Failed") {
+			skipped = append(skipped, fmt.Sprintf("%s (last result %s)", name, r))
+			continue
+		}
+		retry = append(retry, j)
+	}
+	var missing []string
+	for _, id := range ids {
+		if !found[strings.ToLower(id)] {
+			missing = append(missing, id)
+		}
+	}
+	for _, n := range names {
+		if !found[n] {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, nil, fmt.Errorf("agent jobs %s: %w", quoteList(missing), ErrNotFound)
+	}
+	return retry, skipped, nil
+}
+
+func (o agentJobRetryOps) Preview(ctx context.Context, c *Conn, with Doc) (Preview, error) {
+	retry, skipped, err := o.selectJobs(ctx, c, with)
+	if err != nil {
+		return Preview{}, fmt.Errorf("retry agent jobs: %w", err)
+	}
+	if len(retry) == 0 {
+		return Preview{Skip: true, Reason: "no job whose last result is Failed: " + quoteList(skipped)}, nil
+	}
+	names := make([]string, len(retry))
+	for i, j := range retry {
+		names[i] = str(j, "name")
+	}
+	sum := fmt.Sprintf("retry %d failed agent %s: %s", len(names), plural(len(names), "job", "jobs"), quoteList(names))
+	if len(skipped) > 0 {
+		sum += "; skip " + quoteList(skipped)
+	}
+	return Preview{Summary: sum, Items: names}, nil
+}
+
+func (o agentJobRetryOps) Run(ctx context.Context, c *Conn, env Env, with Doc) (Doc, error) {
+	cl, err := emOf(c)
+	if err != nil {
+		return nil, err
+	}
+	var results []any
+	// A task journalled by an interrupted run is awaited first; EM tasks
+	// belong to their logon session, so after a restart the server usually
+	// no longer knows it (404) and the precondition below decides.
+	if doc, ok, err := awaitResumed(ctx, c, env); err != nil {
+		return nil, fmt.Errorf("retry agent jobs: %w", err)
+	} else if ok {
+		results = append(results, taskResult("", "", doc))
+	}
+	retry, skipped, err := o.selectJobs(ctx, c, with)
+	if err != nil {
+		return nil, fmt.Errorf("retry agent jobs: %w", err)
+	}
+	for _, j := range retry {
+		id, name := scalarString(j["id"]), str(j, "name")
+		task, err := startAndAwait(ctx, c, env, func(ctx context.Context) (asyncRef, Doc, error) {
+			t, err := cl.StartAction(ctx, pathEMAgentJobs+"/"+url.PathEscape(id), "retry")
+			if err != nil {
+				return asyncRef{}, nil, err
+			}
+			tid := str(t, "TaskId")
+			if tid == "" {
+				tid = lastSegment(str(t, "Href"))
+			}
+			return asyncRef{Kind: veeam.KindTask, ID: tid}, nil, nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("retry agent job %q: %w", name, err)
+		}
+		results = append(results, taskResult(id, name, task))
+	}
+	return Doc{"jobs": results, "skipped": skipped}, nil
+}
+
+// taskResult summarises a finished EM task for a step result.
+func taskResult(id, name string, task Doc) Doc {
+	out := Doc{"id": id, "name": name, "taskId": task["TaskId"], "state": task["State"]}
+	if r, ok := asMap(task["Result"]); ok {
+		out["success"] = r["Success"]
+		out["message"] = emMessage(r["Message"])
+	}
+	return out
+}
+
+// emMessage reads an EM Message, a string in JSON or {"#text"|"Value": ...}
+// when decoded from XML.
+func emMessage(v any) string {
+	if s := scalarString(v); s != "" {
+		return s
+	}
+	if m, ok := asMap(v); ok {
+		for _, k := range []string{"#text", "Value", "value", "Text"} {
+			if s := scalarString(m[k]); s != "" {
+				return s
+			}
+		}
+	}
+	return ""
+}

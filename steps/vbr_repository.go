@@ -1,0 +1,215 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vplay-dev/vplay/veeam"
+)
+
+// vbrRepository is the vbr.repository kind: a backup repository of any type
+// the vendor RepositorySpec allows.
+func vbrRepository() *Kind {
+	return &Kind{
+		Meta: Meta{
+			Name:    "vbr.repository",
+			API:     veeam.VBR,
+			Summary: "A backup repository (Windows, Linux, hardened, SMB, NFS, object storage).",
+			Doc: `A VBR backup repository, declared with the vendor RepositorySpec (the spec is validated against the
+vendor schema of revision 1.3-rev0, which requires mountServer for local and share repositories; the resource
+name is the repository name and description defaults to ""). Create POSTs the spec,
+awaits the Infrastructure session and reads the repository back by name (the session's resourceId is not reliable).
+Update GETs the full live document, merges the declared fields over it (maps merge, lists are replaced) and PUTs the
+whole document, as the vendor requires, then awaits the session. Delete takes the option delete_backups (default
+false) and is answered 204 without a session. id is server-generated; uniqueId is settable. Enum values the server
+spells differently between revisions (mountServerSettingsType, RotatedDriveCleanupMode, ...) compare ignoring case.`,
+			Example: `resources:
+  - kind: vbr.repository
+    target: vbr
+    name: repo-ams
+    spec:
+      type: LinuxLocal
+      description: Managed by vplay
+      hostId: 5a2e0d4f-6f4c-4e51-9a38-2f1d6a4d7c10
+      repository:
+        path: /backups/ams
+        maxTaskCount: 4
+      mountServer:
+        mountServerSettingsType: windows
+        windows:
+          mountServerId: 6745a759-2205-4cd2-b172-8ec8f7e60ef8
+          writeCacheFolder: 'C:\ProgramData\Veeam\Backup\IRCache\'
+          vPowerNFSEnabled: true
+    options:
+      delete_backups: false`,
+			Schema: repositorySpecSchema(),
+		},
+		ReadOnly:   []string{"id"},
+		Await:      veeam.KindSession,
+		DeleteRisk: RiskDestructive,
+		Normalize:  normalizeRepository,
+		Ops:        repositoryOps{},
+	}
+}
+
+// repositorySpecSchema is the vendor RepositorySpec adapted to a playbook
+// spec (see relaxIdentity).
+func repositorySpecSchema() map[string]any {
+	s := vendorSchema("RepositorySpec", handRepositorySpec)
+	return withID("vbr.repository", relaxIdentity(s))
+}
+
+// caseInsensitiveFields are enum-valued fields whose casing changed between
+// vendor revisions; they compare lower-cased.
+var caseInsensitiveFields = []string{
+	"mountServerSettingsType", "RotatedDriveCleanupMode", "regionType", "connectionType", "type",
+}
+
+func normalizeRepository(path string, v any) any {
+	s, ok := v.(string)
+	if !ok {
+		return v
+	}
+	last := path[strings.LastIndex(path, ".")+1:]
+	for _, f := range caseInsensitiveFields {
+		if last == f {
+			return strings.ToLower(s)
+		}
+	}
+	if last == "path" || last == "sharePath" {
+		// The server may keep or drop a trailing separator.
+		if t := strings.TrimRight(s, `/\`); t != "" {
+			return t
+		}
+	}
+	return v
+}
+
+type repositoryOps struct{}
+
+func (repositoryOps) List(ctx context.Context, c *Conn) ([]Object, error) {
+	cl, err := vbrOf(c)
+	if err != nil {
+		return nil, err
+	}
+	items, err := cl.List(ctx, pathRepositories, nil)
+	if err != nil {
+		return nil, fmt.Errorf("list repositories: %w", err)
+	}
+	out := make([]Object, 0, len(items))
+	for _, d := range items {
+		out = append(out, objectOf(d))
+	}
+	return out, nil
+}
+
+func (repositoryOps) Create(ctx context.Context, c *Conn, env Env, name string, spec Doc) (Object, error) {
+	cl, err := vbrOf(c)
+	if err != nil {
+		return Object{}, err
+	}
+	body := copyDoc(spec)
+	if body == nil {
+		body = Doc{}
+	}
+	body["name"] = name
+	if _, ok := body["description"]; !ok {
+		body["description"] = ""
+	}
+	since := time.Now()
+	_, err = runAsync(ctx, c, env, vbrSessionCall(cl, http.MethodPost, pathRepositories, nil, body))
+	if errors.Is(err, veeam.ErrUncertain) {
+		return createPending(ctx, c, env, pathRepositories, "repository", name, since, err)
+	}
+	if err != nil {
+		return Object{}, fmt.Errorf("create repository %q: %w", name, err)
+	}
+	d, err := vbrFindByName(ctx, cl, pathRepositories, "repository", name)
+	if err != nil {
+		return Object{}, fmt.Errorf("create repository %q: read back: %w", name, err)
+	}
+	return objectOf(d), nil
+}
+
+func (repositoryOps) Update(ctx context.Context, c *Conn, env Env, live Object, spec Doc) (Object, error) {
+	cl, err := vbrOf(c)
+	if err != nil {
+		return Object{}, err
+	}
+	p := pathRepositories + "/" + url.PathEscape(live.ID)
+	full, err := cl.Get(ctx, p, nil)
+	if err != nil {
+		return Object{}, fmt.Errorf("update repository %q: read: %w", live.Name, err)
+	}
+	body := deepMerge(full, spec)
+	body["id"] = full["id"]
+	body["name"] = live.Name
+	if _, err := runAsync(ctx, c, env, vbrSessionCall(cl, http.MethodPut, p, nil, body)); err != nil {
+		return Object{}, fmt.Errorf("update repository %q: %w", live.Name, err)
+	}
+	d, err := cl.Get(ctx, p, nil)
+	if err != nil {
+		return Object{}, fmt.Errorf("update repository %q: read back: %w", live.Name, err)
+	}
+	return objectOf(d), nil
+}
+
+func (repositoryOps) Delete(ctx context.Context, c *Conn, env Env, live Object, opts Doc) error {
+	if err := vbrDelete(ctx, c, env, pathRepositories+"/"+url.PathEscape(live.ID), boolOf(opts, "delete_backups")); err != nil {
+		return fmt.Errorf("delete repository %q: %w", live.Name, err)
+	}
+	return nil
+}
+
+// vbrDelete deletes one VBR object. The seed deletes answer 204; should a
+// server answer with a session instead, it is awaited. A 404 means the
+// object is already gone, which is what was asked.
+func vbrDelete(ctx context.Context, c *Conn, env Env, p string, deleteBackups bool) error {
+	cl, err := vbrOf(c)
+	if err != nil {
+		return err
+	}
+	q := url.Values{}
+	q.Set("deleteBackups", strconv.FormatBool(deleteBackups))
+	_, err = runAsync(ctx, c, env, func(ctx context.Context) (asyncRef, Doc, error) {
+		resp, err := cl.Delete(ctx, p, q)
+		if isNotFound(err) {
+			return asyncRef{}, nil, nil
+		}
+		if err != nil {
+			return asyncRef{}, nil, err
+		}
+		if r, err := sessionRef(resp); err == nil {
+			return r, nil, nil
+		}
+		return asyncRef{}, nil, nil
+	})
+	return err
+}
+
+// createPending is the create-pending rule for a VBR create whose answer
+// was lost: never POST again; await any Infrastructure session that started
+// since, then look the object up by name. Found means created.
+func createPending(ctx context.Context, c *Conn, env Env, collection, what, name string, since time.Time, cause error) (Object, error) {
+	cl, err := vbrOf(c)
+	if err != nil {
+		return Object{}, err
+	}
+	if _, err := settleUncertain(ctx, c, env, "Infrastructure", since); err != nil {
+		return Object{}, fmt.Errorf("create %s %q: %w", what, name, err)
+	}
+	d, err := vbrFindByName(ctx, cl, collection, what, name)
+	if err == nil {
+		return objectOf(d), nil
+	}
+	if errors.Is(err, ErrNotFound) {
+		return Object{}, fmt.Errorf("create %s %q: not found after re-reading live state, not retried: %w", what, name, cause)
+	}
+	return Object{}, fmt.Errorf("create %s %q: %w", what, name, err)
+}
