@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/vplay-dev/vplay/steps"
 )
 
 const thingsBody = `
@@ -415,5 +417,23 @@ steps:
 	}
 	if len(logs) != 1 || strings.Contains(logs[0], "s3cr3t") || !strings.Contains(logs[0], Sensitive) {
 		t.Errorf("log = %q, want the token masked", logs)
+	}
+}
+
+func TestMergeCounted(t *testing.T) {
+	t.Parallel()
+	got, ok := mergeCounted([]steps.Preview{
+		{Summary: "restart 1 backup agent: web01", Items: []string{"web01"}},
+		{Summary: "restart 1 backup agent: web02", Items: []string{"web02"}},
+	})
+	if !ok || got != "restart 2 backup agents: web01, web02" {
+		t.Errorf("mergeCounted = %q, %v", got, ok)
+	}
+	got, ok = mergeCounted([]steps.Preview{{Summary: "install agent on 2 entities: a, b"}, {Summary: "install agent on 1 entity: c"}})
+	if !ok || got != "install agent on 3 entities: a, b, c" {
+		t.Errorf("mergeCounted = %q, %v", got, ok)
+	}
+	if _, ok := mergeCounted([]steps.Preview{{Summary: "poke a"}, {Summary: "poke b"}}); ok {
+		t.Error("merged summaries without counts")
 	}
 }

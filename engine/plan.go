@@ -197,7 +197,9 @@ type Summary struct {
 	Delete int `json:"delete"`
 	Drift  int `json:"drift"`
 	NoOp   int `json:"no_op"`
-	Steps  int `json:"steps_to_run"`
+	// Steps counts the steps that will run or depend on apply, except
+	// read-only ones (log, assert, wait), which change nothing.
+	Steps int `json:"steps_to_run"`
 }
 
 // Target describes one target of the plan for display.

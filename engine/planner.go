@@ -125,6 +125,9 @@ func (e *Engine) evalTarget(t *playbook.Target, s *eval.Scope) (TargetConfig, er
 			return "", fmt.Errorf("%s: target %q: %s: %w", v.Pos(), t.Name, what, err)
 		}
 		out = eval.Reveal(out)
+		if out == nil {
+			return "", fmt.Errorf("%s: target %q: %s is null: is the environment variable or secret it reads set?", v.Pos(), t.Name, what)
+		}
 		str, ok := out.(string)
 		if !ok {
 			return "", fmt.Errorf("%s: target %q: %s: expected a string, got %T", v.Pos(), t.Name, what, out)
@@ -595,7 +598,9 @@ func summarize(p *Plan) Summary {
 		}
 	}
 	for _, st := range p.Steps {
-		if st.Status != StepWillSkip {
+		// Read-only steps (log, assert, wait) change nothing, so they are
+		// not counted as work: a converged runbook plans no changes.
+		if st.Status != StepWillSkip && st.Risk != steps.RiskRead.String() {
 			s.Steps++
 		}
 	}

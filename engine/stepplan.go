@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/vplay-dev/vplay/engine/eval"
@@ -185,6 +187,13 @@ func summarizePreviews(ps []steps.Preview, status StepStatus) (summary, reason s
 	if len(run) == 0 {
 		return "", skip[0].Reason, StepWillSkip
 	}
+	if merged, ok := mergeCounted(run); ok {
+		summary = merged
+		if len(skip) > 0 {
+			reason = fmt.Sprintf("%d of %d iterations have nothing to do: %s", len(skip), len(ps), skip[0].Reason)
+		}
+		return summary, reason, status
+	}
 	var parts []string
 	seen := map[string]bool{}
 	for _, p := range run {
@@ -201,6 +210,63 @@ func summarizePreviews(ps []steps.Preview, status StepStatus) (summary, reason s
 		reason = fmt.Sprintf("%d of %d iterations have nothing to do: %s", len(skip), len(ps), skip[0].Reason)
 	}
 	return summary, reason, status
+}
+
+// countedSummary matches preview summaries of the form
+// "restart 1 backup agent: web01" (verb, count, noun, items).
+var countedSummary = regexp.MustCompile(`^(\D*?)(\d+) ([^:]+?): (.+)$`)
+
+// mergeCounted merges per-iteration previews that all read "<verb> N
+// <noun>: <items>" into one: "restart 2 backup agents: web01, web02".
+func mergeCounted(run []steps.Preview) (string, bool) {
+	if len(run) < 2 {
+		return "", false
+	}
+	var verb, noun, plural string
+	total := 0
+	var items []string
+	for i, p := range run {
+		m := countedSummary.FindStringSubmatch(p.Summary)
+		if m == nil {
+			return "", false
+		}
+		n, _ := strconv.Atoi(m[2])
+		if i == 0 {
+			verb, noun = m[1], singular(m[3])
+		} else if m[1] != verb || singular(m[3]) != noun {
+			return "", false
+		}
+		if n != 1 {
+			plural = m[3]
+		}
+		total += n
+		if len(p.Items) > 0 {
+			items = append(items, p.Items...)
+		} else {
+			items = append(items, m[4])
+		}
+	}
+	if plural == "" {
+		plural = pluralize(noun)
+	}
+	return fmt.Sprintf("%s%d %s: %s", verb, total, plural, strings.Join(items, ", ")), true
+}
+
+func singular(noun string) string {
+	switch {
+	case strings.HasSuffix(noun, "ies"):
+		return strings.TrimSuffix(noun, "ies") + "y"
+	case strings.HasSuffix(noun, "s") && !strings.HasSuffix(noun, "ss"):
+		return strings.TrimSuffix(noun, "s")
+	}
+	return noun
+}
+
+func pluralize(noun string) string {
+	if strings.HasSuffix(noun, "y") && !strings.HasSuffix(noun, "ey") {
+		return strings.TrimSuffix(noun, "y") + "ies"
+	}
+	return noun + "s"
 }
 
 // itemLabel is how a loop item is named in plans and events.

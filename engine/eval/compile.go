@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"github.com/vplay-dev/vplay/engine/diag"
 	"slices"
+	"strings"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
@@ -84,10 +85,18 @@ func (d *Decl) compileUncached(src string, cond bool) *compiled {
 func exprDiag(code string, err error) relDiag {
 	var fe *file.Error
 	if errors.As(err, &fe) {
-		return relDiag{off: fe.From, code: code, msg: fe.Message}
+		return relDiag{off: fe.From, code: code, msg: friendly(fe.Message)}
 	}
-	return relDiag{code: code, msg: err.Error()}
+	return relDiag{code: code, msg: friendly(err.Error())}
 }
+
+// friendly rewrites Go type names in expr's messages into the words
+// playbook authors use.
+var typeWords = strings.NewReplacer(
+	"map[string]interface {}", "mapping", "[]interface {}", "list", "interface {}", "any",
+	"eval.Secret", "secret", "float64", "number", "expected bool, but got", "a condition must be a boolean, got")
+
+func friendly(msg string) string { return typeWords.Replace(msg) }
 
 type letCollector map[string]bool
 

@@ -170,8 +170,11 @@ func (c *converter) convert(n ast.Node) *eval.Node {
 			c.errorf(c.src.tokenPos(n.GetToken()), "yaml-syntax", "yaml: unknown anchor %q", name)
 			return &eval.Node{Kind: eval.ScalarNode, Pos: c.src.tokenPos(n.GetToken())}
 		}
+		if c.tooBig {
+			return v
+		}
 		c.nodes += size(v)
-		if c.nodes > maxNodes && !c.tooBig {
+		if c.nodes > maxNodes {
 			c.tooBig = true
 			c.errorf(c.src.tokenPos(n.GetToken()), "too-large", "aliases expand the document to more than %d nodes", maxNodes)
 		}
@@ -364,8 +367,9 @@ func (c *converter) mapper(start int, decoded string) func(int) diag.Pos {
 			j = align(src.text, j, r)
 		}
 		// Skip indentation or a folded line break before the character.
-		for j < len(src.text) && off < utf8.RuneCountInString(decoded) {
-			want, _ := utf8.DecodeRuneInString(string([]rune(decoded)[off:]))
+		rs := []rune(decoded)
+		for k := 0; k < 256 && j < len(src.text) && off < len(rs); k++ {
+			want := rs[off]
 			got, _ := utf8.DecodeRune(src.text[j:])
 			if got == want || (got != ' ' && got != '\n' && got != '\r' && got != '\t') {
 				break
@@ -378,7 +382,7 @@ func (c *converter) mapper(start int, decoded string) func(int) diag.Pos {
 
 // align advances j past the raw text that produced the decoded rune r.
 func align(text []byte, j int, r rune) int {
-	for steps := 0; j < len(text) && steps < 4096; steps++ {
+	for steps := 0; j < len(text) && steps < 256; steps++ {
 		got, w := utf8.DecodeRune(text[j:])
 		switch {
 		case got == r:

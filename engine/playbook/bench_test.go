@@ -1,0 +1,68 @@
+package playbook
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/vplay-dev/vplay/schema"
+)
+
+// generated returns a playbook declaring n repositories with expressions in
+// every one, like a large site inventory.
+func generated(n int) []byte {
+	var b strings.Builder
+	b.WriteString(`vplay: 1
+targets:
+  vbr: { type: vbr, url: "${{ env.VBR_URL }}", username: "${{ env.VBR_USERNAME }}", password: "${{ secret('VBR_PASSWORD') }}" }
+vars:
+  max_tasks: 4
+data:
+  host: { query: vbr.managed_servers, where: name == "linux01.tech.local", one: true }
+resources:
+`)
+	for i := range n {
+		fmt.Fprintf(&b, `  - kind: vbr.repository
+    name: repo-%05d
+    spec:
+      type: LinuxLocal
+      description: "Repository %d (managed by vplay)"
+      hostId: "${{ data.host.id }}"
+      mountServer: { mountServerSettingsType: linux, linux: { mountServerId: "${{ data.host.id }}", vPowerNFSEnabled: false, writeCacheFolder: /cache } }
+      repository: { path: /backups/repo-%05d, maxTaskCount: "${{ vars.max_tasks }}" }
+`, i, i, i)
+	}
+	b.WriteString(`steps:
+  - id: rescan
+    action: vbr.repository.rescan
+    when: changed("vbr.repository")
+    with: { names: "${{ map(resources['vbr.repository'], .name) }}" }
+`)
+	return []byte(b.String())
+}
+
+// BenchmarkLoad5000 validates a generated 5,000-resource playbook against
+// the real catalogue (vendor schemas included).
+func BenchmarkLoad5000(b *testing.B) {
+	src := generated(5000)
+	cat := schema.Catalog()
+	if _, err := schema.ForCatalog(cat); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(src)))
+	b.ResetTimer()
+	for b.Loop() {
+		pb, ds := Parse("big.yaml", src, cat, Options{})
+		if pb == nil {
+			b.Fatalf("generated playbook is invalid:\n%v", ds)
+		}
+	}
+}
+
+func TestGeneratedIsValid(t *testing.T) {
+	t.Parallel()
+	src := generated(20)
+	if pb, ds := Parse("big.yaml", src, schema.Catalog(), Options{}); pb == nil {
+		t.Fatalf("generated playbook is invalid: %v", ds)
+	}
+}
