@@ -1,0 +1,194 @@
+package schema
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	"github.com/vplay-dev/vplay/steps"
+)
+
+// ID is the $id of the playbook schema; embedded entry schemas get ids
+// relative to it (kind/NAME.json, action/NAME.json, query/NAME.json).
+const ID = "https://vplay.dev/schema/playbook.schema.json"
+
+// identPattern is what target, variable and data names must look like so
+// that expressions can write vars.NAME.
+const identPattern = `^[A-Za-z_][A-Za-z0-9_]*$`
+
+// Generate builds the playbook JSON Schema for the entries of cat. The
+// output is deterministic (keys sorted, two-space indent, trailing newline).
+func Generate(cat *steps.Catalog) ([]byte, error) {
+	defs := map[string]any{}
+	var kindNames, actionNames, queryNames []any
+	var kindRules, actionRules, queryRules []any
+	for _, k := range cat.Kinds() {
+		kindNames = append(kindNames, k.Name)
+		ref, err := embed(defs, "kind", k.Name, k.Schema)
+		if err != nil {
+			return nil, err
+		}
+		kindRules = append(kindRules, rule("kind", k.Name, "spec", ref))
+	}
+	for _, a := range cat.Actions() {
+		actionNames = append(actionNames, a.Name)
+		ref, err := embed(defs, "action", a.Name, a.Schema)
+		if err != nil {
+			return nil, err
+		}
+		actionRules = append(actionRules, rule("action", a.Name, "with", ref))
+	}
+	for _, q := range cat.Queries() {
+		queryNames = append(queryNames, q.Name)
+		ref, err := embed(defs, "query", q.Name, q.Schema)
+		if err != nil {
+			return nil, err
+		}
+		queryRules = append(queryRules, rule("query", q.Name, "params", ref))
+	}
+
+	str := func(doc string) map[string]any { return map[string]any{"type": "string", "description": doc} }
+	boolean := func(doc string) map[string]any { return map[string]any{"type": "boolean", "description": doc} }
+	ref := func(name string) map[string]any { return map[string]any{"$ref": "#/$defs/" + name} }
+	named := func(doc string, item map[string]any) map[string]any {
+		return map[string]any{"type": "object", "description": doc,
+			"propertyNames": map[string]any{"pattern": identPattern}, "additionalProperties": item}
+	}
+
+	defs["template"] = map[string]any{"type": "string", "pattern": `^\s*\$\{\{[\s\S]*\}\}\s*$`,
+		"description": "A ${{ expression }} whose value replaces the scalar, keeping its type."}
+	defs["expression"] = map[string]any{"type": []any{"string", "boolean"},
+		"description": "A bare boolean expression (expr language), e.g. changed(\"vbr.repository\")."}
+	defs["duration"] = map[string]any{"type": "string", "pattern": `^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`,
+		"description": "A Go duration such as 90s, 30m or 1h30m."}
+	defs["for_each"] = map[string]any{"type": []any{"array", "object", "string"},
+		"description": "A list or mapping (or a ${{ }} expression yielding one); the item is `each`."}
+	defs["target"] = map[string]any{
+		"type": "object", "additionalProperties": false, "required": []any{"type", "url"},
+		"properties": map[string]any{
+			"type":        map[string]any{"enum": []any{"vbr", "em", "vspc"}, "description": "The API: vbr (Backup & Replication), em (Enterprise Manager) or vspc (Service Provider Console)."},
+			"url":         str("Base URL, e.g. https://vbr.example.com:9419."),
+			"username":    str("User name."),
+			"password":    str("Password; use ${{ secret('NAME') }}."),
+			"api_version": str("VBR x-api-version, e.g. 1.3-rev0."),
+			"tls":         ref("tls"),
+		},
+	}
+	defs["tls"] = map[string]any{
+		"type": "object", "additionalProperties": false,
+		"description": "How the server certificate is verified: exactly one of ca_file, fingerprint, insecure.",
+		"properties": map[string]any{
+			"ca_file":     str("PEM file of the CA (relative to the playbook)."),
+			"fingerprint": str("Pin of the server certificate: sha256:<hex>."),
+			"insecure":    boolean("Skip verification (warned about)."),
+		},
+	}
+	defs["data"] = map[string]any{
+		"type": "object", "additionalProperties": false, "required": []any{"query"},
+		"properties": map[string]any{
+			"target": str("Target to query; defaults to the only target of the query's API."),
+			"query":  map[string]any{"enum": queryNames, "description": "The data query."},
+			"params": map[string]any{"type": []any{"object", "string"}, "description": "Query parameters."},
+			"where":  str("Boolean expression over the item's fields, e.g. name == \"linux01\"."),
+			"one":    boolean("Exactly one item must match; data.NAME is that item."),
+		},
+		"allOf": queryRules,
+	}
+	defs["resource"] = map[string]any{
+		"type": "object", "additionalProperties": false, "required": []any{"kind", "name"},
+		"properties": map[string]any{
+			"kind":       map[string]any{"enum": kindNames, "description": "Resource kind."},
+			"target":     str("Target the resource lives on; defaults to the only target of the kind's API."),
+			"name":       str("Name: with target and kind, the resource's identity."),
+			"for_each":   ref("for_each"),
+			"spec":       map[string]any{"type": []any{"object", "string"}, "description": "Desired state in the vendor's field names."},
+			"state":      map[string]any{"enum": []any{"present", "absent"}, "description": "present (default) or absent."},
+			"policy":     map[string]any{"anyOf": []any{map[string]any{"enum": []any{"manage", "observe", "update_only", "no_delete"}}, ref("template")}, "description": "manage (default), observe, update_only or no_delete, or an expression yielding one."},
+			"options":    map[string]any{"type": "object", "description": "Kind-specific options, e.g. delete_backups, token_file."},
+			"depends_on": map[string]any{"type": "array", "items": map[string]any{"type": "string"}, "description": "Resources to converge first: KIND or KIND/NAME."},
+		},
+		"allOf": kindRules,
+	}
+	defs["step"] = map[string]any{
+		"type": "object", "additionalProperties": false, "required": []any{"id", "action"},
+		"properties": map[string]any{
+			"id":                map[string]any{"type": "string", "pattern": identPattern, "description": "Step id; later steps read steps.ID."},
+			"name":              str("Display name."),
+			"action":            map[string]any{"enum": actionNames, "description": "The action."},
+			"target":            str("Target to act on; defaults to the only target of the action's API."),
+			"when":              ref("expression"),
+			"for_each":          ref("for_each"),
+			"with":              map[string]any{"type": []any{"object", "string"}, "description": "The action's inputs."},
+			"timeout":           ref("duration"),
+			"continue_on_error": boolean("Keep going when the step fails."),
+			"retries": map[string]any{"type": "object", "additionalProperties": false, "properties": map[string]any{
+				"count": map[string]any{"type": "integer", "minimum": 0},
+				"delay": ref("duration"),
+			}},
+			"until":    ref("expression"),
+			"parallel": map[string]any{"type": "integer", "minimum": 1, "description": "Loop items run at once."},
+		},
+		"allOf": actionRules,
+	}
+	doc := map[string]any{
+		"$schema":              "https://json-schema.org/draft/2020-12/schema",
+		"$id":                  ID,
+		"title":                "vplay playbook",
+		"type":                 "object",
+		"additionalProperties": false,
+		"required":             []any{"vplay"},
+		"properties": map[string]any{
+			"vplay":       map[string]any{"const": 1, "description": "Format version: 1."},
+			"name":        str("Playbook name."),
+			"description": str("What the playbook is for."),
+			"targets":     named("Named API endpoints.", ref("target")),
+			"vars":        map[string]any{"type": "object", "propertyNames": map[string]any{"pattern": identPattern}, "description": "Variables (vars.NAME), overridable with --var and --var-file."},
+			"data":        named("Read-only queries of live state (data.NAME).", ref("data")),
+			"resources":   map[string]any{"type": "array", "items": ref("resource")},
+			"steps":       map[string]any{"type": "array", "items": ref("step")},
+		},
+		"$defs": defs,
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return nil, fmt.Errorf("encode playbook schema: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// embed stores an entry's schema under $defs as its own resource (with an
+// $id, so its internal #/$defs references keep working) and returns a
+// reference to it.
+func embed(defs map[string]any, group, name string, s map[string]any) (map[string]any, error) {
+	var c map[string]any
+	if s == nil {
+		c = map[string]any{}
+	} else {
+		b, err := json.Marshal(s)
+		if err != nil {
+			return nil, fmt.Errorf("schema of %s: %w", name, err)
+		}
+		if err := json.Unmarshal(b, &c); err != nil {
+			return nil, fmt.Errorf("schema of %s: %w", name, err)
+		}
+	}
+	delete(c, "$schema")
+	id := group + "/" + name + ".json"
+	c["$id"] = id
+	defs[group+":"+name] = c
+	return map[string]any{"$ref": id}, nil
+}
+
+// rule applies ref to field when the discriminator key equals name.
+func rule(key, name, field string, ref map[string]any) map[string]any {
+	return map[string]any{
+		"if": map[string]any{
+			"properties": map[string]any{key: map[string]any{"const": name}},
+			"required":   []any{key},
+		},
+		"then": map[string]any{"properties": map[string]any{field: ref}},
+	}
+}

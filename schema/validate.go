@@ -1,0 +1,413 @@
+package schema
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+
+	"github.com/vplay-dev/vplay/steps"
+)
+
+//go:embed playbook.schema.json
+var embedded []byte
+
+// JSON returns the embedded playbook schema (generated from steps.Builtin).
+func JSON() []byte { return slices.Clone(embedded) }
+
+// Violation is one way an instance does not match the schema.
+type Violation struct {
+	// Path is the instance location as tokens: object keys and list
+	// indexes ("resources", "0", "spec").
+	Path []string
+	// Keyword is the JSON Schema keyword that failed: type, required,
+	// additionalProperties, enum, const, pattern, ... For required and
+	// additionalProperties, Path ends with the missing or unknown key.
+	Keyword string
+	// Message says what is wrong, without the path.
+	Message string
+	// Expected lists the accepted values (enum, const) or the known keys
+	// (additionalProperties), for hints; nil when there is nothing to offer.
+	Expected []string
+}
+
+// Validator validates instances against one compiled playbook schema.
+type Validator struct {
+	sch       *jsonschema.Schema
+	resources map[string]any // schema resources by absolute URL without fragment
+}
+
+var embeddedValidator = sync.OnceValues(func() (*Validator, error) { return NewValidator(embedded) })
+
+// Validate checks v (a plain value: map[string]any, []any, string, bool,
+// int, float64, nil) against the embedded schema.
+func Validate(v any) []Violation {
+	val, err := embeddedValidator()
+	if err != nil {
+		return []Violation{{Keyword: "schema", Message: err.Error()}}
+	}
+	return val.Validate(v)
+}
+
+var perCatalog sync.Map // *steps.Catalog -> *catalogValidator
+
+type catalogValidator struct {
+	once sync.Once
+	v    *Validator
+	err  error
+}
+
+// ForCatalog returns the validator of the schema generated from cat,
+// compiling it once per catalogue.
+func ForCatalog(cat *steps.Catalog) (*Validator, error) {
+	e, _ := perCatalog.LoadOrStore(cat, &catalogValidator{})
+	cv := e.(*catalogValidator)
+	cv.once.Do(func() {
+		b, err := Generate(cat)
+		if err != nil {
+			cv.err = err
+			return
+		}
+		cv.v, cv.err = NewValidator(b)
+	})
+	return cv.v, cv.err
+}
+
+// NewValidator compiles a playbook schema document.
+func NewValidator(doc []byte) (*Validator, error) {
+	root, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
+	if err != nil {
+		return nil, fmt.Errorf("parse playbook schema: %w", err)
+	}
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	if err := c.AddResource(ID, root); err != nil {
+		return nil, fmt.Errorf("add playbook schema: %w", err)
+	}
+	sch, err := c.Compile(ID)
+	if err != nil {
+		return nil, fmt.Errorf("compile playbook schema: %w", err)
+	}
+	var plain any
+	if err := json.Unmarshal(doc, &plain); err != nil {
+		return nil, fmt.Errorf("parse playbook schema: %w", err)
+	}
+	v := &Validator{sch: sch, resources: map[string]any{}}
+	v.index(ID, plain)
+	return v, nil
+}
+
+// index records every schema resource ($id) by absolute URL.
+func (v *Validator) index(base string, node any) {
+	switch n := node.(type) {
+	case map[string]any:
+		if id, ok := n["$id"].(string); ok {
+			if u, err := url.Parse(base); err == nil {
+				if r, err := u.Parse(id); err == nil {
+					r.Fragment = ""
+					base = r.String()
+					v.resources[base] = n
+				}
+			}
+		}
+		for _, e := range n {
+			v.index(base, e)
+		}
+	case []any:
+		for _, e := range n {
+			v.index(base, e)
+		}
+	}
+}
+
+// lookup returns the schema node at an absolute schema URL with a JSON
+// pointer fragment.
+func (v *Validator) lookup(loc string) (map[string]any, bool) {
+	doc, frag, _ := strings.Cut(loc, "#")
+	node, ok := v.resources[doc]
+	if !ok {
+		return nil, false
+	}
+	if frag != "" {
+		for _, tok := range strings.Split(strings.TrimPrefix(frag, "/"), "/") {
+			if t, err := url.PathUnescape(tok); err == nil {
+				tok = t
+			}
+			tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
+			switch n := node.(type) {
+			case map[string]any:
+				node = n[tok]
+			case []any:
+				i, err := strconv.Atoi(tok)
+				if err != nil || i < 0 || i >= len(n) {
+					return nil, false
+				}
+				node = n[i]
+			default:
+				return nil, false
+			}
+		}
+	}
+	m, ok := node.(map[string]any)
+	return m, ok
+}
+
+// Validate checks v and returns its violations, sorted by path.
+func (v *Validator) Validate(inst any) []Violation {
+	err := v.sch.Validate(inst)
+	if err == nil {
+		return nil
+	}
+	var ve *jsonschema.ValidationError
+	if !errors.As(err, &ve) {
+		return []Violation{{Keyword: "schema", Message: err.Error()}}
+	}
+	f := flattener{v: v, inst: inst, p: message.NewPrinter(language.English)}
+	out := f.flatten(ve)
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := strings.Join(out[i].Path, "\x00"), strings.Join(out[j].Path, "\x00")
+		if a != b {
+			return a < b
+		}
+		return out[i].Message < out[j].Message
+	})
+	return slices.CompactFunc(out, func(a, b Violation) bool {
+		return slices.Equal(a.Path, b.Path) && a.Message == b.Message
+	})
+}
+
+type flattener struct {
+	v    *Validator
+	inst any
+	p    *message.Printer
+}
+
+func (f *flattener) flatten(e *jsonschema.ValidationError) []Violation {
+	loc := e.InstanceLocation
+	at := func(extra ...string) []string { return append(slices.Clone(loc), extra...) }
+	switch k := e.ErrorKind.(type) {
+	case *kind.Schema, *kind.Group, *kind.AllOf, *kind.Reference, *kind.Not:
+		if len(e.Causes) == 0 {
+			return []Violation{{Path: at(), Keyword: "schema", Message: k.LocalizedString(f.p)}}
+		}
+		var out []Violation
+		for _, c := range e.Causes {
+			out = append(out, f.flatten(c)...)
+		}
+		return out
+	case *kind.OneOf:
+		if len(k.Subschemas) > 1 {
+			return []Violation{{Path: at(), Keyword: "oneOf", Message: "matches more than one alternative"}}
+		}
+		return f.branches(e)
+	case *kind.AnyOf:
+		return f.branches(e)
+	case *kind.Required:
+		var out []Violation
+		for _, m := range k.Missing {
+			out = append(out, Violation{Path: at(m), Keyword: "required", Message: fmt.Sprintf("missing required key %q", m)})
+		}
+		return out
+	case *kind.AdditionalProperties:
+		known := f.knownKeys(e.SchemaURL)
+		var out []Violation
+		for _, p := range k.Properties {
+			out = append(out, Violation{Path: at(p), Keyword: "additionalProperties", Message: fmt.Sprintf("unknown key %q", p), Expected: known})
+		}
+		return out
+	case *kind.PropertyNames:
+		return []Violation{{Path: at(k.Property), Keyword: "propertyNames",
+			Message: fmt.Sprintf("%q is not a valid name: use letters, digits and _, not starting with a digit", k.Property)}}
+	case *kind.Type:
+		return []Violation{{Path: at(), Keyword: "type", Message: fmt.Sprintf("expected %s, got %s", strings.Join(k.Want, " or "), describe(f.value(loc)))}}
+	case *kind.Enum:
+		want := stringsOf(k.Want)
+		return []Violation{{Path: at(), Keyword: "enum", Message: fmt.Sprintf("%s is not an accepted value", show(k.Got)), Expected: want}}
+	case *kind.Const:
+		return []Violation{{Path: at(), Keyword: "const", Message: fmt.Sprintf("expected %s, got %s", show(k.Want), show(k.Got)), Expected: stringsOf([]any{k.Want})}}
+	case *kind.FalseSchema:
+		if len(loc) > 0 {
+			return []Violation{{Path: at(), Keyword: "additionalProperties", Message: fmt.Sprintf("unknown key %q", loc[len(loc)-1])}}
+		}
+	case *kind.Pattern:
+		return []Violation{{Path: at(), Keyword: "pattern", Message: fmt.Sprintf("%s does not match the expected format %s", show(k.Got), k.Want)}}
+	}
+	keyword := "schema"
+	if kp := e.ErrorKind.KeywordPath(); len(kp) > 0 {
+		keyword = kp[0]
+	}
+	return []Violation{{Path: at(), Keyword: keyword, Message: e.ErrorKind.LocalizedString(f.p)}}
+}
+
+// branches picks the most relevant alternative of a failed oneOf/anyOf: a
+// branch whose discriminator (a const or enum on a direct child, or the
+// type of the value itself) does not match is set aside; of the remaining
+// ones the one with the fewest violations is reported. When every branch is
+// set aside, the discriminator's accepted values are reported together.
+func (f *flattener) branches(e *jsonschema.ValidationError) []Violation {
+	loc := e.InstanceLocation
+	var kept, rejected [][]Violation
+	for _, c := range e.Causes {
+		vs := f.flatten(c)
+		if discriminatorMiss(vs, len(loc)) {
+			rejected = append(rejected, vs)
+		} else {
+			kept = append(kept, vs)
+		}
+	}
+	if len(kept) > 0 {
+		best := kept[0]
+		for _, vs := range kept[1:] {
+			if len(vs) < len(best) {
+				best = vs
+			}
+		}
+		return best
+	}
+	// Every branch failed on its discriminator: merge what they accept.
+	var want []string
+	var types []string
+	var path []string
+	for _, vs := range rejected {
+		for _, x := range vs {
+			switch {
+			case x.Keyword == "type" && len(x.Path) == len(loc):
+				t, _, _ := strings.Cut(strings.TrimPrefix(x.Message, "expected "), ", got")
+				types = append(types, strings.Split(t, " or ")...)
+			case (x.Keyword == "const" || x.Keyword == "enum") && len(x.Path) <= len(loc)+1:
+				want = append(want, x.Expected...)
+				path = x.Path
+			}
+		}
+	}
+	if len(want) > 0 {
+		want = dedupe(want)
+		return []Violation{{Path: path, Keyword: "enum", Message: fmt.Sprintf("%s is not an accepted value", show(f.value(path))), Expected: want}}
+	}
+	types = dedupe(types)
+	return []Violation{{Path: slices.Clone(loc), Keyword: "type", Message: fmt.Sprintf("expected %s, got %s", strings.Join(types, " or "), describe(f.value(loc)))}}
+}
+
+func discriminatorMiss(vs []Violation, depth int) bool {
+	for _, x := range vs {
+		if x.Keyword == "type" && len(x.Path) == depth {
+			return true
+		}
+		if (x.Keyword == "const" || x.Keyword == "enum") && len(x.Path) == depth+1 {
+			return true
+		}
+	}
+	return false
+}
+
+// knownKeys returns the property names of the object schema that owns the
+// failed additionalProperties keyword.
+func (f *flattener) knownKeys(schemaURL string) []string {
+	owner := strings.TrimSuffix(schemaURL, "/additionalProperties")
+	s, ok := f.v.lookup(owner)
+	if !ok {
+		return nil
+	}
+	props, _ := s["properties"].(map[string]any)
+	keys := make([]string, 0, len(props))
+	for k := range props {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// value returns the instance value at loc.
+func (f *flattener) value(loc []string) any {
+	cur := f.inst
+	for _, tok := range loc {
+		switch c := cur.(type) {
+		case map[string]any:
+			cur = c[tok]
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(c) {
+				return nil
+			}
+			cur = c[i]
+		default:
+			return nil
+		}
+	}
+	return cur
+}
+
+func dedupe(s []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range s {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func stringsOf(vs []any) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		if s, ok := v.(string); ok {
+			out[i] = s
+		} else {
+			out[i] = show(v)
+		}
+	}
+	return out
+}
+
+// show renders a scalar for a message: strings quoted, others as JSON.
+func show(v any) string {
+	switch v := v.(type) {
+	case string:
+		return strconv.Quote(v)
+	case map[string]any:
+		return "a mapping"
+	case []any:
+		return "a list"
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+// describe names a value's JSON type, with scalars shown.
+func describe(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "string " + strconv.Quote(v)
+	case bool:
+		return "boolean " + strconv.FormatBool(v)
+	case int, int64, uint64, float64, json.Number:
+		if _, ok := v.(float64); ok {
+			return "number " + show(v)
+		}
+		return "integer " + show(v)
+	case map[string]any:
+		return "mapping"
+	case []any:
+		return "list"
+	}
+	return fmt.Sprintf("%T", v)
+}
