@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -27,7 +28,8 @@ import (
 // simCmdDeadline bounds every wait on `vplay sim`.
 const simCmdDeadline = 15 * time.Second
 
-// envLine is one line of the env file: KEY='value' with ' written as '\''.
+// envLine is one line of the env file: KEY='value', where a quote inside
+// the value is written as the four characters quote, backslash, quote, quote.
 var envLine = regexp.MustCompile(`^([A-Z][A-Z0-9_]*)='((?:[^']|'\\'')*)'$`)
 
 // TestSimCmd runs `vplay sim` in-process as a user would from a shell: it
@@ -39,12 +41,15 @@ func TestSimCmd(t *testing.T) {
 	dir := t.TempDir()
 	envFile, caFile := filepath.Join(dir, "sim.env"), filepath.Join(dir, "ca.pem")
 
+	// A password with a blank and a quote checks the file's quoting.
+	const password = "it's a secret"
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	var stdout, stderr simCmdBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"sim", "--env-file", envFile, "--ca-out", caFile, "--session-duration", "100ms"},
+		done <- run(ctx, []string{"sim", "--env-file", envFile, "--ca-out", caFile, "--session-duration", "100ms",
+			"--password", password},
 			stdio{In: strings.NewReader(""), Out: &stdout, Err: &stderr}, nil)
 	}()
 
@@ -77,12 +82,26 @@ func TestSimCmd(t *testing.T) {
 		if got := env[api+"_FINGERPRINT"]; got != fingerprint {
 			t.Errorf("%s_FINGERPRINT = %q, want the one certificate's %q", api, got, fingerprint)
 		}
-		if env[api+"_USERNAME"] == "" || env[api+"_PASSWORD"] == "" {
-			t.Errorf("%s_USERNAME or %s_PASSWORD is empty", api, api)
+		if env[api+"_USERNAME"] == "" {
+			t.Errorf("%s_USERNAME is empty", api)
+		}
+		if got := env[api+"_PASSWORD"]; got != password {
+			t.Errorf("%s_PASSWORD = %q, want the --password %q", api, got, password)
 		}
 	}
 	if env["VBR_URL"] == env["EM_URL"] || env["EM_URL"] == env["VSPC_URL"] || env["VBR_URL"] == env["VSPC_URL"] {
 		t.Errorf("the three APIs share a listener: %s %s %s", env["VBR_URL"], env["EM_URL"], env["VSPC_URL"])
+	}
+
+	// A shell sourcing the file sees the same values.
+	sourced, err := exec.CommandContext(ctx, "sh", "-c", `set -a && . "$1" && env`, "sh", envFile).Output()
+	if err != nil {
+		t.Fatalf("source the env file with sh: %v", err)
+	}
+	for k, v := range env {
+		if !slices.Contains(strings.Split(string(sourced), "\n"), k+"="+v) {
+			t.Errorf("sh sourcing the env file does not see %s=%q", k, v)
+		}
 	}
 
 	// The startup lines: one per API naming its URL and the fingerprint.

@@ -32,6 +32,7 @@ const reposPath = "/api/v1/backupInfrastructure/repositories"
 // terminal is checked. The binary is built once (the link is cached) so the
 // child has its own controlling terminal, signals and exit status.
 func TestTTYApply(t *testing.T) {
+	t.Parallel()
 	bin := buildVplay(t)
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
