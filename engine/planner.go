@@ -15,6 +15,7 @@ import (
 	"github.com/vplay-dev/vplay/engine/eval"
 	"github.com/vplay-dev/vplay/engine/playbook"
 	"github.com/vplay-dev/vplay/steps"
+	"github.com/vplay-dev/vplay/veeam"
 )
 
 // KnownAfterApply stands in for values that exist only once apply has
@@ -51,6 +52,9 @@ type plannedResource struct {
 // Plan reads live state and returns what applying pb would do. It never
 // writes to any server.
 func (e *Engine) Plan(ctx context.Context, pb *playbook.Playbook) (*Plan, error) {
+	// Plan only reads: memoize list calls so a collection that a kind and a
+	// step preview both read is fetched once.
+	ctx = veeam.WithListCache(ctx)
 	x := &execState{pb: pb, targets: map[string]TargetConfig{}, data: map[string]any{}, steps: pb.Steps}
 	plan := &Plan{FormatVersion: FormatVersion, Playbook: pb.File, Name: pb.Name, PlaybookHash: pb.Hash}
 

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -107,7 +108,11 @@ func (e *Engine) planStep(ctx context.Context, x *execState, st *playbook.Step, 
 			if createsOn(x, st.Target) {
 				// The step may name objects apply creates first; it is
 				// previewed again, for real, when it runs.
-				sr.Status, sr.Reason = StepDependsOn, "needs objects that apply creates first ("+err.Error()+")"
+				msg := err.Error()
+				if errors.Is(err, steps.ErrNotFound) {
+					msg = strings.TrimSuffix(msg, ": "+steps.ErrNotFound.Error()) + ": not there yet"
+				}
+				sr.Status, sr.Reason = StepDependsOn, "names objects that apply creates first ("+msg+")"
 				return sr, nil
 			}
 			return sr, fmt.Errorf("preview: %w", err)

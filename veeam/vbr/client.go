@@ -116,6 +116,11 @@ func (c *Client) Delete(ctx context.Context, path string, q url.Values) (*veeam.
 // pages until skip+count reaches pagination.total. q carries server-side
 // filters (nameFilter, typeFilter, ...); a "limit" in q sets the page size.
 func (c *Client) List(ctx context.Context, path string, q url.Values) ([]veeam.Doc, error) {
+	return veeam.CachedList(ctx, veeam.VBR, path, q, func() ([]veeam.Doc, error) { return c.list(ctx, path, q) })
+}
+
+// list walks every page of a collection.
+func (c *Client) list(ctx context.Context, path string, q url.Values) ([]veeam.Doc, error) {
 	limit := c.pageSize
 	if v := q.Get("limit"); v != "" {
 		if n, err := strconv.Atoi(v); err == nil && n > 0 {

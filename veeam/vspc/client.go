@@ -168,6 +168,11 @@ func (c *Client) Post(ctx context.Context, p string, q url.Values, body any, req
 // read). q carries filter, sort and select; a "limit" in q sets the page
 // size.
 func (c *Client) List(ctx context.Context, p string, q url.Values) ([]veeam.Doc, error) {
+	return veeam.CachedList(ctx, veeam.VSPC, p, q, func() ([]veeam.Doc, error) { return c.list(ctx, p, q) })
+}
+
+// list walks every page of a collection.
+func (c *Client) list(ctx context.Context, p string, q url.Values) ([]veeam.Doc, error) {
 	limit := c.pageSize
 	if v := q.Get("limit"); v != "" {
 		if n, err := strconv.Atoi(v); err == nil && n > 0 {
