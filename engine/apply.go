@@ -250,8 +250,9 @@ func (a *applier) applyResource(ctx context.Context, pr *plannedResource, act Ac
 			it.Outcome = OutcomeRunning
 			it.Running = running()
 		}
-	} else {
-		_ = a.journals[pr.addr.Target].done(op)
+	}
+	a.finishOp(ctx, pr.addr.Target, op, err)
+	if err == nil {
 		a.mu.Lock()
 		a.changed.add(pr.addr)
 		a.mu.Unlock()
@@ -296,6 +297,18 @@ func (a *applier) runResource(ctx context.Context, pr *plannedResource, act Acti
 		a.setOutput(pr.addr, nil)
 	}
 	return nil
+}
+
+// finishOp drops the journal entry of op unless its server-side work may
+// still be running (interrupted, or its await timed out): a re-run then
+// waits for that work instead of starting it again.
+func (a *applier) finishOp(ctx context.Context, target, op string, err error) {
+	if err != nil && (ctx.Err() != nil || errors.Is(err, veeam.ErrAwaitTimeout) || errors.Is(err, context.DeadlineExceeded)) {
+		return
+	}
+	if jerr := a.journals[target].done(op); jerr != nil {
+		a.obs.Observe(LogLine{Time: a.e.cfg.Now(), Level: "warn", Message: "journal: " + jerr.Error()})
+	}
 }
 
 // stepsEnv builds the environment handed to a catalogue entry: progress as

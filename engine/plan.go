@@ -236,6 +236,20 @@ func (p *Plan) HasChanges() bool {
 	return s.Create+s.Update+s.Delete+s.Steps > 0 || s.Drift > 0
 }
 
+// HasWork reports whether apply has anything to run: changes, or steps
+// that will run even if they only read (log, assert, wait).
+func (p *Plan) HasWork() bool {
+	if p.HasChanges() {
+		return true
+	}
+	for _, s := range p.Steps {
+		if s.Status != StepWillSkip {
+			return true
+		}
+	}
+	return false
+}
+
 // Destructive reports whether the plan deletes anything or runs a
 // destructive or disruptive step.
 func (p *Plan) Destructive() bool {

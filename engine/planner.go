@@ -344,7 +344,7 @@ func (e *Engine) planResources(x *execState, base *eval.Scope) error {
 		}
 		for _, d := range pr.res.DependsOn {
 			for j, other := range x.resources {
-				if j != i && (other.addr.Kind == d || other.addr.Kind+"."+other.addr.Name == d || other.addr.String() == d) {
+				if j != i && dependsOnMatches(d, other.addr) {
 					deps = append(deps, j)
 				}
 			}
@@ -359,6 +359,16 @@ func (e *Engine) planResources(x *execState, base *eval.Scope) error {
 		pr.decide()
 	}
 	return nil
+}
+
+// dependsOnMatches reports whether a depends_on entry (KIND, KIND/NAME,
+// TARGET/KIND or TARGET/KIND/NAME) names addr.
+func dependsOnMatches(d string, addr Addr) bool {
+	switch d {
+	case addr.Kind, addr.Kind + "/" + addr.Name, addr.Target + "/" + addr.Kind, addr.String():
+		return true
+	}
+	return false
 }
 
 type diagPos = interface{ String() string }

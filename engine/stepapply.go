@@ -226,9 +226,7 @@ func (a *applier) runOnce(ctx context.Context, st *playbook.Step, action *steps.
 	env, _ := a.stepsEnv(st.Target, op, st.ID, nil)
 	plain, _ := eval.Reveal(with).(map[string]any)
 	res, err := action.Ops.Run(ctx, conn, env, plain)
-	if err == nil {
-		_ = a.journals[st.Target].done(op)
-	}
+	a.finishOp(ctx, st.Target, op, err)
 	return res, err
 }
 
@@ -262,9 +260,9 @@ func (a *applier) runBuiltin(ctx context.Context, st *playbook.Step, with map[st
 	return nil, fmt.Errorf("built-in action %q is not implemented by this engine", st.Action)
 }
 
-// runWait fetches a data query; with `until:` the step polls it until the
-// condition holds. The items are the step's result.
-func (a *applier) runWait(ctx context.Context, st *playbook.Step, with map[string]any, _ *eval.Scope) (any, error) {
+// runWait polls a data query until its `until` condition, evaluated with
+// the query's items as `items`, holds. The items are the step's result.
+func (a *applier) runWait(ctx context.Context, st *playbook.Step, with map[string]any, s *eval.Scope) (any, error) {
 	qname, _ := with["query"].(string)
 	q, ok := a.e.cfg.Catalog.Query(qname)
 	if !ok {
@@ -274,24 +272,84 @@ func (a *applier) runWait(ctx context.Context, st *playbook.Step, with map[strin
 	if t, ok := with["target"].(string); ok && t != "" {
 		target = t
 	}
+	if target == "" {
+		target = a.onlyTarget(q.API)
+	}
 	tc, ok := a.x.targets[target]
 	if !ok {
-		return nil, fmt.Errorf("wait: unknown target %q", target)
+		return nil, fmt.Errorf("wait: no target for query %s: set with.target", qname)
+	}
+	src, _ := with["until"].(string)
+	cond, ds := eval.CompileWhere(src, st.Pos)
+	if ds.HasErrors() {
+		return nil, fmt.Errorf("wait: until: %s", ds[0].Summary)
+	}
+	timeout, err := durationField(with, "timeout", 10*time.Minute)
+	if err != nil {
+		return nil, err
+	}
+	interval, err := durationField(with, "interval", 10*time.Second)
+	if err != nil {
+		return nil, err
 	}
 	conn, err := a.e.conn(ctx, tc)
 	if err != nil {
 		return nil, err
 	}
 	params, _ := eval.Reveal(with["params"]).(map[string]any)
-	items, err := q.Fetch(ctx, conn, params)
+	deadline := a.e.cfg.Now().Add(timeout)
+	for {
+		docs, err := q.Fetch(ctx, conn, params)
+		if err != nil {
+			return nil, fmt.Errorf("wait: %s: %w", qname, err)
+		}
+		items := make([]any, len(docs))
+		for i, d := range docs {
+			items[i] = d
+		}
+		ok, err := cond.Eval(&eval.Scope{Vars: s.Vars, Env: s.Env, Item: map[string]any{"items": items}})
+		if err != nil {
+			return nil, fmt.Errorf("wait: until: %w", err)
+		}
+		if ok {
+			return items, nil
+		}
+		a.obs.Observe(Progress{Time: a.e.cfg.Now(), Owner: st.ID, Kind: "watch", Name: qname, State: "waiting", Percent: -1,
+			Message: fmt.Sprintf("%s: %d items, until is false", qname, len(items))})
+		if !a.e.cfg.Now().Add(interval).Before(deadline) {
+			return nil, fmt.Errorf("wait: timed out after %s: until `%s` still false", timeout, src)
+		}
+		if err := sleepCtx(ctx, interval); err != nil {
+			return nil, fmt.Errorf("wait: %w", err)
+		}
+	}
+}
+
+// onlyTarget returns the name of the only target of api, or "".
+func (a *applier) onlyTarget(api veeam.API) string {
+	name := ""
+	for n, t := range a.x.targets {
+		if t.API == api {
+			if name != "" {
+				return ""
+			}
+			name = n
+		}
+	}
+	return name
+}
+
+// durationField reads a Go duration string from with[key].
+func durationField(with map[string]any, key string, def time.Duration) (time.Duration, error) {
+	s, _ := with[key].(string)
+	if s == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(s)
 	if err != nil {
-		return nil, fmt.Errorf("wait: %s: %w", qname, err)
+		return 0, fmt.Errorf("%s: %w", key, err)
 	}
-	out := make([]any, len(items))
-	for i, it := range items {
-		out[i] = it
-	}
-	return out, nil
+	return d, nil
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

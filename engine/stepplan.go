@@ -36,10 +36,20 @@ func (e *Engine) planSteps(ctx context.Context, x *execState, plan *Plan, base *
 	}
 	base.Changed = changed.has
 	var out []StepRun
+	writers := map[string][]string{} // target -> ids of earlier steps that change it
 	for _, st := range x.pb.Steps {
 		sr, err := e.planStep(ctx, x, st, base, changed)
 		if err != nil {
 			return nil, fmt.Errorf("%s: step %q: %w", st.Pos, st.ID, err)
+		}
+		// A preview reads state as it is now; an earlier step of this
+		// apply may change it (enter maintenance, then leave it).
+		if prev := writers[sr.Target]; len(prev) > 0 && sr.Status == StepWillSkip && sr.Summary == "" && strings.HasPrefix(sr.Reason, previewSkip) {
+			sr.Status = StepDependsOn
+			sr.Reason = fmt.Sprintf("earlier steps (%s) may change what this step finds; now: %s", strings.Join(prev, ", "), strings.TrimPrefix(sr.Reason, previewSkip))
+		}
+		if sr.Status != StepWillSkip && sr.Risk != steps.RiskRead.String() && sr.Target != "" {
+			writers[sr.Target] = append(writers[sr.Target], sr.ID)
 		}
 		out = append(out, sr)
 	}
@@ -134,6 +144,10 @@ func (e *Engine) planStep(ctx context.Context, x *execState, st *playbook.Step, 
 	return sr, nil
 }
 
+// previewSkip prefixes the reason of a step whose preview found nothing
+// to do.
+const previewSkip = "nothing to do: "
+
 // createsOn reports whether the plan creates any object on target.
 func createsOn(x *execState, target string) bool {
 	for _, r := range x.resources {
@@ -190,7 +204,7 @@ func summarizePreviews(ps []steps.Preview, status StepStatus) (summary, reason s
 		}
 	}
 	if len(run) == 0 {
-		return "", skip[0].Reason, StepWillSkip
+		return "", previewSkip + skip[0].Reason, StepWillSkip
 	}
 	if merged, ok := mergeCounted(run); ok {
 		summary = merged

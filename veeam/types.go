@@ -105,7 +105,9 @@ type AsyncError struct {
 func (e *AsyncError) Error() string {
 	s := fmt.Sprintf("%s %s %q %s: %s", e.Kind, e.ID, e.Name, e.Result, e.Message)
 	for _, l := range e.Log {
-		s += "; " + l
+		if l != e.Message {
+			s += "; " + l
+		}
 	}
 	return s
 }

@@ -99,7 +99,7 @@ func (a *app) apply(ctx context.Context, arg string, f *applyFlags) error {
 		}
 	}
 	tuiMode := a.useTUI(&f.runFlags)
-	if !p.HasChanges() {
+	if !p.HasWork() {
 		if f.output == "json" {
 			return render.JSON(a.Out, p)
 		}

@@ -146,6 +146,9 @@ func visible(c engine.Change) bool {
 func FooterLine(p *engine.Plan) string {
 	s := p.Summary
 	if !p.HasChanges() {
+		if p.HasWork() {
+			return "No changes. Live state matches the playbook; only read-only steps will run."
+		}
 		return "No changes. Live state matches the playbook."
 	}
 	return fmt.Sprintf("Plan: %d to create, %d to update, %d to delete, %d steps to run.",
