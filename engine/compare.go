@@ -42,6 +42,9 @@ func (c *comparer) object(prefix string, want, live map[string]any) {
 		if slices.Contains(c.readOnly, path) {
 			continue
 		}
+		if w != nil && c.normalize != nil && c.normalize(path, w) == nil {
+			continue // the kind does not compare this field (create-only)
+		}
 		l, ok := live[k]
 		if !ok || l == nil {
 			if w == nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -367,28 +368,46 @@ func TestInterruptStopsLaunching(t *testing.T) {
 	}
 }
 
-func TestJournalResume(t *testing.T) {
+func TestJournalReattach(t *testing.T) {
 	t.Parallel()
 	s := newFakeStore()
-	dir := t.TempDir()
-	j, err := openJournal(dir, "p.yaml", "vbr")
-	if err != nil {
+	s.hang = true
+	e := fakeEngine(t, s)
+	pb := load(t, s, `
+resources:
+  - kind: vbr.thing
+    target: vbr
+    name: thing-a
+    spec: { path: /a }
+`)
+	ctx, cancel := context.WithCancel(context.Background())
+	obs := ObserverFunc(func(ev Event) {
+		if p, ok := ev.(Progress); ok && p.ID == "session-thing-a" {
+			cancel() // the second SIGINT: abandon work in flight
+		}
+	})
+	res, err := e.Apply(ctx, mustPlan(t, e, pb), ApplyOptions{}, obs)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Apply = %v, want interrupted", err)
+	}
+	if it := res.Items[0]; it.Outcome != OutcomeRunning || !slices.Contains(it.Running, "session session-thing-a") {
+		t.Errorf("item = %+v, want still running with its session id", it)
+	}
+	// The re-run waits for the journalled session instead of creating again.
+	s.hang = false
+	if _, err := e.Apply(context.Background(), mustPlan(t, e, pb), ApplyOptions{}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := j.put(JournalEntry{Op: "create vbr/vbr.thing/thing-a", Kind: "session", ID: "s-1"}); err != nil {
-		t.Fatal(err)
+	if !cmp.Equal(s.resumed, []string{"session-thing-a"}) {
+		t.Errorf("resumed = %v, want the journalled session", s.resumed)
 	}
-	again, err := openJournal(dir, "p.yaml", "vbr")
-	if err != nil {
-		t.Fatal(err)
+	if n := strings.Count(strings.Join(s.writes(), ","), "create thing-a"); n != 1 {
+		t.Errorf("created %d times, want once", n)
 	}
-	if e, ok := again.get("create vbr/vbr.thing/thing-a"); !ok || e.ID != "s-1" {
-		t.Fatalf("journal lost the entry: %+v %v", e, ok)
+	// Once done, the journal is empty: a third run has nothing to resume.
+	if again := mustPlan(t, e, pb); again.HasChanges() {
+		t.Errorf("plan after re-attach has changes: %+v", again.Changes)
 	}
-	if err := again.done("create vbr/vbr.thing/thing-a"); err != nil {
-		t.Fatal(err)
-	}
-	_ = s
 }
 
 func TestTokenSink(t *testing.T) {
@@ -435,5 +454,19 @@ func TestMergeCounted(t *testing.T) {
 	}
 	if _, ok := mergeCounted([]steps.Preview{{Summary: "poke a"}, {Summary: "poke b"}}); ok {
 		t.Error("merged summaries without counts")
+	}
+}
+
+func TestNormalizeNilSkipsField(t *testing.T) {
+	t.Parallel()
+	norm := func(path string, v any) any {
+		if path == "createOnly" {
+			return nil
+		}
+		return v
+	}
+	got := compareSpec(map[string]any{"createOnly": []any{"x"}, "a": 1}, map[string]any{"a": 1}, nil, nil, norm)
+	if len(got) != 0 {
+		t.Errorf("diff = %+v, want none", got)
 	}
 }

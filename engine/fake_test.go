@@ -26,6 +26,8 @@ type fakeStore struct {
 	pokes   int
 	pokeErr []error // returned by successive pokes, then nil
 	tracked []string
+	hang    bool // Create waits for its context after starting its session
+	resumed []string
 }
 
 func newFakeStore() *fakeStore {
@@ -78,7 +80,17 @@ func (f fakeKindOps) List(context.Context, *steps.Conn) ([]steps.Object, error) 
 	return out, nil
 }
 
-func (f fakeKindOps) Create(_ context.Context, _ *steps.Conn, env steps.Env, name string, spec steps.Doc) (steps.Object, error) {
+func (f fakeKindOps) Create(ctx context.Context, _ *steps.Conn, env steps.Env, name string, spec steps.Doc) (steps.Object, error) {
+	if env.Resume != nil {
+		if _, id, _, ok := env.Resume(); ok {
+			f.s.mu.Lock()
+			f.s.resumed = append(f.s.resumed, id)
+			f.s.mu.Unlock()
+			doc := maps.Clone(spec)
+			f.s.put(name, doc)
+			return steps.Object{ID: doc["id"].(string), Name: name, Doc: maps.Clone(doc)}, nil
+		}
+	}
 	if err := f.s.call("create " + name); err != nil {
 		return steps.Object{}, err
 	}
@@ -90,6 +102,10 @@ func (f fakeKindOps) Create(_ context.Context, _ *steps.Conn, env steps.Env, nam
 	}
 	if env.Progress != nil {
 		env.Progress(veeam.Progress{Kind: veeam.KindSession, ID: "session-" + name, State: "Working", Percent: 50})
+	}
+	if f.s.hang {
+		<-ctx.Done()
+		return steps.Object{}, ctx.Err()
 	}
 	if tok, ok := spec["token"].(string); ok && env.Sink != nil {
 		if err := env.Sink("token", tok); err != nil {

@@ -113,6 +113,8 @@ type Kind struct {
 	DeleteRisk Risk
 	// Normalize rewrites a declared or live value at a dotted path before
 	// comparison (path separators, case); nil compares values as they are.
+	// Returning nil for a declared value means the field is not compared at
+	// all (create-only fields the server never echoes).
 	Normalize func(path string, v any) any
 	Ops       KindOps
 }

@@ -12,7 +12,9 @@ import (
 	"github.com/rogpeppe/go-internal/txtar"
 
 	"github.com/vplay-dev/vplay/engine/diag"
+	"github.com/vplay-dev/vplay/schema"
 	"github.com/vplay-dev/vplay/schema/testcatalog"
+	"github.com/vplay-dev/vplay/steps"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected diagnostics in testdata/load/*.txtar")
@@ -36,6 +38,18 @@ func render(pb *Playbook, ds diag.Diagnostics, name string, src []byte) string {
 	return b.String()
 }
 
+// catalogOf returns the catalogue a golden case is loaded with: the
+// stand-in testcatalog, or steps.Builtin (with the vendor schemas) when the
+// archive's comment says "catalog: builtin".
+func catalogOf(ar *txtar.Archive) *steps.Catalog {
+	for _, line := range strings.Split(string(ar.Comment), "\n") {
+		if strings.TrimSpace(line) == "catalog: builtin" {
+			return schema.Catalog()
+		}
+	}
+	return testcatalog.Catalog()
+}
+
 // TestLoadGolden is the catalogue of user-facing loader messages: every
 // testdata/load case holds a playbook and its rendered diagnostics.
 func TestLoadGolden(t *testing.T) {
@@ -43,7 +57,6 @@ func TestLoadGolden(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no golden cases: %v", err)
 	}
-	cat := testcatalog.Catalog()
 	for _, file := range files {
 		name := strings.TrimSuffix(filepath.Base(file), ".txtar")
 		t.Run(name, func(t *testing.T) {
@@ -64,7 +77,7 @@ func TestLoadGolden(t *testing.T) {
 			if src == nil || wantIdx < 0 {
 				t.Fatalf("%s: needs playbook.yaml and want", file)
 			}
-			pb, ds := Parse("playbook.yaml", src, cat, Options{})
+			pb, ds := Parse("playbook.yaml", src, catalogOf(ar), Options{})
 			got := render(pb, ds, "playbook.yaml", src)
 			if *update {
 				ar.Files[wantIdx].Data = []byte(got)
