@@ -8,7 +8,8 @@ import (
 
 // Restrict narrows p to the resources and steps that match addrs, like
 // terraform's -target. An address matches a resource when it equals its
-// target/kind/name, kind.name, kind, or target name, and a step when it is
+// target/kind/name, kind/name, kind.name, target/kind, kind, or target
+// name, and a step when it is
 // "step.<id>" or the step id. Resources the kept ones depend on are kept
 // too, so apply stays correct. It fails when an address matches nothing.
 func (p *Plan) Restrict(addrs []string) error {
@@ -27,7 +28,8 @@ func (p *Plan) Restrict(addrs []string) error {
 	}
 	keep := make([]bool, len(p.Changes))
 	for i, c := range p.Changes {
-		keep[i] = match(c.Addr.String(), c.Addr.Kind+"."+c.Addr.Name, c.Addr.Kind, c.Addr.Target)
+		keep[i] = match(c.Addr.String(), c.Addr.Kind+"/"+c.Addr.Name, c.Addr.Kind+"."+c.Addr.Name,
+			c.Addr.Target+"/"+c.Addr.Kind, c.Addr.Kind, c.Addr.Target)
 	}
 	if p.exec != nil {
 		// Keep dependencies of kept resources.
