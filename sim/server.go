@@ -352,8 +352,11 @@ func (s *Server) serve(l *listener) http.Handler {
 // serveVendor runs one vendor request through latency, faults and the
 // contract check, and logs it.
 func (s *Server) serveVendor(l *listener, w http.ResponseWriter, r *http.Request) {
-	rec := &statusRecorder{ResponseWriter: w}
-	defer func() { s.logRequest(l, r, rec.status) }()
+	// The request is logged as soon as its status is known, before the
+	// client can read the answer: a caller that has its response (or its
+	// dropped connection) then always finds the request in the log.
+	rec := &statusRecorder{ResponseWriter: w, log: func(status int) { s.logRequest(l, r, status) }}
+	defer func() { rec.record(rec.status) }()
 
 	if d := s.opts.latency; d > 0 {
 		t := time.NewTimer(d)
@@ -499,33 +502,55 @@ func (s *Server) template(l *listener, r *http.Request) string {
 	return r.URL.Path
 }
 
-// statusRecorder remembers the status written through it and passes
-// hijacking through for dropped-connection faults.
+// statusRecorder remembers the status written through it, logs the
+// request once (when the status is written, or when the connection is
+// hijacked to be dropped) and passes hijacking through for
+// dropped-connection faults.
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
+	log    func(status int)
+	logged bool
+}
+
+// record logs the request with status, once.
+func (w *statusRecorder) record(status int) {
+	if w.logged {
+		return
+	}
+	w.logged = true
+	if w.log != nil {
+		w.log(status)
+	}
 }
 
 func (w *statusRecorder) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
+		w.record(code)
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *statusRecorder) Write(b []byte) (int, error) {
 	if w.status == 0 {
-		w.status = http.StatusOK
+		w.WriteHeader(http.StatusOK)
 	}
 	return w.ResponseWriter.Write(b)
 }
 
+// Hijack takes over the connection, logging the request with status 0
+// (dropped) before the caller can close it.
 func (w *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	hj, ok := w.ResponseWriter.(http.Hijacker)
 	if !ok {
 		return nil, nil, errors.New("sim: connection cannot be hijacked")
 	}
-	return hj.Hijack()
+	conn, rw, err := hj.Hijack()
+	if err == nil {
+		w.record(0)
+	}
+	return conn, rw, err
 }
 
 // bufferedResponse holds a response until it has been validated.

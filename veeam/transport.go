@@ -53,6 +53,11 @@ type Request struct {
 	Safe bool
 	// RequestID is reported in errors (VSPC X-Request-id).
 	RequestID string
+	// ReplaysOutcome marks a call whose error answer is the stored outcome
+	// of earlier work (VSPC GET /asyncActions/{id}/result), not a failure
+	// of this call: the RetryStatus hook is not consulted, so a replayed
+	// 520 is not retried; 429, 502, 503, 504 and connection errors still are.
+	ReplaysOutcome bool
 }
 
 func (r *Request) idempotent() bool {
@@ -190,7 +195,7 @@ func (t *Transport) Send(ctx context.Context, req *Request) (*Response, error) {
 			retryAfter, hasRA := t.retryAfter(resp.Header)
 			retryable := resp.Status == http.StatusTooManyRequests || resp.Status == http.StatusBadGateway ||
 				resp.Status == http.StatusServiceUnavailable || resp.Status == http.StatusGatewayTimeout ||
-				(t.hooks.RetryStatus != nil && t.hooks.RetryStatus(resp.Status, resp.Header, resp.Body))
+				(t.hooks.RetryStatus != nil && !req.ReplaysOutcome && t.hooks.RetryStatus(resp.Status, resp.Header, resp.Body))
 			if !idem {
 				refused := (resp.Status == http.StatusTooManyRequests || resp.Status == http.StatusServiceUnavailable) && hasRA
 				if !refused {

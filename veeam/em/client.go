@@ -326,9 +326,12 @@ func (e *UnknownOutcomeError) Error() string {
 func (e *UnknownOutcomeError) Unwrap() error { return veeam.ErrUncertain }
 
 // AwaitTask polls GET /api/tasks/{id} in the same logon session until the
-// task's State is Finished (or OperationFinished with a Result) and
-// returns the final Task. Result Success="false" returns *veeam.AsyncError
-// with the server's message. Polling keeps the session alive; if it still
+// task's State is Finished and returns the final Task. OperationFinished
+// is not the end: the backup server is done but Enterprise Manager has not
+// collected the result yet, so a Result seen then may be incomplete (API
+// reference 2.4); waiting for Finished costs a few more polls at most.
+// Result Success="false" returns *veeam.AsyncError with the server's
+// message. Polling keeps the session alive; if it still
 // expires, the client logs on again, and a 404 from the new session means
 // the task is lost to it: *UnknownOutcomeError (wrapping
 // veeam.ErrUncertain).
@@ -350,8 +353,7 @@ func (c *Client) AwaitTask(ctx context.Context, taskID string, o veeam.AwaitOpti
 		}
 		d := resp.Doc
 		state := veeam.String(d, "State")
-		_, hasResult := d["Result"]
-		done := strings.EqualFold(state, "Finished") || (strings.EqualFold(state, "OperationFinished") && hasResult)
+		done := strings.EqualFold(state, "Finished")
 		if done {
 			final = d
 		}

@@ -107,15 +107,17 @@ func NewRequestID() string {
 // unwraps the data/meta/errors envelope: Response.Doc is the "data"
 // object (nil when data is an array or absent; Body keeps everything).
 func (c *Client) Do(ctx context.Context, method, p string, q url.Values, body any) (*veeam.Response, error) {
-	return c.send(ctx, method, p, q, body, "")
+	return c.send(ctx, method, p, q, body, "", false)
 }
 
-func (c *Client) send(ctx context.Context, method, p string, q url.Values, body any, requestID string) (*veeam.Response, error) {
+// send performs one call; replay marks an answer that replays a stored
+// outcome (see veeam.Request.ReplaysOutcome).
+func (c *Client) send(ctx context.Context, method, p string, q url.Values, body any, requestID string, replay bool) (*veeam.Response, error) {
 	b, err := veeam.EncodeJSON(body)
 	if err != nil {
 		return nil, err
 	}
-	req := &veeam.Request{Method: method, Path: p, Query: q, Body: b, Header: http.Header{"Accept": {"application/json"}}}
+	req := &veeam.Request{Method: method, Path: p, Query: q, Body: b, Header: http.Header{"Accept": {"application/json"}}, ReplaysOutcome: replay}
 	if b != nil {
 		req.ContentType = "application/json"
 	}
@@ -159,7 +161,7 @@ func (c *Client) Post(ctx context.Context, p string, q url.Values, body any, req
 	if requestID == "" {
 		requestID = NewRequestID()
 	}
-	return c.send(ctx, http.MethodPost, p, q, body, requestID)
+	return c.send(ctx, http.MethodPost, p, q, body, requestID, false)
 }
 
 // List returns every object of the collection at path, walking
@@ -240,7 +242,9 @@ func (c *Client) AwaitAction(ctx context.Context, actionID string, o veeam.Await
 	if err != nil {
 		return nil, err
 	}
-	resp, rerr := c.Do(ctx, http.MethodGet, actionPath+url.PathEscape(actionID)+"/result", nil, nil)
+	// The result is the original operation's answer: a failed action's
+	// 520, even a retryableLogical one, is its outcome, not worth a retry.
+	resp, rerr := c.send(ctx, http.MethodGet, actionPath+url.PathEscape(actionID)+"/result", nil, nil, "", true)
 	if strings.EqualFold(status, "succeed") {
 		if rerr != nil {
 			return nil, fmt.Errorf("async action %s result: %w", actionID, rerr)
