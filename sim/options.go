@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"io"
 	"time"
 
 	"github.com/vplay-dev/vplay/sim/simapi"
@@ -13,6 +14,7 @@ type Clock = simapi.Clock
 type Option func(*options)
 
 type options struct {
+	errorLog        io.Writer
 	seedFile        string
 	seedYAML        []byte
 	stateFile       string
@@ -102,6 +104,10 @@ func WithRandSeed(n int64) Option { return func(o *options) { o.randSeed = n } }
 // WithPassword sets the password of every simulated user (default
 // "Passw0rd!").
 func WithPassword(p string) Option { return func(o *options) { o.password = p } }
+
+// WithErrorLog sends the HTTP servers' own errors (TLS handshake failures,
+// malformed requests) to w; by default they are discarded.
+func WithErrorLog(w io.Writer) Option { return func(o *options) { o.errorLog = w } }
 
 // WithContract replaces the vendor contract used to validate VBR requests
 // and, with WithStrict, responses. nil disables contract checking.

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -197,7 +198,12 @@ func (s *Server) Start(ctx context.Context) error {
 		}
 		l.ln = ln
 		l.url.Store(scheme + "://" + ln.Addr().String())
+		errorLog := s.opts.errorLog
+		if errorLog == nil {
+			errorLog = io.Discard
+		}
 		l.srv = &http.Server{
+			ErrorLog:          log.New(errorLog, "vplay sim: ", 0),
 			Handler:           s.serve(l),
 			ReadHeaderTimeout: 10 * time.Second,
 			// HTTP/1.1 only: dropped-connection faults need http.Hijacker,

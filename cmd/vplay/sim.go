@@ -87,7 +87,7 @@ The control API under /_sim/ on every listener exposes the request log, faults a
 			if ctx == nil {
 				ctx = context.Background()
 			}
-			return runSim(ctx, &f, a.Out)
+			return runSim(ctx, &f, a.Out, a.Err)
 		},
 	}
 	fl := cmd.Flags()
@@ -110,8 +110,8 @@ The control API under /_sim/ on every listener exposes the request log, faults a
 }
 
 // runSim starts the simulator, announces it and serves until ctx ends.
-func runSim(ctx context.Context, f *simFlags, out io.Writer) error {
-	s, err := sim.New(f.options()...)
+func runSim(ctx context.Context, f *simFlags, out, errOut io.Writer) error {
+	s, err := sim.New(append(f.options(), sim.WithErrorLog(errOut))...)
 	if err != nil {
 		return err
 	}
