@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vplay-dev/vplay/engine/eval"
 	"github.com/vplay-dev/vplay/steps"
 )
 
@@ -146,39 +147,14 @@ func describeAwait(kind string) string {
 }
 
 // describeSuggest returns the catalogue name closest to name, when close
-// enough to be a plausible typo.
+// enough to be a plausible typo; a name that is the tail or the start of an
+// entry ("rescan", "vbr.repo") suggests that entry.
 func describeSuggest(name string, names []string) string {
-	best, bestD := "", len(name)/2+2
 	for _, n := range names {
-		d := describeDistance(strings.ToLower(name), strings.ToLower(n))
 		if strings.HasSuffix(n, "."+name) || strings.HasPrefix(n, name) {
-			d = min(d, 1)
-		}
-		if d < bestD {
-			best, bestD = n, d
+			return n
 		}
 	}
+	best, _ := eval.Closest(name, names)
 	return best
-}
-
-// describeDistance is the Levenshtein distance of a and b.
-func describeDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
