@@ -81,3 +81,25 @@ var Users = []string{RoleAdmin, RoleOperator, RoleViewer}
 type RouteTemplater interface {
 	Template(r *http.Request) string
 }
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+// WithDefaults returns env with working defaults for its zero fields: the
+// real clock, 2s operations, no faults, no persistence.
+func (env Env) WithDefaults() Env {
+	if env.Clock == nil {
+		env.Clock = realClock{}
+	}
+	if env.Duration == nil {
+		env.Duration = func() time.Duration { return 2 * time.Second }
+	}
+	if env.SessionFault == nil {
+		env.SessionFault = func(string, string) SessionFault { return SessionFault{} }
+	}
+	if env.Changed == nil {
+		env.Changed = func() {}
+	}
+	return env
+}

@@ -62,29 +62,9 @@ func New(env simapi.Env, seed json.RawMessage) (simapi.API, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &api{env: withDefaults(env), st: st, mux: http.NewServeMux()}
+	a := &api{env: env.WithDefaults(), st: st, mux: http.NewServeMux()}
 	a.routes()
 	return a, nil
-}
-
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
-
-func withDefaults(env simapi.Env) simapi.Env {
-	if env.Clock == nil {
-		env.Clock = realClock{}
-	}
-	if env.Duration == nil {
-		env.Duration = func() time.Duration { return 2 * time.Second }
-	}
-	if env.SessionFault == nil {
-		env.SessionFault = func(string, string) simapi.SessionFault { return simapi.SessionFault{} }
-	}
-	if env.Changed == nil {
-		env.Changed = func() {}
-	}
-	return env
 }
 
 func (a *api) tokenTTL() time.Duration {
