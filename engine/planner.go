@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -63,6 +64,10 @@ func (e *Engine) Plan(ctx context.Context, pb *playbook.Playbook) (*Plan, error)
 		tc, err := e.evalTarget(t, base)
 		if err != nil {
 			return nil, err
+		}
+		if tc.TLS.CAFile != "" && !filepath.IsAbs(tc.TLS.CAFile) {
+			// Like every path in a playbook, relative to the playbook file.
+			tc.TLS.CAFile = filepath.Join(filepath.Dir(pb.File), tc.TLS.CAFile)
 		}
 		x.targets[t.Name] = tc
 		plan.Targets = append(plan.Targets, Target{Name: t.Name, API: string(t.API), URL: tc.URL})

@@ -22,7 +22,8 @@ type simKey struct{}
 
 // simSetup starts an in-process simulator for the script on random
 // 127.0.0.1 ports (strict contract checking on, short sessions) and exports
-// what `vplay sim --env-file` would write, plus a sim.env file holding it.
+// what `vplay sim --env-file` would write, plus a sim.env file holding it
+// and the certificate as sim-ca.pem.
 func simSetup(env *testscript.Env) error {
 	s, err := sim.New(sim.WithSessionDuration(150*time.Millisecond), sim.WithStrict(true), sim.WithRandSeed(1))
 	if err != nil {
@@ -45,6 +46,9 @@ func simSetup(env *testscript.Env) error {
 	}
 	slices.Sort(lines)
 	env.Setenv("XDG_STATE_HOME", filepath.Join(env.WorkDir, ".state"))
+	if err := os.WriteFile(filepath.Join(env.WorkDir, "sim-ca.pem"), s.CertPEM(), 0o600); err != nil {
+		return err
+	}
 	return os.WriteFile(filepath.Join(env.WorkDir, "sim.env"), []byte(strings.Join(lines, "\n")+"\n"), 0o600)
 }
 
