@@ -6,7 +6,9 @@
 //
 // Validate reports violations as instance path tokens, keyword and message,
 // with the most relevant branch of oneOf/anyOf picked so users get one
-// precise message. schema knows nothing about YAML or positions: mapping a
+// precise message. The items of the top-level lists (resources, steps) are
+// validated one by one, concurrently, with the same result as validating the
+// whole document. schema knows nothing about YAML or positions: mapping a
 // violation back to a line and column is engine/playbook's job.
 //
 // playbook.schema.json is written by `go generate ./schema`; a test fails

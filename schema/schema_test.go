@@ -2,11 +2,13 @@ package schema
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/vplay-dev/vplay/schema/testcatalog"
+	"github.com/vplay-dev/vplay/steps"
 )
 
 // TestEmbeddedIsFresh fails when playbook.schema.json no longer matches
@@ -65,6 +67,48 @@ func TestValidate(t *testing.T) {
 			t.Parallel()
 			if diff := cmp.Diff(tc.want, v.Validate(tc.inst)); diff != "" {
 				t.Errorf("Validate (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestValidateSplitMatchesWhole checks that validating the items of the
+// top-level lists one by one, concurrently, reports exactly what validating
+// the whole document reports.
+func TestValidateSplitMatchesWhole(t *testing.T) {
+	t.Parallel()
+	for name, cat := range map[string]*steps.Catalog{"testcatalog": testcatalog.Catalog(), "builtin": Catalog()} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			v, err := ForCatalog(cat)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(v.lists) == 0 {
+				t.Fatal("no list is validated item by item")
+			}
+			var resources, stepList []any
+			for i := range 4 * minPerWorker {
+				spec := map[string]any{"type": "LinuxLocal", "repository": map[string]any{"path": "/b"}}
+				switch i % 4 {
+				case 1:
+					spec["descripton"] = "typo"
+				case 2:
+					spec["type"] = "Floppy"
+				case 3:
+					spec = map[string]any{"repository": map[string]any{"maxTaskCount": "four"}}
+				}
+				resources = append(resources, map[string]any{"kind": "vbr.repository", "name": fmt.Sprint("r", i), "spec": spec})
+				stepList = append(stepList, map[string]any{"id": fmt.Sprint("s", i), "action": "log", "with": map[string]any{"mesage": i}})
+			}
+			inst := map[string]any{"vplay": 2, "resources": resources, "steps": stepList, "nme": "x"}
+			whole := sortViolations(v.violations(v.sch, inst, nil))
+			got := v.Validate(inst)
+			if len(whole) < 4*minPerWorker {
+				t.Fatalf("only %d violations; the test needs many", len(whole))
+			}
+			if diff := cmp.Diff(whole, got); diff != "" {
+				t.Errorf("Validate (-whole document +item by item):\n%s", diff)
 			}
 		})
 	}

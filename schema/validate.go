@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -43,10 +45,14 @@ type Violation struct {
 	Expected []string
 }
 
-// Validator validates instances against one compiled playbook schema.
+// Validator validates instances against one compiled playbook schema. It is
+// safe for concurrent use.
 type Validator struct {
 	sch       *jsonschema.Schema
 	resources map[string]any // schema resources by absolute URL without fragment
+	// lists are the top-level list properties whose items are validated
+	// one by one (see Validate), with the schema of their items.
+	lists map[string]*jsonschema.Schema
 }
 
 var embeddedValidator = sync.OnceValues(func() (*Validator, error) { return NewValidator(embedded) })
@@ -104,9 +110,32 @@ func NewValidator(doc []byte) (*Validator, error) {
 	if err := json.Unmarshal(doc, &plain); err != nil {
 		return nil, fmt.Errorf("parse playbook schema: %w", err)
 	}
-	v := &Validator{sch: sch, resources: map[string]any{}}
+	v := &Validator{sch: sch, resources: map[string]any{}, lists: splittable(sch)}
 	v.index(ID, plain)
 	return v, nil
+}
+
+// splittable returns the top-level properties of root that are lists whose
+// only constraint is a schema for every item: validating each item on its
+// own against that schema finds exactly what validating the whole document
+// finds. None when root has keywords that look at the document as a whole.
+func splittable(root *jsonschema.Schema) map[string]*jsonschema.Schema {
+	if root.Ref != nil || root.AllOf != nil || root.AnyOf != nil || root.OneOf != nil || root.If != nil ||
+		root.Not != nil || root.DependentSchemas != nil || root.Dependencies != nil || root.UnevaluatedProperties != nil ||
+		root.DynamicRef != nil || root.RecursiveRef != nil || len(root.Extensions) > 0 {
+		return nil
+	}
+	out := map[string]*jsonschema.Schema{}
+	for name, p := range root.Properties {
+		if p.Items2020 == nil || p.Ref != nil || p.AllOf != nil || p.AnyOf != nil || p.OneOf != nil || p.If != nil ||
+			p.Not != nil || p.Enum != nil || p.Const != nil || p.MinItems != nil || p.MaxItems != nil || p.UniqueItems ||
+			p.Contains != nil || p.PrefixItems != nil || p.UnevaluatedItems != nil || p.DynamicRef != nil ||
+			p.RecursiveRef != nil || len(p.Extensions) > 0 {
+			continue
+		}
+		out[name] = p.Items2020
+	}
+	return out
 }
 
 // index records every schema resource ($id) by absolute URL.
@@ -164,18 +193,34 @@ func (v *Validator) lookup(loc string) (map[string]any, bool) {
 	return m, ok
 }
 
+// minPerWorker is the least number of list items worth a goroutine.
+const minPerWorker = 64
+
+// item is one element of a split list, validated on its own.
+type item struct {
+	list  string
+	index int
+	value any
+}
+
 // Validate checks v and returns its violations, sorted by path.
+//
+// The items of the top-level lists (resources, steps) are validated one by
+// one against their item schema, on up to GOMAXPROCS goroutines, and the
+// rest of the document with those lists left empty; the violations are the
+// same as validating the whole document at once.
 func (v *Validator) Validate(inst any) []Violation {
-	err := v.sch.Validate(inst)
-	if err == nil {
-		return nil
+	doc, items := v.split(inst)
+	out := v.violations(v.sch, doc, nil)
+	if len(items) > 0 {
+		out = append(out, v.validateItems(items)...)
 	}
-	var ve *jsonschema.ValidationError
-	if !errors.As(err, &ve) {
-		return []Violation{{Keyword: "schema", Message: err.Error()}}
-	}
-	f := flattener{v: v, inst: inst, p: message.NewPrinter(language.English)}
-	out := f.flatten(ve)
+	return sortViolations(out)
+}
+
+// sortViolations sorts violations by path and message and drops those
+// repeating an earlier one's path and message.
+func sortViolations(out []Violation) []Violation {
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := strings.Join(out[i].Path, "\x00"), strings.Join(out[j].Path, "\x00")
 		if a != b {
@@ -186,6 +231,80 @@ func (v *Validator) Validate(inst any) []Violation {
 	return slices.CompactFunc(out, func(a, b Violation) bool {
 		return slices.Equal(a.Path, b.Path) && a.Message == b.Message
 	})
+}
+
+// split returns inst with its splittable lists emptied, and their items.
+func (v *Validator) split(inst any) (any, []item) {
+	m, ok := inst.(map[string]any)
+	if !ok || len(v.lists) == 0 {
+		return inst, nil
+	}
+	var items []item
+	var doc map[string]any
+	for _, name := range sortedMapKeys(m) {
+		list, ok := m[name].([]any)
+		if _, split := v.lists[name]; !ok || !split || len(list) == 0 {
+			continue
+		}
+		if doc == nil {
+			doc = maps.Clone(m)
+		}
+		doc[name] = []any{}
+		for i, e := range list {
+			items = append(items, item{list: name, index: i, value: e})
+		}
+	}
+	if doc == nil {
+		return inst, nil
+	}
+	return doc, items
+}
+
+// validateItems validates items against their list's item schema, in
+// contiguous ranges on a bounded number of goroutines, and returns the
+// violations in item order.
+func (v *Validator) validateItems(items []item) []Violation {
+	workers := min(runtime.GOMAXPROCS(0), len(items)/minPerWorker)
+	if workers <= 1 {
+		var out []Violation
+		for _, it := range items {
+			out = append(out, v.violations(v.lists[it.list], it.value, []string{it.list, strconv.Itoa(it.index)})...)
+		}
+		return out
+	}
+	parts := make([][]Violation, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*len(items)/workers, (w+1)*len(items)/workers
+		wg.Go(func() {
+			for _, it := range items[lo:hi] {
+				parts[w] = append(parts[w], v.violations(v.lists[it.list], it.value, []string{it.list, strconv.Itoa(it.index)})...)
+			}
+		})
+	}
+	wg.Wait()
+	return slices.Concat(parts...)
+}
+
+// violations validates inst against sch; prefix is inst's location in the
+// document, prepended to every violation path.
+func (v *Validator) violations(sch *jsonschema.Schema, inst any, prefix []string) []Violation {
+	err := sch.Validate(inst)
+	if err == nil {
+		return nil
+	}
+	var ve *jsonschema.ValidationError
+	if !errors.As(err, &ve) {
+		return []Violation{{Path: prefix, Keyword: "schema", Message: err.Error()}}
+	}
+	f := flattener{v: v, inst: inst, p: message.NewPrinter(language.English)}
+	out := f.flatten(ve)
+	if len(prefix) > 0 {
+		for i := range out {
+			out[i].Path = append(slices.Clone(prefix), out[i].Path...)
+		}
+	}
+	return out
 }
 
 type flattener struct {
@@ -228,7 +347,8 @@ func (f *flattener) flatten(e *jsonschema.ValidationError) []Violation {
 		}
 		return out
 	case *kind.PropertyNames:
-		return []Violation{{Path: at(k.Property), Keyword: "propertyNames",
+		loc = f.holder(loc, k.Property)
+		return []Violation{{Path: append(slices.Clone(loc), k.Property), Keyword: "propertyNames",
 			Message: fmt.Sprintf("%q is not a valid name: use letters, digits and _, not starting with a digit", k.Property)}}
 	case *kind.Type:
 		return []Violation{{Path: at(), Keyword: "type", Message: fmt.Sprintf("expected %s, got %s", strings.Join(k.Want, " or "), describe(f.value(loc)))}}
@@ -323,6 +443,58 @@ func (f *flattener) knownKeys(schemaURL string) []string {
 	props, _ := s["properties"].(map[string]any)
 	keys := make([]string, 0, len(props))
 	for k := range props {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// holder returns the location of the mapping that has the key a
+// propertyNames error is about. jsonschema/v6 reports such an error with a
+// location slice it keeps appending to, so a sibling validated later may have
+// overwritten it: when loc does not hold the key, the mapping at the same
+// depth that does is searched for.
+func (f *flattener) holder(loc []string, key string) []string {
+	if m, ok := f.value(loc).(map[string]any); ok {
+		if _, ok := m[key]; ok {
+			return loc
+		}
+	}
+	var found []string
+	var walk func(v any, path []string)
+	walk = func(v any, path []string) {
+		if found != nil {
+			return
+		}
+		if len(path) == len(loc) {
+			if m, ok := v.(map[string]any); ok {
+				if _, ok := m[key]; ok {
+					found = slices.Clone(path)
+				}
+			}
+			return
+		}
+		switch c := v.(type) {
+		case map[string]any:
+			for _, k := range sortedMapKeys(c) {
+				walk(c[k], append(path, k))
+			}
+		case []any:
+			for i, e := range c {
+				walk(e, append(path, strconv.Itoa(i)))
+			}
+		}
+	}
+	walk(f.inst, make([]string, 0, len(loc)))
+	if found == nil {
+		return loc
+	}
+	return found
+}
+
+func sortedMapKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)

@@ -10,7 +10,7 @@ while IFS= read -r file; do
 	pkg="./$(dirname "$file")"
 	for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$file" | sed 's/^func //'); do
 		echo "== $pkg $target ($fuzztime)"
-		go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$pkg" || status=1
+		go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" -fuzzminimizetime 500x "$pkg" || status=1
 	done
 done < <(grep -rl --include='*_test.go' '^func Fuzz' . | sort)
 exit $status

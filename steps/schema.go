@@ -83,8 +83,8 @@ func jsonSchema(s map[string]any) map[string]any {
 
 // SchemaFields lists the documented fields of an entry schema for `vplay
 // describe`: top-level properties and one level of nested object
-// properties (as "parent.child"), merging the branches of allOf, oneOf and
-// anyOf and following local "#/$defs/..." references.
+// properties (as "parent.child"), merging the branches of allOf, oneOf,
+// anyOf and if/then/else and following local "#/$defs/..." references.
 func SchemaFields(schema map[string]any) []Field {
 	fs := map[string]*Field{}
 	collectFields(schema, schema, "", 0, true, fs, map[string]bool{})
@@ -116,6 +116,13 @@ func collectFields(root, s map[string]any, prefix string, depth int, direct bool
 			// Branches of a choice are alternatives: their required
 			// keys are not required overall.
 			collectFields(root, bm, prefix, depth, direct && key == "allOf", fs, seen)
+		}
+	}
+	for _, key := range []string{"then", "else"} {
+		// Conditional branches (a oneOf closed into if/then, see
+		// closeSchema) are alternatives too.
+		if bm, ok := asMap(s[key]); ok {
+			collectFields(root, bm, prefix, depth, false, fs, seen)
 		}
 	}
 	required := map[string]bool{}

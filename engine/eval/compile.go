@@ -65,7 +65,7 @@ func (d *Decl) compileUncached(src string, cond bool) *compiled {
 	if len(c.diags) > 0 {
 		return c
 	}
-	opts := []expr.Option{expr.Env(d.types())}
+	opts := append([]expr.Option{expr.Env(d.types())}, collectionOptions()...)
 	if cond {
 		opts = append(opts, expr.AsBool())
 	}

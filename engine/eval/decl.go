@@ -107,9 +107,11 @@ func (d *Decl) types() types.Map {
 		m[RootData] = dm
 	}
 	if d.Kinds != nil {
+		// resources[KIND] maps resource names to objects; the array
+		// builtins take it too (see collection.go).
 		km := types.Map{}
 		for k := range d.Kinds {
-			km[k] = types.Any
+			km[k] = types.Map{types.Extra: types.Map{types.Extra: types.Any}}
 		}
 		m[RootResources] = km
 	}

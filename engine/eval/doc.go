@@ -9,6 +9,12 @@
 // steps and type errors are reported with positions before anything runs. At
 // run time only the stored programs are executed against a Scope.
 //
+// resources[KIND] is a mapping of resource names to objects
+// (resources['vbr.repository']['repo-ams'].id); expr's array builtins (map,
+// filter, all, count, sortBy, reduce, ...) also take such a mapping, as the
+// list of its values sorted by name, so resources['vbr.repository'] |
+// map(.id) works (see collection.go).
+//
 // eval is the only package that imports github.com/expr-lang/expr. It knows
 // nothing about YAML: engine/playbook hands it Nodes with positions, and it
 // must not do the loader's work of reading files or checking schemas.

@@ -164,12 +164,19 @@ func CompileValue(n *Node, d *Decl) (*Value, diag.Diagnostics) {
 		return nil, nil
 	}
 	var ds diag.Diagnostics
-	v := compileNode(n, d, &ds)
+	var refs []Ref
+	v := compileNode(n, d, &ds, &refs)
 	return v, ds
 }
 
-func compileNode(n *Node, d *Decl, ds *diag.Diagnostics) *Value {
+// compileNode compiles n. References are appended to *all, the references
+// of the whole tree in source order, so each node's own are the contiguous
+// run its subtree added; nodes share that array (capped, so appending to
+// one's Refs never overwrites another's) instead of each copying its
+// children's, which would cost the depth of the tree per reference.
+func compileNode(n *Node, d *Decl, ds *diag.Diagnostics, all *[]Ref) *Value {
 	v := &Value{pos: n.Pos}
+	first := len(*all)
 	switch n.Kind {
 	case MappingNode:
 		v.mapping = true
@@ -183,25 +190,34 @@ func compileNode(n *Node, d *Decl, ds *diag.Diagnostics) *Value {
 				}
 				*ds = append(*ds, diag.Errorf(p, "template-in-key", "${{ }} is not allowed in a mapping key"))
 			}
-			c := compileNode(it, d, ds)
+			c := compileNode(it, d, ds, all)
 			v.items = append(v.items, c)
-			v.refs = append(v.refs, c.refs...)
 			static = static && c.static
 		}
 		if static {
-			v.static, v.lit = true, n.Plain()
+			// The children's literals, not n.Plain(): that would copy
+			// the subtree again at every level. Literals are never
+			// handed out without a deep copy, so sharing is safe.
+			m := make(map[string]any, len(n.Keys))
+			for i, k := range n.Keys {
+				m[k] = v.items[i].lit
+			}
+			v.static, v.lit = true, m
 		}
 	case SequenceNode:
 		v.list = true
 		static := true
 		for _, it := range n.Items {
-			c := compileNode(it, d, ds)
+			c := compileNode(it, d, ds, all)
 			v.items = append(v.items, c)
-			v.refs = append(v.refs, c.refs...)
 			static = static && c.static
 		}
 		if static {
-			v.static, v.lit = true, n.Plain()
+			l := make([]any, len(v.items))
+			for i, it := range v.items {
+				l[i] = it.lit
+			}
+			v.static, v.lit = true, l
 		}
 	default:
 		s, ok := n.Value.(string)
@@ -209,12 +225,15 @@ func compileNode(n *Node, d *Decl, ds *diag.Diagnostics) *Value {
 			v.static, v.lit = true, n.Value
 			return v
 		}
-		compileTemplate(v, n, s, d, ds)
+		compileTemplate(v, n, s, d, ds, all)
+	}
+	if len(*all) > first {
+		v.refs = (*all)[first:len(*all):len(*all)]
 	}
 	return v
 }
 
-func compileTemplate(v *Value, n *Node, s string, d *Decl, ds *diag.Diagnostics) {
+func compileTemplate(v *Value, n *Node, s string, d *Decl, ds *diag.Diagnostics, all *[]Ref) {
 	segs, terr := splitTemplate(s)
 	if terr != nil {
 		*ds = append(*ds, diag.Errorf(n.at(terr.off), "bad-template", "%s", terr.msg))
@@ -228,7 +247,7 @@ func compileTemplate(v *Value, n *Node, s string, d *Decl, ds *diag.Diagnostics)
 			continue
 		}
 		c := d.compileExpr(sg.expr, false)
-		report(c, n, sg.off, ds, &v.refs)
+		report(c, n, sg.off, ds, all)
 		if single {
 			v.single, v.src = c, sg.expr
 			v.parts = nil

@@ -187,7 +187,9 @@ func (l *loader) violation(v schema.Violation) diag.Diagnostic {
 		rendered = l.render(parent)
 		if v.Keyword == "additionalProperties" {
 			code = "unknown-key"
-			if c, ok := eval.Closest(path[len(path)-1], v.Expected); ok {
+			if len(path) == 4 && path[0] == "resources" && path[2] == "spec" && path[3] == "name" {
+				hint = "the resource's `name:` is the object's name; remove it from spec"
+			} else if c, ok := eval.Closest(path[len(path)-1], v.Expected); ok {
 				hint = "did you mean `" + c + "`?"
 			} else if len(v.Expected) > 0 {
 				hint = "known keys: " + strings.Join(v.Expected, ", ")
@@ -232,7 +234,7 @@ func patternMessage(path []string, msg string) string {
 func (l *loader) nodeAt(path []string) *eval.Node {
 	n := l.root
 	for _, tok := range path {
-		next := child(n, tok)
+		next := l.child(n, tok)
 		if next == nil {
 			return n
 		}
@@ -241,10 +243,49 @@ func (l *loader) nodeAt(path []string) *eval.Node {
 	return n
 }
 
-func child(n *eval.Node, tok string) *eval.Node {
+// indexMin is the number of keys from which a mapping gets an index for
+// looking up violation paths, so that many violations in one large mapping
+// do not each scan all its keys.
+const indexMin = 16
+
+// keyIndex returns the position of key in mapping n, or -1.
+func (l *loader) keyIndex(n *eval.Node, key string) int {
+	if len(n.Keys) < indexMin {
+		return slices.Index(n.Keys, key)
+	}
+	idx, ok := l.index[n]
+	if !ok {
+		idx = make(map[string]int, len(n.Keys))
+		for i, k := range n.Keys {
+			if _, dup := idx[k]; !dup {
+				idx[k] = i
+			}
+		}
+		if l.index == nil {
+			l.index = map[*eval.Node]map[string]int{}
+		}
+		l.index[n] = idx
+	}
+	if i, ok := idx[key]; ok {
+		return i
+	}
+	return -1
+}
+
+// keyPos returns the position of key in mapping n, or n's position.
+func (l *loader) keyPos(n *eval.Node, key string) diag.Pos {
+	if i := l.keyIndex(n, key); i >= 0 && i < len(n.KeyPos) {
+		return n.KeyPos[i]
+	}
+	return n.Pos
+}
+
+func (l *loader) child(n *eval.Node, tok string) *eval.Node {
 	switch n.Kind {
 	case eval.MappingNode:
-		return get(n, tok)
+		if i := l.keyIndex(n, tok); i >= 0 && i < len(n.Items) {
+			return n.Items[i]
+		}
 	case eval.SequenceNode:
 		i, err := strconv.Atoi(tok)
 		if err == nil && i >= 0 && i < len(n.Items) {
@@ -258,7 +299,7 @@ func child(n *eval.Node, tok string) *eval.Node {
 func (l *loader) keyPosAt(path []string) diag.Pos {
 	parent := l.nodeAt(path[:len(path)-1])
 	if parent.Kind == eval.MappingNode {
-		return keyPos(parent, path[len(path)-1])
+		return l.keyPos(parent, path[len(path)-1])
 	}
 	return parent.Pos
 }
@@ -271,7 +312,7 @@ func (l *loader) holderPos(path []string) diag.Pos {
 	}
 	parent := l.nodeAt(path[:len(path)-1])
 	if parent.Kind == eval.MappingNode {
-		return keyPos(parent, path[len(path)-1])
+		return l.keyPos(parent, path[len(path)-1])
 	}
 	return l.nodeAt(path).Pos
 }
@@ -298,7 +339,7 @@ func (l *loader) render(path []string) string {
 			}
 		}
 		if n != nil {
-			n = child(n, tok)
+			n = l.child(n, tok)
 		}
 	}
 	return b.String()

@@ -4,7 +4,11 @@
 // the catalogue (package schema), compiles every expression (package eval)
 // and runs the semantic checks (targets, kinds, duplicates, references,
 // dependency cycles), reporting every problem at once as positioned
-// diagnostics.
+// diagnostics (at most maxReported per file, then a count of the others).
+// Large files parse their resources: list in pieces on several goroutines
+// (split.go) and validate list items concurrently; the result is the same as
+// parsing and validating them whole. Alias expansion is bounded, so a small
+// file cannot make loading do an unbounded amount of work.
 //
 // The result is an immutable, typed model in which every node keeps its
 // diag.Pos. playbook is the only package that imports goccy/go-yaml. It does

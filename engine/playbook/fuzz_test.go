@@ -15,7 +15,8 @@ import (
 
 // FuzzLoad checks that no input makes the loader panic, that every
 // diagnostic points inside the file, and that a valid playbook loads to the
-// same model twice. Seeds: every example playbook and every golden case.
+// same model twice. Seeds: every example playbook, every golden case and
+// the inputs that once made loading super-linear (see pathological).
 func FuzzLoad(f *testing.F) {
 	seeds, _ := filepath.Glob("../../playbooks/*.yaml")
 	for _, s := range seeds {
@@ -32,6 +33,9 @@ func FuzzLoad(f *testing.F) {
 				}
 			}
 		}
+	}
+	for _, src := range pathological(1) {
+		f.Add(src)
 	}
 	cat := testcatalog.Catalog()
 	f.Fuzz(func(t *testing.T, src []byte) {

@@ -59,10 +59,30 @@ func Parse(name string, text []byte, cat *steps.Catalog, opts Options) (*Playboo
 	return l.pb, out
 }
 
-// finish sorts diagnostics and drops exact duplicates.
+// maxReported is how many diagnostics a file reports; the others are
+// counted in one last diagnostic. Past that many, more lines help nobody,
+// and rendering them (each with its source line) would only cost time.
+const maxReported = 100
+
+// finish sorts diagnostics, drops exact duplicates and keeps the first
+// maxReported, followed by one that says how many more there are.
 func finish(ds diag.Diagnostics) diag.Diagnostics {
 	ds.Sort()
-	return slices.CompactFunc(ds, func(a, b diag.Diagnostic) bool { return a.Pos == b.Pos && a.Summary == b.Summary })
+	ds = slices.CompactFunc(ds, func(a, b diag.Diagnostic) bool { return a.Pos == b.Pos && a.Summary == b.Summary })
+	if len(ds) <= maxReported {
+		return ds
+	}
+	more := ds[maxReported:]
+	sev := diag.SevWarning
+	if more.HasErrors() {
+		sev = diag.SevError
+	}
+	what := "problems"
+	if len(more) == 1 {
+		what = "problem"
+	}
+	return append(ds[:maxReported:maxReported], diag.Diagnostic{Severity: sev, Pos: diag.Pos{File: ds[0].Pos.File},
+		Code: "too-many-diagnostics", Summary: fmt.Sprintf("%d more %s not shown; fix the ones above first", len(more), what)})
 }
 
 type loader struct {
@@ -82,6 +102,7 @@ type loader struct {
 	kinds    map[string]bool
 	resDecl  *eval.Decl
 	resNodes []*eval.Node
+	index    map[*eval.Node]map[string]int // see keyIndex
 }
 
 func (l *loader) errorf(p diag.Pos, code, hint, format string, args ...any) {

@@ -4,8 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/goccy/go-yaml"
@@ -17,41 +20,97 @@ import (
 	"github.com/vplay-dev/vplay/engine/eval"
 )
 
-// maxNodes bounds the size of a document after alias expansion, so alias
-// bombs are refused instead of exhausting memory.
+// maxNodes bounds the size of a document, so huge inputs are refused
+// instead of exhausting memory.
 const maxNodes = 2_000_000
+
+// maxAliasNodes bounds how many nodes aliases may add to a document: at most
+// aliasBase plus one per byte of the file, and never more than maxAliasNodes,
+// so alias bombs (each level repeating the one before) are refused instead of
+// making every later stage work on an exponentially larger tree.
+const (
+	aliasBase     = 10_000
+	maxAliasNodes = 250_000
+)
+
+func aliasBudget(size int) int { return min(aliasBase+size, maxAliasNodes) }
 
 // source is a file's text with its line offsets, for positions.
 type source struct {
 	file  string
 	text  []byte
 	lines []int // byte offset of each line start
+	// runes holds, for each line with non-ASCII bytes, the byte offset of
+	// each of its runes from the line start, so that converting between
+	// columns and offsets never rescans a long line.
+	runes map[int][]int32
 }
 
 func newSource(file string, text []byte) *source {
 	s := &source{file: file, text: text, lines: []int{0}}
+	ascii := true
 	for i, b := range text {
-		if b == '\n' {
-			s.lines = append(s.lines, i+1)
+		if b >= utf8.RuneSelf {
+			ascii = false
 		}
+		if b == '\n' {
+			if !ascii {
+				s.indexRunes(len(s.lines)-1, i)
+			}
+			s.lines = append(s.lines, i+1)
+			ascii = true
+		}
+	}
+	if !ascii {
+		s.indexRunes(len(s.lines)-1, len(text))
 	}
 	return s
 }
 
-// offset converts a 1-based line and rune column to a byte offset.
+// indexRunes records the rune offsets of line (0-based), which ends at end.
+func (s *source) indexRunes(line, end int) {
+	if s.runes == nil {
+		s.runes = map[int][]int32{}
+	}
+	start := s.lines[line]
+	var offs []int32
+	for off := start; off < end; {
+		offs = append(offs, int32(off-start))
+		_, w := utf8.DecodeRune(s.text[off:end])
+		off += w
+	}
+	s.runes[line] = offs
+}
+
+// lineEnd returns the offset of the newline ending line (0-based), or the
+// end of the text.
+func (s *source) lineEnd(line int) int {
+	if line+1 < len(s.lines) {
+		return s.lines[line+1] - 1
+	}
+	return len(s.text)
+}
+
+// offset converts a 1-based line and rune column to a byte offset; columns
+// past the end of the line give the end of the line.
 func (s *source) offset(line, col int) int {
 	if line < 1 || line > len(s.lines) {
 		return len(s.text)
 	}
-	off := s.lines[line-1]
-	for c := 1; c < col && off < len(s.text) && s.text[off] != '\n'; c++ {
-		_, w := utf8.DecodeRune(s.text[off:])
-		off += w
+	start, end := s.lines[line-1], s.lineEnd(line-1)
+	c := max(col-1, 0)
+	offs, ok := s.runes[line-1]
+	if !ok {
+		return start + min(c, end-start)
 	}
-	return off
+	if c >= len(offs) {
+		return end
+	}
+	return start + int(offs[c])
 }
 
-// pos converts a byte offset to a position.
+// pos converts a byte offset to a position. An offset inside a multi-byte
+// rune counts the rune's bytes before it as runes, like utf8.RuneCount.
 func (s *source) pos(off int) diag.Pos {
 	off = min(max(off, 0), len(s.text))
 	lo, hi := 0, len(s.lines)-1
@@ -63,8 +122,27 @@ func (s *source) pos(off int) diag.Pos {
 			hi = mid - 1
 		}
 	}
-	col := utf8.RuneCount(s.text[s.lines[lo]:off]) + 1
-	return diag.Pos{File: s.file, Line: lo + 1, Col: col}
+	start := s.lines[lo]
+	n := off - start
+	if offs, ok := s.runes[lo]; ok {
+		rel := int32(n)
+		k, _ := slices.BinarySearch(offs, rel) // runes starting before off
+		n = k
+		if k < len(offs) && offs[k] == rel {
+			n = k
+		} else if k > 0 {
+			// off is inside rune k-1, or at the end of the line.
+			last := int(offs[k-1])
+			runeEnd := s.lineEnd(lo) - start
+			if k < len(offs) {
+				runeEnd = int(offs[k])
+			}
+			if int(rel) < runeEnd {
+				n = k - 1 + int(rel) - last
+			}
+		}
+	}
+	return diag.Pos{File: s.file, Line: lo + 1, Col: n + 1}
 }
 
 func (s *source) tokenPos(tk *token.Token) diag.Pos {
@@ -80,8 +158,19 @@ func (s *source) tokenPos(tk *token.Token) diag.Pos {
 }
 
 // parseYAML parses text into a Node tree. A syntax error is returned as a
-// positioned diagnostic.
+// positioned diagnostic. Large files may be parsed in pieces (see
+// parseSplit), with the same result.
 func parseYAML(src *source) (*eval.Node, diag.Diagnostics) {
+	if len(src.text) >= splitMin {
+		if n, ok := parseSplit(src, runtime.GOMAXPROCS(0), minItemsPerPiece); ok {
+			return n, nil
+		}
+	}
+	return parseWhole(src)
+}
+
+// parseWhole parses text as one piece.
+func parseWhole(src *source) (*eval.Node, diag.Diagnostics) {
 	f, err := parser.ParseBytes(src.text, 0, parser.AllowDuplicateMapKey())
 	if err != nil {
 		return nil, diag.Diagnostics{syntaxDiag(src, err)}
@@ -122,6 +211,9 @@ type converter struct {
 	nodes   int
 	diags   diag.Diagnostics
 	tooBig  bool
+	aliased bool // an anchor or alias was seen
+	// aliasNodes counts the nodes aliases added, against aliasBudget.
+	aliasNodes int
 }
 
 func (c *converter) errorf(p diag.Pos, code, format string, args ...any) {
@@ -153,6 +245,7 @@ func (c *converter) convert(n ast.Node) *eval.Node {
 		}
 		return out
 	case *ast.AnchorNode:
+		c.aliased = true
 		v := c.convertOrNull(n.Value, n.GetToken())
 		if name, ok := n.Name.(*ast.StringNode); ok {
 			c.anchors[name.Value] = v
@@ -161,6 +254,7 @@ func (c *converter) convert(n ast.Node) *eval.Node {
 		}
 		return v
 	case *ast.AliasNode:
+		c.aliased = true
 		name := ""
 		if n.Value != nil {
 			name = n.Value.GetToken().Value
@@ -173,8 +267,15 @@ func (c *converter) convert(n ast.Node) *eval.Node {
 		if c.tooBig {
 			return v
 		}
-		c.nodes += size(v)
-		if c.nodes > maxNodes {
+		budget := aliasBudget(len(c.src.text))
+		add := size(v, budget-c.aliasNodes+1)
+		c.aliasNodes += add
+		c.nodes += add
+		switch {
+		case c.aliasNodes > budget:
+			c.tooBig = true
+			c.errorf(c.src.tokenPos(n.GetToken()), "too-large", "aliases expand the document by more than %d nodes", budget)
+		case c.nodes > maxNodes:
 			c.tooBig = true
 			c.errorf(c.src.tokenPos(n.GetToken()), "too-large", "aliases expand the document to more than %d nodes", maxNodes)
 		}
@@ -238,23 +339,23 @@ func (c *converter) convertOrNull(n ast.Node, tk *token.Token) *eval.Node {
 	return c.convert(n)
 }
 
-func size(n *eval.Node) int {
+// size counts the nodes of n's tree (aliases counted at every use), stopping
+// once the count exceeds limit.
+func size(n *eval.Node, limit int) int {
 	s := 1
 	for _, it := range n.Items {
-		s += size(it)
-		if s > maxNodes {
+		if s > limit {
 			return s
 		}
+		s += size(it, limit-s)
 	}
 	return s
 }
 
 func (c *converter) mapping(tk *token.Token, values []*ast.MappingValueNode, flow bool) *eval.Node {
-	out := &eval.Node{Kind: eval.MappingNode, Pos: c.src.tokenPos(tk)}
-	if flow || len(values) == 0 {
-		out.Pos = c.src.tokenPos(tk)
-	}
-	seen := map[string]bool{}
+	out := &eval.Node{Kind: eval.MappingNode, Pos: c.src.tokenPos(tk),
+		Keys: make([]string, 0, len(values)), KeyPos: make([]diag.Pos, 0, len(values)), Items: make([]*eval.Node, 0, len(values))}
+	seen := keySet{}
 	for i, mv := range values {
 		if mv == nil || mv.Key == nil {
 			continue
@@ -264,7 +365,7 @@ func (c *converter) mapping(tk *token.Token, values []*ast.MappingValueNode, flo
 			out.Pos = kp
 		}
 		if _, ok := mv.Key.(*ast.MergeKeyNode); ok {
-			c.merge(out, seen, mv, kp)
+			c.merge(out, &seen, mv, kp)
 			continue
 		}
 		key := c.convert(mv.Key)
@@ -273,11 +374,10 @@ func (c *converter) mapping(tk *token.Token, values []*ast.MappingValueNode, flo
 			continue
 		}
 		ks := keyString(key.Value)
-		if seen[ks] {
+		if !seen.add(ks) {
 			c.errorf(kp, "duplicate-key", "duplicate key %q", ks)
 			continue
 		}
-		seen[ks] = true
 		out.Keys = append(out.Keys, ks)
 		out.KeyPos = append(out.KeyPos, kp)
 		out.Items = append(out.Items, c.convertOrNull(mv.Value, mv.GetToken()))
@@ -285,9 +385,40 @@ func (c *converter) mapping(tk *token.Token, values []*ast.MappingValueNode, flo
 	return out
 }
 
+// keySet is the set of keys of one mapping: a list while it is small (most
+// mappings have a handful of keys), a map beyond that.
+type keySet struct {
+	list []string
+	m    map[string]bool
+}
+
+const keySetList = 16
+
+// add adds k and reports whether it was new.
+func (s *keySet) add(k string) bool {
+	if s.m == nil {
+		if slices.Contains(s.list, k) {
+			return false
+		}
+		if len(s.list) < keySetList {
+			s.list = append(s.list, k)
+			return true
+		}
+		s.m = make(map[string]bool, 2*keySetList)
+		for _, e := range s.list {
+			s.m[e] = true
+		}
+	}
+	if s.m[k] {
+		return false
+	}
+	s.m[k] = true
+	return true
+}
+
 // merge applies a `<<: *anchor` merge key: keys not set explicitly are
 // taken from the anchored mapping.
-func (c *converter) merge(out *eval.Node, seen map[string]bool, mv *ast.MappingValueNode, kp diag.Pos) {
+func (c *converter) merge(out *eval.Node, seen *keySet, mv *ast.MappingValueNode, kp diag.Pos) {
 	src := c.convertOrNull(mv.Value, mv.GetToken())
 	var maps []*eval.Node
 	switch src.Kind {
@@ -302,10 +433,9 @@ func (c *converter) merge(out *eval.Node, seen map[string]bool, mv *ast.MappingV
 			return
 		}
 		for i, k := range m.Keys {
-			if seen[k] {
+			if !seen.add(k) {
 				continue
 			}
-			seen[k] = true
 			out.Keys = append(out.Keys, k)
 			out.KeyPos = append(out.KeyPos, m.KeyPos[i])
 			out.Items = append(out.Items, m.Items[i])
@@ -353,31 +483,49 @@ func (c *converter) literal(n *ast.LiteralNode) *eval.Node {
 // mapper returns the function mapping a rune offset of decoded to the
 // source position of that character, by aligning decoded with the raw text
 // from start: escapes, doubled quotes, folded line breaks and indentation
-// are skipped. Offsets past the end map to the end of the scan.
+// are skipped. Offsets past the end map to the end of the scan. The
+// alignment is computed once, on the first call, so positions inside a long
+// scalar cost the same as in a short one.
 func (c *converter) mapper(start int, decoded string) func(int) diag.Pos {
-	src := c.src
-	return func(off int) diag.Pos {
-		j := start
-		i := 0
-		for _, r := range decoded {
-			if i == off {
-				break
-			}
-			i++
-			j = align(src.text, j, r)
+	m := &scalarMap{src: c.src, start: start, decoded: decoded}
+	return m.pos
+}
+
+// scalarMap maps rune offsets of a decoded scalar to source positions.
+type scalarMap struct {
+	src     *source
+	start   int
+	decoded string
+
+	once sync.Once
+	rs   []rune
+	at   []int // at[i]: source offset after aligning the first i runes
+}
+
+func (m *scalarMap) pos(off int) diag.Pos {
+	text := m.src.text
+	m.once.Do(func() {
+		m.rs = []rune(m.decoded)
+		m.at = make([]int, len(m.rs)+1)
+		j := m.start
+		m.at[0] = j
+		for i, r := range m.rs {
+			j = align(text, j, r)
+			m.at[i+1] = j
 		}
-		// Skip indentation or a folded line break before the character.
-		rs := []rune(decoded)
-		for k := 0; k < 256 && j < len(src.text) && off < len(rs); k++ {
-			want := rs[off]
-			got, _ := utf8.DecodeRune(src.text[j:])
-			if got == want || (got != ' ' && got != '\n' && got != '\r' && got != '\t') {
-				break
-			}
-			j++
+	})
+	rs := m.rs
+	j := m.at[min(max(off, 0), len(rs))]
+	// Skip indentation or a folded line break before the character.
+	for k := 0; k < 256 && j < len(text) && off >= 0 && off < len(rs); k++ {
+		want := rs[off]
+		got, _ := utf8.DecodeRune(text[j:])
+		if got == want || (got != ' ' && got != '\n' && got != '\r' && got != '\t') {
+			break
 		}
-		return src.pos(j)
+		j++
 	}
+	return m.src.pos(j)
 }
 
 // align advances j past the raw text that produced the decoded rune r.

@@ -1,0 +1,243 @@
+package playbook
+
+import (
+	"bytes"
+	"sync"
+
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+
+	"github.com/vplay-dev/vplay/engine/eval"
+)
+
+// A large playbook is mostly its resources: list, and parsing YAML is the
+// slowest part of loading it. parseSplit parses that list in pieces on
+// several goroutines and the rest of the file as one more piece. It only
+// takes the split when the result is certain to equal parsing the whole
+// file (see parseSplit); otherwise the caller parses the file whole, so
+// diagnostics never depend on the split.
+
+// splitMin is the size from which parseYAML tries parseSplit; smaller files
+// parse fast enough whole. (Tests call parseSplit directly, on small inputs
+// too, to check that both ways give the same tree.)
+const splitMin = 256 << 10
+
+// minItemsPerPiece is the least number of list items worth a goroutine.
+const minItemsPerPiece = 64
+
+// parseSplit parses src as the whole-file parse would, or reports false. It
+// uses up to maxPieces goroutines for the list, each given at least minItems
+// items.
+//
+// The file is cut at lines only: the items of the block sequence under a
+// column-0 `resources:` line are cut in contiguous runs at the lines that
+// start an item (exactly the sequence's indentation followed by "- "). Each
+// run but the last is parsed on its own, padded with empty lines so that it
+// keeps its line and column numbers, and followed by an empty sentinel item
+// on the line where the next run starts, so its last item sees the same
+// next token as in the whole file. The last run is parsed with the rest of
+// the file (the head before it, the tail after it: the next column-0 line
+// that is not a comment or an item), the other runs' lines left empty; the
+// runs' items are then joined under resources:.
+//
+// YAML cannot continue a block scalar, a plain scalar or a block
+// collection across a line that is indented less than its content, so such
+// a line ends them in the whole file as in the piece. Quoted scalars and
+// flow collections can span such lines: cutting inside one leaves a piece
+// with an unterminated quote or bracket, which fails to parse. So the split
+// is refused when any piece has a syntax error or a diagnostic, when an
+// anchor or alias is used (an alias may refer to another piece), when the
+// file has a document marker, a directive or a carriage return, when any
+// line inside the list is indented less than its items, and when the pieces
+// do not have the expected shapes.
+func parseSplit(src *source, maxPieces, minItems int) (*eval.Node, bool) {
+	text := src.text
+	if bytes.IndexByte(text, '\r') >= 0 {
+		return nil, false
+	}
+	nl := len(src.lines)
+	line := func(i int) []byte {
+		end := len(text)
+		if i+1 < nl {
+			end = src.lines[i+1] - 1
+		}
+		return text[src.lines[i]:end]
+	}
+	key := -1
+	for i := range nl {
+		l := line(i)
+		if bytes.HasPrefix(l, []byte("---")) || bytes.HasPrefix(l, []byte("...")) || bytes.HasPrefix(l, []byte("%")) {
+			return nil, false
+		}
+		if isListKey(l, "resources") {
+			if key >= 0 {
+				return nil, false
+			}
+			key = i
+		}
+	}
+	if key < 0 || key+1 >= nl {
+		return nil, false
+	}
+	// The items, their indentation and the tail.
+	indent := -1
+	var starts []int
+	for i := key + 1; i < nl; i++ {
+		l := line(i)
+		n := leadingSpaces(l)
+		if n == len(l) || l[n] == '#' {
+			continue // blank or comment
+		}
+		if indent < 0 {
+			if !isItem(l[n:]) {
+				return nil, false
+			}
+			indent = n
+		}
+		if n == indent && isItem(l[n:]) {
+			starts = append(starts, i)
+			continue
+		}
+		if n == 0 {
+			break // the tail
+		}
+		if n < indent {
+			return nil, false
+		}
+	}
+	pieces := min(maxPieces, len(starts)/max(minItems, 1))
+	if pieces < 2 {
+		return nil, false
+	}
+	offset := func(i int) int {
+		if i >= nl {
+			return len(text)
+		}
+		return src.lines[i]
+	}
+	// Run p of the items starts at line starts[cut(p)]; the last run is
+	// parsed with the head and the tail, the others on their own.
+	cut := func(p int) int { return p * len(starts) / pieces }
+	type result struct {
+		root  *eval.Node
+		nodes int
+		ok    bool
+	}
+	results := make([]result, pieces)
+	var wg sync.WaitGroup
+	for p := range pieces - 1 {
+		first, end := starts[cut(p)], starts[cut(p+1)]
+		wg.Go(func() {
+			// The run, then a sentinel empty item where the next run
+			// starts, so that the run's last item is followed by the
+			// same token as in the whole file.
+			sentinel := append(bytes.Repeat([]byte{' '}, indent), "-\n"...)
+			piece := make([]byte, 0, first+offset(end)-offset(first)+len(sentinel))
+			piece = append(piece, bytes.Repeat([]byte{'\n'}, first)...)
+			piece = append(piece, text[offset(first):offset(end)]...)
+			root, nodes, ok := parsePiece(src, append(piece, sentinel...))
+			if ok {
+				ok = root.Kind == eval.SequenceNode && len(root.Items) == cut(p+1)-cut(p)+1 && isNull(root.Items[len(root.Items)-1])
+			}
+			if ok {
+				root.Items = root.Items[:len(root.Items)-1]
+			}
+			results[p] = result{root, nodes, ok}
+		})
+	}
+	// Head, the last run and the tail, with the other runs' lines left
+	// empty.
+	last := starts[cut(pieces-1)]
+	rest := make([]byte, 0, offset(key+1)+(last-key-1)+len(text)-offset(last))
+	rest = append(rest, text[:offset(key+1)]...)
+	rest = append(rest, bytes.Repeat([]byte{'\n'}, last-key-1)...)
+	rest = append(rest, text[offset(last):]...)
+	root, nodes, ok := parsePiece(src, rest)
+	results[pieces-1] = result{root, nodes, ok}
+	wg.Wait()
+
+	total := 0
+	for _, r := range results {
+		if !r.ok {
+			return nil, false
+		}
+		total += r.nodes
+	}
+	if total > maxNodes || root.Kind != eval.MappingNode {
+		return nil, false
+	}
+	idx := -1
+	for i, k := range root.Keys {
+		if k == "resources" && root.KeyPos[i].Line == key+1 && root.KeyPos[i].Col == 1 {
+			idx = i
+		}
+	}
+	if idx < 0 {
+		return nil, false
+	}
+	tailRun := root.Items[idx]
+	if tailRun.Kind != eval.SequenceNode || len(tailRun.Items) != len(starts)-cut(pieces-1) {
+		return nil, false
+	}
+	list := &eval.Node{Kind: eval.SequenceNode, Pos: results[0].root.Pos}
+	for _, r := range results[:pieces-1] {
+		list.Items = append(list.Items, r.root.Items...)
+	}
+	list.Items = append(list.Items, tailRun.Items...)
+	root.Items[idx] = list
+	return root, true
+}
+
+func isNull(n *eval.Node) bool { return n.Kind == eval.ScalarNode && n.Value == nil }
+
+// parsePiece parses one piece of src (text with src's line numbering) and
+// converts it; ok is false when it has any diagnostic or uses anchors.
+func parsePiece(src *source, piece []byte) (root *eval.Node, nodes int, ok bool) {
+	f, err := parser.ParseBytes(piece, 0, parser.AllowDuplicateMapKey())
+	if err != nil {
+		return nil, 0, false
+	}
+	var body ast.Node
+	for _, d := range f.Docs {
+		if d != nil && d.Body != nil {
+			if body != nil {
+				return nil, 0, false
+			}
+			body = d.Body
+		}
+	}
+	if body == nil {
+		return nil, 0, false
+	}
+	c := &converter{src: src, anchors: map[string]*eval.Node{}}
+	n := c.convert(body)
+	if len(c.diags) > 0 || c.aliased {
+		return nil, 0, false
+	}
+	return n, c.nodes, true
+}
+
+// isListKey reports whether l is `key:` at column 0, optionally followed by
+// spaces and a comment.
+func isListKey(l []byte, key string) bool {
+	rest, ok := bytes.CutPrefix(l, []byte(key+":"))
+	if !ok {
+		return false
+	}
+	n := leadingSpaces(rest)
+	return n == len(rest) || (n > 0 && rest[n] == '#')
+}
+
+// isItem reports whether l (without its indentation) starts a block
+// sequence item.
+func isItem(l []byte) bool {
+	return len(l) > 0 && l[0] == '-' && (len(l) == 1 || l[1] == ' ')
+}
+
+func leadingSpaces(l []byte) int {
+	n := 0
+	for n < len(l) && l[n] == ' ' {
+		n++
+	}
+	return n
+}
