@@ -79,7 +79,7 @@ func (e *Engine) Plan(ctx context.Context, pb *playbook.Playbook) (*Plan, error)
 			return nil, fmt.Errorf("%s: data %q: %w", q.Pos, q.Name, err)
 		}
 		x.data[q.Name] = items
-		plan.Fingerprints = append(plan.Fingerprints, Fingerprint{Target: q.Target, Kind: "data:" + q.Query, Name: q.Name, Hash: hashValue(items)})
+		plan.Fingerprints = append(plan.Fingerprints, Fingerprint{Target: q.Target, Kind: "data:" + q.Query, Name: q.Name, Hash: hashValue(identities(items))})
 	}
 	base.Data = x.data
 
@@ -548,6 +548,27 @@ func (pr *plannedResource) fingerprint() Fingerprint {
 		f.Hash = hashValue(pr.live.Doc)
 	}
 	return f
+}
+
+// identities reduces a data query's result to the identities of the objects
+// it matched. A saved plan is stale when that set changes (a job is no
+// longer failed), not when volatile fields move (counters, links).
+func identities(v any) any {
+	switch t := v.(type) {
+	case []any:
+		out := make([]any, len(t))
+		for i, it := range t {
+			out[i] = identities(it)
+		}
+		return out
+	case map[string]any:
+		for _, k := range []string{"id", "instanceUid", "UID", "Id", "name", "Name"} {
+			if id, ok := t[k]; ok && id != nil {
+				return id
+			}
+		}
+	}
+	return v
 }
 
 // hashValue is the sha256 of v's canonical JSON (map keys sorted).
