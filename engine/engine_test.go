@@ -470,3 +470,50 @@ func TestNormalizeNilSkipsField(t *testing.T) {
 		t.Errorf("diff = %+v, want none", got)
 	}
 }
+
+func TestStepParallelBound(t *testing.T) {
+	t.Parallel()
+	s := newFakeStore()
+	s.slow = make(chan struct{})
+	s.started = make(chan struct{}, 6)
+	e := fakeEngine(t, s)
+	p := mustPlan(t, e, load(t, s, `
+vars:
+  items: [a, b, c, d, e, f]
+steps:
+  - id: fan
+    action: vbr.thing.poke
+    target: vbr
+    for_each: "${{ vars.items }}"
+    parallel: 2
+    with: { what: "${{ each }}" }
+`))
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.Apply(context.Background(), p, ApplyOptions{}, nil)
+		done <- err
+	}()
+	// Two pokes start; each release lets exactly one more start, so the
+	// peak shows whether the bound holds.
+	wait := func() {
+		select {
+		case <-s.started:
+		case <-time.After(5 * time.Second):
+			t.Fatal("pokes stalled")
+		}
+	}
+	wait()
+	wait()
+	for i := range 6 {
+		s.slow <- struct{}{}
+		if i < 4 {
+			wait()
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if s.pokes != 6 || s.peak != 2 {
+		t.Errorf("pokes = %d, peak in flight = %d; want 6 and 2", s.pokes, s.peak)
+	}
+}

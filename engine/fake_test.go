@@ -27,6 +27,10 @@ type fakeStore struct {
 	pokeErr []error // returned by successive pokes, then nil
 	tracked []string
 	hang    bool // Create waits for its context after starting its session
+	running int  // pokes in flight
+	peak    int  // most pokes in flight at once
+	slow    chan struct{} // when set, each poke waits for a value
+	started chan struct{} // when set, each poke signals it started
 	resumed []string
 }
 
@@ -151,6 +155,17 @@ func (f fakePoke) Preview(_ context.Context, _ *steps.Conn, with steps.Doc) (ste
 func (f fakePoke) Run(_ context.Context, _ *steps.Conn, _ steps.Env, with steps.Doc) (steps.Doc, error) {
 	if err := f.s.call(fmt.Sprintf("poke %v", with["what"])); err != nil {
 		return nil, err
+	}
+	if f.s.slow != nil {
+		f.s.mu.Lock()
+		f.s.running++
+		f.s.peak = max(f.s.peak, f.s.running)
+		f.s.mu.Unlock()
+		f.s.started <- struct{}{}
+		<-f.s.slow
+		f.s.mu.Lock()
+		f.s.running--
+		f.s.mu.Unlock()
 	}
 	f.s.mu.Lock()
 	defer f.s.mu.Unlock()

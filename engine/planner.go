@@ -47,6 +47,7 @@ type plannedResource struct {
 	live    *steps.Object
 	action  Action
 	policy  Policy
+	absent  bool  // state evaluated to absent
 	deps    []int // indexes of resources this one waits for
 }
 
@@ -328,6 +329,11 @@ func (e *Engine) planResources(x *execState, base *eval.Scope) error {
 			return err
 		}
 		pr.policy = policy
+		state, err := evalState(ex.res, &s)
+		if err != nil {
+			return err
+		}
+		pr.absent = state == playbook.StateAbsent
 		pr.live = findObject(x.live[kindKey{ex.res.Target, ex.res.Kind}], ex.name)
 		index[pr.addr] = len(x.resources)
 		x.resources = append(x.resources, pr)
@@ -424,6 +430,27 @@ func evalPolicy(r *playbook.Resource, s *eval.Scope) (Policy, error) {
 	return "", fmt.Errorf("%s: policy: expected one of manage, observe, update_only, no_delete, got %s", r.Policy.Pos(), display(v))
 }
 
+// evalState returns the resource's state: the literal, or its expression
+// evaluated for one item.
+func evalState(r *playbook.Resource, s *eval.Scope) (string, error) {
+	if r.StateExpr == nil {
+		if r.State == "" {
+			return playbook.StatePresent, nil
+		}
+		return r.State, nil
+	}
+	v, err := r.StateExpr.Eval(s)
+	if err != nil {
+		return "", fmt.Errorf("%s: state: %w", r.StateExpr.Pos(), err)
+	}
+	st, _ := eval.Reveal(v).(string)
+	switch st {
+	case playbook.StatePresent, playbook.StateAbsent:
+		return st, nil
+	}
+	return "", fmt.Errorf("%s: state: expected present or absent, got %s", r.StateExpr.Pos(), display(v))
+}
+
 func findObject(objs []steps.Object, name string) *steps.Object {
 	for i := range objs {
 		if objs[i].Name == name {
@@ -447,7 +474,7 @@ func objectValue(o steps.Object) map[string]any {
 
 // decide sets the action from desired state, live state and policy.
 func (pr *plannedResource) decide() {
-	absent := pr.res.State == "absent"
+	absent := pr.absent
 	switch {
 	case absent && pr.live == nil:
 		pr.action = NoOp

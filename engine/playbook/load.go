@@ -567,9 +567,6 @@ func (l *loader) loadResources() {
 			}
 		}
 		r.Target = l.resolveTarget(n, api, "kind", r.Kind)
-		if s := str(get(n, "state")); s != "" {
-			r.State = s
-		}
 		decl := l.resDecl
 		var items []any
 		itemsKnown := true
@@ -585,6 +582,15 @@ func (l *loader) loadResources() {
 		r.Spec = l.value(get(n, "spec"), decl)
 		if pn := get(n, "policy"); pn != nil {
 			r.Policy = l.value(pn, decl)
+		}
+		if sn := get(n, "state"); sn != nil {
+			if s := str(sn); eval.HasTemplate(s) {
+				// The planner evaluates it per item; a vars-only template
+				// was already checked against the enum by the schema.
+				r.StateExpr = l.value(sn, decl)
+			} else if s != "" {
+				r.State = s
+			}
 		}
 		if on := get(n, "options"); on != nil {
 			r.Options, _ = on.Plain().(map[string]any)

@@ -106,7 +106,11 @@ type Resource struct {
 	// ForEach is nil when the resource has no loop.
 	ForEach *eval.Value
 	Spec    *eval.Value
-	State   string // present | absent
+	// State is present or absent; when the playbook gives an expression
+	// (`state: "${{ vars.state }}"`), StateExpr holds it and State stays
+	// present until the planner evaluates it.
+	State     string
+	StateExpr *eval.Value
 	// Policy is nil for manage.
 	Policy *eval.Value
 	// Options are kind-specific options as written (delete_backups,
