@@ -26,9 +26,9 @@ type fakeStore struct {
 	pokes   int
 	pokeErr []error // returned by successive pokes, then nil
 	tracked []string
-	hang    bool // Create waits for its context after starting its session
-	running int  // pokes in flight
-	peak    int  // most pokes in flight at once
+	hang    bool          // Create waits for its context after starting its session
+	running int           // pokes in flight
+	peak    int           // most pokes in flight at once
 	slow    chan struct{} // when set, each poke waits for a value
 	started chan struct{} // when set, each poke signals it started
 	resumed []string
