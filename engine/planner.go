@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/vplay-dev/vplay/engine/diag"
 	"github.com/vplay-dev/vplay/engine/eval"
 	"github.com/vplay-dev/vplay/engine/playbook"
 	"github.com/vplay-dev/vplay/steps"
@@ -263,7 +264,7 @@ func (e *Engine) planResources(x *execState, base *eval.Scope) error {
 		name    string
 	}
 	var all []expanded
-	seen := map[Addr]diagPos{}
+	seen := map[Addr]diag.Pos{}
 	for _, r := range x.pb.Resources {
 		items, hasEach, err := forEachItems(r.ForEach, base)
 		if err != nil {
@@ -284,7 +285,7 @@ func (e *Engine) planResources(x *execState, base *eval.Scope) error {
 			if prev, dup := seen[addr]; dup {
 				return fmt.Errorf("%s: resource %s is declared twice (first at %s)", r.Pos, addr, prev.String())
 			}
-			seen[addr] = diagPos(r.Pos)
+			seen[addr] = r.Pos
 			all = append(all, expanded{res: r, each: it, hasEach: hasEach, name: name})
 		}
 	}
@@ -381,8 +382,6 @@ func dependsOnMatches(d string, addr Addr) bool {
 	}
 	return false
 }
-
-type diagPos = interface{ String() string }
 
 // forEachItems evaluates a for_each value to its items. Lists iterate their
 // elements; maps iterate {key, value} pairs sorted by key.
