@@ -179,21 +179,7 @@ func (a *applier) applyResources(ctx context.Context) {
 		done[i] = make(chan struct{})
 	}
 	ok := make([]bool, n)
-	waitFor := make([][]int, n)
-	for i, pr := range rs {
-		act, _ := pr.effective()
-		if act == Delete {
-			for j, other := range rs {
-				for _, d := range other.deps {
-					if d == i {
-						waitFor[i] = append(waitFor[i], j)
-					}
-				}
-			}
-		} else {
-			waitFor[i] = pr.deps
-		}
-	}
+	waitFor := applyOrder(rs)
 	sem := make(chan struct{}, a.o.Parallelism)
 	var wg sync.WaitGroup
 	for i, pr := range rs {
@@ -232,6 +218,29 @@ func (a *applier) applyResources(ctx context.Context) {
 		}()
 	}
 	wg.Wait()
+}
+
+// applyOrder returns, per resource, the resources it waits for. A
+// resource waits for what it depends on, except for a dependency being
+// deleted: that one waits for its dependents instead (they stop using it
+// first, whatever they do: update, delete or nothing). Deciding the
+// direction by the dependency's action, not the dependent's, keeps the
+// order acyclic when a dependent is updated or already gone while its
+// dependency is deleted (a scale-out repository that drops an extent, or
+// is absent, while the extent's repository is deleted): the old rule made
+// both wait for each other.
+func applyOrder(rs []*plannedResource) [][]int {
+	waitFor := make([][]int, len(rs))
+	for i, pr := range rs {
+		for _, d := range pr.deps {
+			if act, _ := rs[d].effective(); act == Delete {
+				waitFor[d] = append(waitFor[d], i)
+				continue
+			}
+			waitFor[i] = append(waitFor[i], d)
+		}
+	}
+	return waitFor
 }
 
 func (a *applier) applyResource(ctx context.Context, pr *plannedResource, act Action) bool {

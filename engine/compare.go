@@ -60,9 +60,91 @@ func (c *comparer) object(prefix string, want, live map[string]any) {
 			continue
 		}
 		if !c.equal(path, w, l) {
-			c.add(FieldDiff{Path: path, Op: FieldChange, Before: l, After: w})
+			c.add(FieldDiff{Path: path, Op: FieldChange, Before: c.shown(path, w, l), After: w})
 		}
 	}
+}
+
+// shown is the live side of a changed list as the comparison saw it: the
+// kind's normalized value, its objects reduced to the keys the playbook
+// declares. So server-generated or server-filled fields (extent ids and
+// status) never appear in a diff, and unchanged elements match the
+// declared ones for an element-level display. Other values are shown as
+// the server has them.
+func (c *comparer) shown(path string, want, live any) any {
+	if _, ok := live.([]any); !ok {
+		return live
+	}
+	if c.normalize != nil {
+		live = c.normalize(path, live)
+	}
+	return project(want, live)
+}
+
+// project keeps, in the objects of live, only the keys want declares. For
+// lists, the keys declared by any element of want apply to every element
+// of live (lists compare as wholes, so elements have no fixed partner).
+func project(want, live any) any {
+	switch l := live.(type) {
+	case map[string]any:
+		w, ok := want.(map[string]any)
+		if !ok {
+			return live
+		}
+		out := make(map[string]any, len(w))
+		for k, lv := range l {
+			if wv, declared := w[k]; declared {
+				out[k] = project(wv, lv)
+			}
+		}
+		return out
+	case []any:
+		w, ok := want.([]any)
+		if !ok {
+			return live
+		}
+		shape := listShape(w)
+		out := make([]any, len(l))
+		for i, e := range l {
+			if shape == nil {
+				out[i] = e
+				continue
+			}
+			out[i] = project(shape, e)
+		}
+		return out
+	}
+	return live
+}
+
+// listShape merges the declared objects of a list into one object holding
+// every key any of them declares; nil when the list declares no object.
+func listShape(want []any) any {
+	var shape map[string]any
+	for _, e := range want {
+		m, ok := eval.Reveal(e).(map[string]any)
+		if !ok {
+			continue
+		}
+		if shape == nil {
+			shape = map[string]any{}
+		}
+		for k, v := range m {
+			if prev, ok := shape[k].(map[string]any); ok {
+				if vm, ok := v.(map[string]any); ok {
+					shape[k] = mergeDeep(prev, vm)
+					continue
+				}
+			}
+			if _, seen := shape[k]; !seen {
+				shape[k] = v
+			}
+		}
+	}
+	if shape == nil {
+		return nil
+	}
+	return shape
 }
 
 func (c *comparer) add(d FieldDiff) {

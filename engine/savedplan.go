@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -85,7 +86,68 @@ func CheckStale(saved, fresh *Plan) error {
 		e.Changed = append(e.Changed, key+": new in the playbook")
 	}
 	if !e.PlaybookChanged && len(e.Changed) == 0 {
+		e.Changed = changedWork(saved, fresh)
+	}
+	if !e.PlaybookChanged && len(e.Changed) == 0 {
 		return nil
 	}
 	return e
+}
+
+// changedWork compares what the two plans would do when neither the
+// playbook nor live state moved. Apply recomputes the plan from the
+// playbook and the flags it is given, so values that are not in the
+// playbook (--var, --var-file, the environment) could otherwise make it
+// apply work nobody reviewed: a plan saved with `--var state=absent`
+// applied without it would silently do nothing, and one saved with
+// `--var tasks=8` applied without it would revert the field instead.
+func changedWork(saved, fresh *Plan) []string {
+	const hint = " (were plan and apply given the same --var and --var-file values and environment?)"
+	var out []string
+	now := map[Addr]Change{}
+	for _, c := range fresh.Changes {
+		now[c.Addr] = c
+	}
+	for _, c := range saved.Changes {
+		f, ok := now[c.Addr]
+		switch {
+		case !ok:
+		case f.Action != c.Action:
+			out = append(out, fmt.Sprintf("%s: planned %s, now %s%s", c.Addr, c.Action, f.Action, hint))
+		case canonicalJSON(c.Diff) != canonicalJSON(f.Diff):
+			out = append(out, fmt.Sprintf("%s: the planned field changes differ%s", c.Addr, hint))
+		}
+	}
+	steps := map[string]StepRun{}
+	for _, r := range fresh.Steps {
+		steps[r.ID] = r
+	}
+	for _, r := range saved.Steps {
+		f, ok := steps[r.ID]
+		switch {
+		case !ok:
+		case f.Status != r.Status:
+			out = append(out, fmt.Sprintf("step %s: planned %s, now %s%s", r.ID, r.Status, f.Status, hint))
+		case canonicalJSON(f.Items) != canonicalJSON(r.Items):
+			out = append(out, fmt.Sprintf("step %s: the planned items differ%s", r.ID, hint))
+		}
+	}
+	return out
+}
+
+// canonicalJSON renders v as JSON after a round trip, so a plan read from
+// a file (json.Number) and one computed now (Go numbers) compare equal.
+func canonicalJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	var x any
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if dec.Decode(&x) != nil {
+		return string(b)
+	}
+	b, _ = json.Marshal(x)
+	return string(b)
 }

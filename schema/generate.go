@@ -102,7 +102,7 @@ func Generate(cat *steps.Catalog) ([]byte, error) {
 			"name":       str("Name: with target and kind, the resource's identity."),
 			"for_each":   ref("for_each"),
 			"spec":       map[string]any{"type": []any{"object", "string"}, "description": "Desired state in the vendor's field names."},
-			"state":      map[string]any{"enum": []any{"present", "absent"}, "description": "present (default) or absent."},
+			"state":      map[string]any{"anyOf": []any{map[string]any{"enum": []any{"present", "absent"}}, ref("template")}, "description": "present (default) or absent, or an expression yielding one."},
 			"policy":     map[string]any{"anyOf": []any{map[string]any{"enum": []any{"manage", "observe", "update_only", "no_delete"}}, ref("template")}, "description": "manage (default), observe, update_only or no_delete, or an expression yielding one."},
 			"options":    map[string]any{"type": "object", "description": "Kind-specific options, e.g. delete_backups, token_file."},
 			"depends_on": map[string]any{"type": "array", "items": map[string]any{"type": "string"}, "description": "Resources to converge first: KIND or KIND/NAME."},

@@ -32,7 +32,12 @@ func openapiContract(rev string) (Contract, error) {
 //   - responses: the documents list only some error statuses per operation
 //     (DELETE repository documents no 400, yet a repository that is a
 //     scale-out extent cannot be removed); an undocumented 4xx status is
-//     accepted when its body is a well-formed vendor Error.
+//     accepted when its body is a well-formed vendor Error;
+//   - 204 No Content: rev0 documents a JSON EmptySuccessResponse body for
+//     the 204 of every DELETE (repositories, scale-out repositories, recovery
+//     tokens, ...), yet a 204 carries no body nor Content-Type (RFC 9110
+//     15.3.5) and rev2 documents none; an empty 204 is checked as the empty
+//     object the document describes.
 type vendorContract struct {
 	v    *openapi.Validator
 	rev0 bool
@@ -46,6 +51,14 @@ func (c vendorContract) ValidateRequest(r *http.Request, body []byte) error {
 
 func (c vendorContract) ValidateResponse(r *http.Request, status int, header http.Header, body []byte) error {
 	err := c.v.ValidateResponse(r, status, header, body)
+	if err != nil && status == http.StatusNoContent && len(bytes.TrimSpace(body)) == 0 {
+		h := header.Clone()
+		if h == nil {
+			h = http.Header{}
+		}
+		h.Set("Content-Type", "application/json")
+		err = c.v.ValidateResponse(r, status, h, []byte("{}"))
+	}
 	if errors.Is(err, openapi.ErrUndocumentedStatus) && status >= 400 && status < 500 && isVendorError(body) {
 		return nil
 	}
