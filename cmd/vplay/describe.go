@@ -39,7 +39,8 @@ the asynchronous work it awaits and an example.`,
 
 // describeList prints every entry, grouped, with summary and risk.
 func describeList(w io.Writer, cat *steps.Catalog) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	var buf strings.Builder
+	tw := tabwriter.NewWriter(&buf, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "RESOURCE KINDS\tAPI\tRISK\tSUMMARY")
 	for _, k := range cat.Kinds() {
 		fmt.Fprintf(tw, "  %s\t%s\tdelete: %s\t%s\n", k.Name, describeAPI(k.API), k.DeleteRisk, k.Summary)
@@ -56,6 +57,10 @@ func describeList(w io.Writer, cat *steps.Catalog) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	// The blank separator rows are padded by tabwriter: trim every line.
+	for _, line := range strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n") {
+		fmt.Fprintln(w, strings.TrimRight(line, " "))
 	}
 	_, err := fmt.Fprintln(w, "\nRun 'vplay describe NAME' for an entry's fields and an example.")
 	return err

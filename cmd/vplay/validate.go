@@ -97,13 +97,16 @@ every playbook is valid, 1 when any is not, 2 on usage errors.`,
 					fmt.Fprint(a.Err, diag.Format(ds, diag.Sources{name: b}))
 				}
 				if pb == nil {
-					n := 0
+					n, more := 0, ""
 					for _, d := range ds {
-						if d.Severity == diag.SevError {
+						switch {
+						case d.Code == "too-many-diagnostics":
+							more = " shown, more not shown"
+						case d.Severity == diag.SevError:
 							n++
 						}
 					}
-					fmt.Fprintf(a.Err, "%s: %d %s\n", name, n, plural(n, "error", "errors"))
+					fmt.Fprintf(a.Err, "%s: %d %s%s\n", name, n, plural(n, "error", "errors"), more)
 					failed = true
 					continue
 				}
