@@ -221,6 +221,10 @@ type Plan struct {
 	Steps         []StepRun     `json:"steps"`
 	Fingerprints  []Fingerprint `json:"fingerprints,omitempty"`
 	Summary       Summary       `json:"summary"`
+	// Vars are the variable overrides (--var, --var-file) a saved plan was
+	// computed with; apply uses them when given no overrides of its own.
+	// Variables are never secret (secrets come from secret()).
+	Vars map[string]any `json:"vars,omitempty"`
 	// Restricted lists the --target addresses the plan was narrowed to.
 	Restricted string `json:"restricted_to,omitempty"`
 

@@ -77,7 +77,11 @@ func (a *app) apply(ctx context.Context, arg string, f *applyFlags) error {
 	if err != nil {
 		return err
 	}
-	s, err := a.newSession(playbookPath, &f.runFlags)
+	var savedVars map[string]any
+	if saved != nil {
+		savedVars = saved.Vars
+	}
+	s, err := a.newSession(playbookPath, &f.runFlags, savedVars)
 	if err != nil {
 		return err
 	}

@@ -48,7 +48,7 @@ Exit status: 0 success (with --detailed-exitcode: no changes), 1 error, 2 with
 				return err
 			}
 			ctx := cmd.Context()
-			s, err := a.newSession(args[0], &f.runFlags)
+			s, err := a.newSession(args[0], &f.runFlags, nil)
 			if err != nil {
 				return err
 			}
@@ -61,6 +61,7 @@ Exit status: 0 success (with --detailed-exitcode: no changes), 1 error, 2 with
 				return usageError{err}
 			}
 			if f.out != "" {
+				p.Vars = s.vars
 				var buf bytes.Buffer
 				if err := engine.WritePlan(&buf, p); err != nil {
 					return err

@@ -53,20 +53,24 @@ func (f *runFlags) validate(formats ...string) error {
 // engine connected through real clients.
 type session struct {
 	pb     *playbook.Playbook
+	vars   map[string]any // the --var/--var-file overrides in force
 	engine *engine.Engine
 	log    *veeam.RequestLog
 }
 
 // loadPlaybook reads and validates a playbook, printing diagnostics; it
 // returns a codeError when the playbook is invalid.
-func (a *app) loadPlaybook(name string, f *runFlags) (*playbook.Playbook, error) {
+func (a *app) loadPlaybook(name string, f *runFlags, saved map[string]any) (*playbook.Playbook, map[string]any, error) {
 	vars, ds, src, err := f.load()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	if len(f.vars) == 0 && len(f.varFiles) == 0 && saved != nil {
+		vars = saved // a saved plan brings the overrides it was computed with
 	}
 	b, err := os.ReadFile(name)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	src[name] = b
 	pb, pds := playbook.Parse(name, b, a.Catalog, playbook.Options{Vars: vars})
@@ -75,14 +79,15 @@ func (a *app) loadPlaybook(name string, f *runFlags) (*playbook.Playbook, error)
 		fmt.Fprint(a.Err, diag.Format(ds, src))
 	}
 	if pb == nil || ds.HasErrors() {
-		return nil, withCode(exitError, nil)
+		return nil, nil, withCode(exitError, nil)
 	}
-	return pb, nil
+	return pb, vars, nil
 }
 
-// newSession loads the playbook and builds an engine for it.
-func (a *app) newSession(name string, f *runFlags) (*session, error) {
-	pb, err := a.loadPlaybook(name, f)
+// newSession loads the playbook and builds an engine for it. savedVars are
+// the variable overrides of a saved plan, used when no --var flag is given.
+func (a *app) newSession(name string, f *runFlags, savedVars map[string]any) (*session, error) {
+	pb, vars, err := a.loadPlaybook(name, f, savedVars)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +110,7 @@ func (a *app) newSession(name string, f *runFlags) (*session, error) {
 		Secret:     secretLookup(secrets, env),
 		JournalDir: engine.DefaultJournalDir(env),
 	})
-	return &session{pb: pb, engine: e, log: log}, nil
+	return &session{pb: pb, vars: vars, engine: e, log: log}, nil
 }
 
 // secretLookup resolves secret('X') from --secret-file entries, then the
