@@ -6,7 +6,7 @@
 //
 // It only describes the contract; it neither serves (sim does) nor calls
 // (veeam/vbr does) the API. The documents are generated from
-// ../shared/veeam-api by go generate and must not be edited by hand.
+// third_party/veeam-openapi by go generate and must not be edited by hand.
 package openapi
 
 //go:generate go run ./gen

@@ -10,10 +10,9 @@ import (
 	"github.com/vplay-dev/vplay/veeam/openapi/internal/trim"
 )
 
-// sharedDir holds the vendor documents the embedded copies are cut from.
-// It is part of this repository's checkout layout (../shared beside the
-// module), so its absence is a failure, not a skip.
-var sharedDir = filepath.Join("..", "..", "..", "shared", "veeam-api")
+// vendorDir holds the vendor documents the embedded copies are cut from,
+// kept in the repository with their provenance.
+var vendorDir = filepath.Join("..", "..", "third_party", "veeam-openapi")
 
 // TestEmbeddedUpToDate proves the embedded documents are exactly what the
 // generator makes from the vendor files: run `go generate ./veeam/openapi`
@@ -27,9 +26,9 @@ func TestEmbeddedUpToDate(t *testing.T) {
 	for rev, tc := range tests {
 		t.Run(rev, func(t *testing.T) {
 			t.Parallel()
-			src, err := os.ReadFile(filepath.Join(sharedDir, tc.src))
+			src, err := os.ReadFile(filepath.Join(vendorDir, tc.src))
 			if err != nil {
-				t.Fatalf("vendor document missing (the checkout must have ../shared): %v", err)
+				t.Fatalf("vendor document missing from third_party/veeam-openapi: %v", err)
 			}
 			want, err := trim.Trim(src)
 			if err != nil {

@@ -1,6 +1,6 @@
 // Command gen writes the trimmed vendor VBR OpenAPI documents embedded by
-// veeam/openapi. Run it with go generate in veeam/openapi; -shared points at
-// the directory holding the vendor files (default ../../../shared/veeam-api,
+// veeam/openapi. Run it with go generate in veeam/openapi; -vendor points at
+// the directory holding the vendor files (default ../../third_party/veeam-openapi,
 // relative to the package directory).
 package main
 
@@ -20,18 +20,18 @@ var revisions = []struct{ src, dst string }{
 }
 
 func main() {
-	shared := flag.String("shared", filepath.Join("..", "..", "..", "shared", "veeam-api"), "directory holding the vendor OpenAPI documents")
+	vendor := flag.String("vendor", filepath.Join("..", "..", "third_party", "veeam-openapi"), "directory holding the vendor OpenAPI documents")
 	out := flag.String("out", ".", "directory to write the trimmed documents to")
 	flag.Parse()
-	if err := run(*shared, *out); err != nil {
+	if err := run(*vendor, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(shared, out string) error {
+func run(vendor, out string) error {
 	for _, r := range revisions {
-		src, err := os.ReadFile(filepath.Join(shared, r.src))
+		src, err := os.ReadFile(filepath.Join(vendor, r.src))
 		if err != nil {
 			return fmt.Errorf("read vendor document: %w", err)
 		}

@@ -416,7 +416,7 @@ func knownFormat(f string) bool {
 // dropUndefinedRequired removes from a discriminator parent's required list
 // the names that neither the parent nor any of its children define. rev0's
 // RepositorySpec requires "isDisabled", which no repository schema has and
-// no vendor example sends (a spec bug, see ../shared/veeam-api/README.md
+// no vendor example sends (a spec bug noted in the vendor API reference,
 // section 1.7); left in, every repository body would fail validation.
 func dropUndefinedRequired(schemas map[string]any) {
 	for _, name := range sortedKeys(schemas) {
