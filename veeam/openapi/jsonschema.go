@@ -19,10 +19,20 @@ const JSONSchemaDialect = "https://json-schema.org/draft/2020-12/schema"
 
 const schemaRefPrefix = "#/components/schemas/"
 
-var (
-	rev0Raw = sync.OnceValues(func() (map[string]any, error) { return components(rev0JSON) })
-	rev2Raw = sync.OnceValues(func() (map[string]any, error) { return components(rev2JSON) })
-)
+// rawComponents holds one lazily decoded schema map per revision.
+var rawComponents = func() map[string]func() (map[string]any, error) {
+	m := map[string]func() (map[string]any, error){}
+	for _, rev := range Revisions {
+		m[rev] = sync.OnceValues(func() (map[string]any, error) {
+			b, err := Raw(rev)
+			if err != nil {
+				return nil, err
+			}
+			return components(b)
+		})
+	}
+	return m
+}()
 
 // components decodes a trimmed document's component schemas.
 func components(b []byte) (map[string]any, error) {
@@ -49,11 +59,8 @@ func SchemaNames(rev string) ([]string, error) {
 }
 
 func rawSchemas(rev string) (map[string]any, error) {
-	switch rev {
-	case "1.3-rev0":
-		return rev0Raw()
-	case "1.3-rev2":
-		return rev2Raw()
+	if f, ok := rawComponents[rev]; ok {
+		return f()
 	}
 	_, err := Raw(rev)
 	return nil, err

@@ -2,8 +2,10 @@ package openapi
 
 import (
 	"context"
-	_ "embed"
+	"embed"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -11,41 +13,45 @@ import (
 
 // Revisions lists the VBR API revisions whose documents are embedded,
 // oldest first.
-var Revisions = []string{"1.3-rev0", "1.3-rev2"}
+var Revisions = []string{"1.1-rev0", "1.2-rev1", "1.3-rev0", "1.3-rev1", "1.3-rev2"}
 
-var (
-	//go:embed vbr_1.3-rev0.json
-	rev0JSON []byte
-	//go:embed vbr_1.3-rev2.json
-	rev2JSON []byte
-)
+//go:embed vbr_*.json
+var embedded embed.FS
 
 // Raw returns the embedded trimmed document of a revision as JSON bytes. The
 // caller must not modify them.
 func Raw(rev string) ([]byte, error) {
-	switch rev {
-	case "1.3-rev0":
-		return rev0JSON, nil
-	case "1.3-rev2":
-		return rev2JSON, nil
+	if !slices.Contains(Revisions, rev) {
+		return nil, fmt.Errorf("unknown vbr api revision %q (known: %s)", rev, strings.Join(Revisions, ", "))
 	}
-	return nil, fmt.Errorf("unknown vbr api revision %q (known: 1.3-rev0, 1.3-rev2)", rev)
+	b, err := embedded.ReadFile("vbr_" + rev + ".json")
+	if err != nil {
+		return nil, fmt.Errorf("read embedded document of %s: %w", rev, err)
+	}
+	return b, nil
 }
 
-var (
-	rev0Doc = sync.OnceValues(func() (*openapi3.T, error) { return load(rev0JSON) })
-	rev2Doc = sync.OnceValues(func() (*openapi3.T, error) { return load(rev2JSON) })
-)
+// docs holds one lazily loaded document per revision.
+var docs = func() map[string]func() (*openapi3.T, error) {
+	m := map[string]func() (*openapi3.T, error){}
+	for _, rev := range Revisions {
+		m[rev] = sync.OnceValues(func() (*openapi3.T, error) {
+			b, err := Raw(rev)
+			if err != nil {
+				return nil, err
+			}
+			return load(b)
+		})
+	}
+	return m
+}()
 
-// Doc returns the loaded and validated document of a revision ("1.3-rev0" or
-// "1.3-rev2"). It is loaded once and shared: callers must treat it as
+// Doc returns the loaded and validated document of a revision (one of
+// Revisions). It is loaded once and shared: callers must treat it as
 // read-only.
 func Doc(rev string) (*openapi3.T, error) {
-	switch rev {
-	case "1.3-rev0":
-		return rev0Doc()
-	case "1.3-rev2":
-		return rev2Doc()
+	if f, ok := docs[rev]; ok {
+		return f()
 	}
 	_, err := Raw(rev)
 	return nil, err

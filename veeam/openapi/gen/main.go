@@ -15,7 +15,10 @@ import (
 
 // revisions maps each embedded file to the vendor file it is cut from.
 var revisions = []struct{ src, dst string }{
+	{"vbr_rest_1.1-rev0.json", "vbr_1.1-rev0.json"},
+	{"vbr_rest_1.2-rev1.json", "vbr_1.2-rev1.json"},
 	{"vbr_rest_1.3-rev0.json", "vbr_1.3-rev0.json"},
+	{"vbr_rest_1.3-rev1.json", "vbr_1.3-rev1.json"},
 	{"vbr_rest_1.3-rev2.json", "vbr_1.3-rev2.json"},
 }
 
