@@ -6,16 +6,35 @@ import (
 	"github.com/vplay-dev/vplay/engine/eval"
 )
 
-// secretCallRE finds the literal names a playbook reads with secret().
-var secretCallRE = regexp.MustCompile(`\bsecret\(\s*['"]([^'"]+)['"]\s*\)`)
+// secretCallRE and envRefRE find the literal names a playbook reads with
+// secret('NAME') and env.NAME (or env['NAME']).
+var (
+	secretCallRE = regexp.MustCompile(`\bsecret\(\s*['"]([^'"]+)['"]\s*\)`)
+	envRefRE     = regexp.MustCompile(`\benv(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*['"]([^'"]+)['"]\s*\])`)
+)
 
-// learnSecretNames records the environment variables pb reads with
-// secret('NAME'), so env.NAME is sensitive too, wherever it is read and in
-// whatever order. It scans the source, so a name in a comment counts as
-// well: a harmless over-approximation.
-func learnSecretNames(k *eval.KnownSecrets, pb []byte) {
-	for _, m := range secretCallRE.FindAllSubmatch(pb, -1) {
-		k.AddName(string(m[1]))
+// learnSecrets makes the known secrets complete before the first request
+// goes out (a server may echo a secret in the first answer, before the
+// expression that reads it is evaluated): the values of every secret('NAME')
+// the playbook names and of every sensitive env variable it reads, and the
+// names read with secret(), so env.NAME is sensitive too wherever it is
+// read. It scans the source, so a name in a comment counts as well: a
+// harmless over-approximation. Secrets that cannot be resolved are
+// reported where they are evaluated.
+func (e *Engine) learnSecrets(src []byte) {
+	k := e.cfg.Known
+	for _, m := range secretCallRE.FindAllSubmatch(src, -1) {
+		name := string(m[1])
+		k.AddName(name)
+		if v, err := e.cfg.Secret(name); err == nil {
+			k.Add(v)
+		}
+	}
+	for _, m := range envRefRE.FindAllSubmatch(src, -1) {
+		name := string(m[1]) + string(m[2])
+		if v, ok := e.cfg.Env[name]; ok && k.SensitiveEnv(name) {
+			k.Add(v)
+		}
 	}
 }
 

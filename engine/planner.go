@@ -61,7 +61,7 @@ func (e *Engine) Plan(ctx context.Context, pb *playbook.Playbook) (*Plan, error)
 	x := &execState{pb: pb, targets: map[string]TargetConfig{}, data: map[string]any{}, steps: pb.Steps}
 	plan := &Plan{FormatVersion: FormatVersion, Playbook: pb.File, Name: pb.Name, PlaybookHash: pb.Hash}
 
-	learnSecretNames(e.cfg.Known, pb.Source)
+	e.learnSecrets(pb.Source)
 	base := e.baseScope(pb)
 	for _, t := range pb.Targets {
 		tc, err := e.evalTarget(t, base)
