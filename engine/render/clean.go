@@ -87,6 +87,14 @@ func clean(b *strings.Builder, s string, layout, hold bool) (held int) {
 			return len(s) - i
 		}
 		r, n := utf8.DecodeRuneInString(s[i:])
+		if kind, ok := c1Introducer[r]; ok {
+			m, complete := seqBody(kind, s[i+n:])
+			if !complete && hold {
+				return len(s) - i
+			}
+			i += n + m
+			continue
+		}
 		switch {
 		case r == utf8.RuneError && n <= 1:
 			b.WriteRune(utf8.RuneError)
@@ -99,34 +107,48 @@ func clean(b *strings.Builder, s string, layout, hold bool) (held int) {
 	return 0
 }
 
+// c1Introducer maps the C1 controls that open a sequence (CSI, OSC, DCS,
+// SOS, PM, APC) to the character that follows ESC in their 7-bit form.
+var c1Introducer = map[rune]byte{0x9b: '[', 0x9d: ']', 0x90: 'P', 0x98: 'X', 0x9e: '^', 0x9f: '_'}
+
 // escapeLen returns the length of the escape sequence at the start of s
 // (which begins with ESC) and whether it is complete: CSI (ESC [ ...
-// final byte), OSC, DCS, SOS, PM and APC (up to BEL or ESC \), or ESC and
-// one more character.
+// final byte), OSC, DCS, SOS, PM and APC (up to BEL or ST), or ESC and one
+// more character.
 func escapeLen(s string) (int, bool) {
 	if len(s) < 2 {
 		return len(s), false
 	}
 	switch s[1] {
-	case '[':
-		for i := 2; i < len(s); i++ {
-			if s[i] >= 0x40 && s[i] <= 0x7e {
-				return i + 1, true
-			}
-		}
-		return len(s), false
-	case ']', 'P', 'X', '^', '_':
-		for i := 2; i < len(s); i++ {
-			switch {
-			case s[i] == 0x07:
-				return i + 1, true
-			case s[i] == 0x1b && i+1 < len(s) && s[i+1] == '\\':
-				return i + 2, true
-			}
-		}
-		return len(s), false
+	case '[', ']', 'P', 'X', '^', '_':
+		n, ok := seqBody(s[1], s[2:])
+		return 2 + n, ok
 	}
 	return 2, true
+}
+
+// seqBody returns the length of a sequence's body after its introducer
+// (kind as in the 7-bit form) and whether it is complete: a CSI ends with
+// its final byte, the string sequences with BEL or ST (ESC \ or U+009C).
+func seqBody(kind byte, s string) (int, bool) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if kind == '[' {
+			if c >= 0x40 && c <= 0x7e {
+				return i + 1, true
+			}
+			continue
+		}
+		switch {
+		case c == 0x07:
+			return i + 1, true
+		case c == 0x1b && i+1 < len(s) && s[i+1] == '\\':
+			return i + 2, true
+		case c == 0xc2 && i+1 < len(s) && s[i+1] == 0x9c:
+			return i + 2, true
+		}
+	}
+	return len(s), false
 }
 
 // maxHeld bounds how much of an unfinished escape sequence CleanWriter
