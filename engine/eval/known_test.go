@@ -3,6 +3,7 @@ package eval
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"strings"
 	"testing"
@@ -197,5 +198,25 @@ func TestSecretLearnt(t *testing.T) {
 	}
 	if !k.SensitiveEnv("PW") {
 		t.Error("secret name not learnt")
+	}
+}
+
+// BenchmarkMaskWriter measures the stdout filter on 1 MB of JSON-like text
+// with ten known secrets (the password, tokens, secret() values).
+func BenchmarkMaskWriter(b *testing.B) {
+	k := NewKnownSecrets()
+	for i := range 10 {
+		k.Add(fmt.Sprintf("secret-value-%d-abcdef", i))
+	}
+	line := []byte(`{"type":"progress","owner":"vbr/vbr.repository/repo-ams","kind":"session","state":"Working","percent":40}` + "\n")
+	var chunk []byte
+	for len(chunk) < 1<<20 {
+		chunk = append(chunk, line...)
+	}
+	b.SetBytes(int64(len(chunk)))
+	for b.Loop() {
+		w := k.Writer(io.Discard)
+		_, _ = w.Write(chunk)
+		_ = w.Flush()
 	}
 }

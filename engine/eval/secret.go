@@ -138,13 +138,14 @@ const MinKnownLen = 4
 // use.
 type KnownSecrets struct {
 	mu      sync.RWMutex
-	byFirst map[byte][]string // every form of every value, by first byte, longest first
-	names   map[string]bool   // environment variables read with secret()
+	byFirst [256][]string   // every form of every value, by first byte, longest first
+	count   int             // number of forms
+	names   map[string]bool // environment variables read with secret()
 }
 
 // NewKnownSecrets returns an empty set.
 func NewKnownSecrets() *KnownSecrets {
-	return &KnownSecrets{byFirst: map[byte][]string{}, names: map[string]bool{}}
+	return &KnownSecrets{names: map[string]bool{}}
 }
 
 // Add records secret values. Each value is also recorded in the forms in
@@ -168,6 +169,7 @@ func (k *KnownSecrets) Add(values ...string) {
 			forms = append(forms, f)
 			slices.SortStableFunc(forms, func(a, b string) int { return len(b) - len(a) })
 			k.byFirst[f[0]] = forms
+			k.count++
 		}
 	}
 }
@@ -241,7 +243,7 @@ func SensitiveEnvName(name string) bool {
 func (k *KnownSecrets) mask(dst *strings.Builder, s string, hold bool) (held int) {
 	k.mu.RLock()
 	defer k.mu.RUnlock()
-	if len(k.byFirst) == 0 {
+	if k.count == 0 {
 		dst.WriteString(s)
 		return 0
 	}
@@ -282,7 +284,7 @@ func (k *KnownSecrets) empty() bool {
 	}
 	k.mu.RLock()
 	defer k.mu.RUnlock()
-	return len(k.byFirst) == 0
+	return k.count == 0
 }
 
 // Mask returns s with every known value replaced by "(sensitive)".
@@ -303,9 +305,10 @@ func (k *KnownSecrets) MaskBytes(b []byte) []byte {
 	return []byte(k.Mask(string(b)))
 }
 
-// MaskValue returns a copy of a JSON-like value (maps, lists, scalars) in
-// which every string has its known values masked, and reports whether
-// anything was masked. Secrets stay Secrets.
+// MaskValue returns a JSON-like value (maps, lists, scalars) in which every
+// string has its known values masked, and reports whether anything was
+// masked. It never modifies v: maps and lists that needed masking are
+// copied, the rest is returned as it is. Secrets stay Secrets.
 func (k *KnownSecrets) MaskValue(v any) (any, bool) {
 	if k.empty() {
 		return v, false
@@ -315,23 +318,37 @@ func (k *KnownSecrets) MaskValue(v any) (any, bool) {
 		m := k.Mask(v)
 		return m, m != v
 	case map[string]any:
-		out := make(map[string]any, len(v))
-		masked := false
+		var out map[string]any
 		for key, e := range v {
 			m, ok := k.MaskValue(e)
+			if !ok {
+				continue
+			}
+			if out == nil {
+				out = maps.Clone(v)
+			}
 			out[key] = m
-			masked = masked || ok
 		}
-		return out, masked
+		if out == nil {
+			return v, false
+		}
+		return out, true
 	case []any:
-		out := make([]any, len(v))
-		masked := false
+		var out []any
 		for i, e := range v {
 			m, ok := k.MaskValue(e)
+			if !ok {
+				continue
+			}
+			if out == nil {
+				out = slices.Clone(v)
+			}
 			out[i] = m
-			masked = masked || ok
 		}
-		return out, masked
+		if out == nil {
+			return v, false
+		}
+		return out, true
 	}
 	return v, false
 }

@@ -258,28 +258,57 @@ func cleanLines(l []string) []string {
 	return out
 }
 
-// cleanValue cleans the strings (and keys) of a JSON-like value.
+// cleanValue cleans the strings (and keys) of a JSON-like value. It never
+// modifies v; only maps and lists that needed cleaning are copied.
 func cleanValue(v any) any {
+	out, _ := cleanCOW(v)
+	return out
+}
+
+func cleanCOW(v any) (any, bool) {
 	switch x := v.(type) {
 	case string:
-		return Clean(x)
+		c := Clean(x)
+		return c, c != x
 	case map[string]any:
-		if x == nil {
-			return x
+		var vals map[string]any // cleaned values by original key
+		for k, e := range x {
+			if c, ok := cleanCOW(e); ok || CleanLine(k) != k {
+				if vals == nil {
+					vals = map[string]any{}
+				}
+				vals[k] = c
+			}
+		}
+		if vals == nil {
+			return v, false
 		}
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			out[CleanLine(k)] = cleanValue(e)
+			if c, ok := vals[k]; ok {
+				e = c
+			}
+			out[CleanLine(k)] = e
 		}
-		return out
+		return out, true
 	case []any:
-		out := make([]any, len(x))
+		var out []any
 		for i, e := range x {
-			out[i] = cleanValue(e)
+			c, ok := cleanCOW(e)
+			if !ok {
+				continue
+			}
+			if out == nil {
+				out = append([]any(nil), x...)
+			}
+			out[i] = c
 		}
-		return out
+		if out == nil {
+			return v, false
+		}
+		return out, true
 	}
-	return v
+	return v, false
 }
 
 // cleanError keeps an error's chain but shows its message cleaned.
