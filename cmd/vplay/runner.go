@@ -34,7 +34,7 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringArrayVar(&f.secretFiles, "secret-file", nil, "read secrets for secret() from a file of NAME=VALUE lines (such as `vplay sim --env-file`); repeatable")
 	fl.BoolVar(&f.noTUI, "no-tui", false, "print text instead of opening the terminal UI")
-	fl.BoolVar(&f.debug, "debug", false, "print an HTTP trace to stderr (credentials and tokens redacted)")
+	fl.BoolVar(&f.debug, "debug", false, "print an HTTP trace to stderr (credentials, tokens and every known secret masked)")
 	fl.StringArrayVar(&f.targets, "target", nil, "limit to a resource (TARGET/KIND/NAME, KIND/NAME, KIND or TARGET) or a step (step.ID); repeatable")
 	fl.StringVarP(&f.output, "output", "o", "text", "output format: text, json or markdown")
 	fl.BoolVar(&f.stats, "stats", false, "print the number of API requests per endpoint at the end")
