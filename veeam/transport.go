@@ -353,7 +353,6 @@ func (t *Transport) apiError(req *Request, resp *Response) *APIError {
 	if t.hooks.ParseError != nil {
 		e.Code, e.Message = t.hooks.ParseError(resp.Status, resp.Header, resp.Body)
 	}
-	defer func() { e.Code, e.Message = t.mask(e.Code), t.mask(e.Message) }()
 	if e.Message == "" && e.Code == "" {
 		e.Message = strings.TrimSpace(string(resp.Body))
 		if len(e.Message) > 200 || strings.HasPrefix(e.Message, "<") || strings.HasPrefix(e.Message, "{") {
@@ -363,6 +362,8 @@ func (t *Transport) apiError(req *Request, resp *Response) *APIError {
 			e.Message = "no error message from server"
 		}
 	}
+	// A server may quote a password or token back (login failures).
+	e.Code, e.Message = t.mask(e.Code), t.mask(e.Message)
 	return e
 }
 
