@@ -38,6 +38,7 @@ func (e *Engine) Apply(ctx context.Context, p *Plan, o ApplyOptions, obs Observe
 	if obs == nil {
 		obs = NopObserver
 	}
+	obs = maskObserver(e.cfg.Known, obs)
 	if o.Parallelism <= 0 {
 		o.Parallelism = 4
 	}
@@ -48,6 +49,9 @@ func (e *Engine) Apply(ctx context.Context, p *Plan, o ApplyOptions, obs Observe
 		j, err := openJournal(e.cfg.JournalDir, p.Playbook, t)
 		if err != nil {
 			return nil, err
+		}
+		if j != nil {
+			j.known = e.cfg.Known
 		}
 		a.journals[t] = j
 	}

@@ -2,7 +2,10 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/url"
+	"strings"
 
 	"github.com/vplay-dev/vplay/steps"
 	"github.com/vplay-dev/vplay/veeam"
@@ -17,9 +20,33 @@ type ClientConnector struct {
 	Base veeam.Config
 }
 
+// ErrPlainHTTP refuses a plain http:// target URL without insecure_http.
+var ErrPlainHTTP = errors.New("engine: plain http:// url: the password and tokens would travel unencrypted; use https://, or set insecure_http: true on the target if the server only speaks HTTP (such as `vplay sim --http`)")
+
+// checkScheme refuses a plain HTTP URL unless the target allows it, and
+// warns loudly (through warnf) when it does. It runs before anything is
+// sent, so no credential leaves in clear text by accident.
+func checkScheme(t TargetConfig, warnf func(string, ...any)) error {
+	u, err := url.Parse(strings.TrimSpace(t.URL))
+	if err != nil || !strings.EqualFold(u.Scheme, "http") {
+		return nil // BaseURL reports malformed URLs and other schemes
+	}
+	if !t.InsecureHTTP {
+		return fmt.Errorf("target %q: %w", t.Name, ErrPlainHTTP)
+	}
+	if warnf != nil {
+		warnf("target %q uses plain HTTP (insecure_http: true): the password and tokens travel UNENCRYPTED to %s", t.Name, u.Host)
+	}
+	return nil
+}
+
 // Connect builds the client for t's API. Authentication happens on the
-// first call and is shared by all later ones.
+// first call and is shared by all later ones. A plain http:// URL is
+// refused unless t.InsecureHTTP is set (and then warned about).
 func (cc ClientConnector) Connect(_ context.Context, t TargetConfig) (*steps.Conn, error) {
+	if err := checkScheme(t, cc.Base.Warnf); err != nil {
+		return nil, err
+	}
 	cfg := cc.Base
 	cfg.URL = t.URL
 	cfg.Username = t.Username

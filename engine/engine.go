@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vplay-dev/vplay/engine/eval"
 	"github.com/vplay-dev/vplay/steps"
 	"github.com/vplay-dev/vplay/veeam"
 )
@@ -22,6 +23,8 @@ type TargetConfig struct {
 	Password   string
 	APIVersion string
 	TLS        veeam.TLS
+	// InsecureHTTP allows a plain http:// URL (the target's insecure_http).
+	InsecureHTTP bool
 }
 
 // Connector opens live connections to targets.
@@ -54,6 +57,11 @@ type Config struct {
 	// Closer is called by Close for every opened connection (logout);
 	// nil uses CloseConn.
 	Closer func(ctx context.Context, c *steps.Conn) error
+	// Known collects the run's secret values (secret() results, sensitive
+	// env variables; the caller also gives it to the clients, which add
+	// passwords and tokens) and masks them in plans, apply events,
+	// journals and saved plans. nil means a set of the engine's own.
+	Known *eval.KnownSecrets
 }
 
 // Engine plans and applies playbooks. It keeps one connection per target
@@ -77,6 +85,9 @@ func New(cfg Config) *Engine {
 	}
 	if cfg.Closer == nil {
 		cfg.Closer = CloseConn
+	}
+	if cfg.Known == nil {
+		cfg.Known = eval.NewKnownSecrets()
 	}
 	return &Engine{cfg: cfg, conns: map[string]*steps.Conn{}}
 }

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vplay-dev/vplay/engine/eval"
 	"github.com/vplay-dev/vplay/veeam"
 )
 
@@ -31,6 +32,7 @@ type journal struct {
 	mu      sync.Mutex
 	path    string
 	entries map[string]JournalEntry
+	known   *eval.KnownSecrets // masked in every write
 }
 
 // openJournal opens the journal of playbook file pb and target under dir.
@@ -124,6 +126,7 @@ func (j *journal) saveLocked() error {
 	if err != nil {
 		return err
 	}
+	b = j.known.MaskBytes(b)
 	if err := os.MkdirAll(filepath.Dir(j.path), 0o700); err != nil {
 		return fmt.Errorf("write journal: %w", err)
 	}

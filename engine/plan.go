@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/vplay-dev/vplay/engine/diag"
+	"github.com/vplay-dev/vplay/engine/eval"
 )
 
 // FormatVersion is the version of the plan's JSON and saved-plan format.
@@ -231,6 +232,9 @@ type Plan struct {
 	// exec is what Apply needs beyond the data above (evaluated specs with
 	// secrets, resolved targets). It is nil for a plan read from a file.
 	exec *execState
+	// known are the secret values of the run that planned it, masked
+	// again when the plan is saved.
+	known *eval.KnownSecrets
 }
 
 // HasChanges reports whether applying the plan would write anything or run

@@ -61,6 +61,7 @@ func (e *Engine) Plan(ctx context.Context, pb *playbook.Playbook) (*Plan, error)
 	x := &execState{pb: pb, targets: map[string]TargetConfig{}, data: map[string]any{}, steps: pb.Steps}
 	plan := &Plan{FormatVersion: FormatVersion, Playbook: pb.File, Name: pb.Name, PlaybookHash: pb.Hash}
 
+	e.learnSecrets(pb.Source)
 	base := e.baseScope(pb)
 	for _, t := range pb.Targets {
 		tc, err := e.evalTarget(t, base)
@@ -106,6 +107,7 @@ func (e *Engine) Plan(ctx context.Context, pb *playbook.Playbook) (*Plan, error)
 	plan.Steps = steps
 	plan.Summary = summarize(plan)
 	plan.exec = x
+	maskPlan(e.cfg.Known, plan)
 	return plan, nil
 }
 
@@ -123,6 +125,7 @@ func (e *Engine) baseScope(pb *playbook.Playbook) *eval.Scope {
 		Steps:     map[string]any{},
 		Secret:    e.cfg.Secret,
 		Changed:   func(string) bool { return false },
+		Known:     e.cfg.Known,
 	}
 }
 
@@ -145,7 +148,7 @@ func (e *Engine) evalTarget(t *playbook.Target, s *eval.Scope) (TargetConfig, er
 		}
 		return str, nil
 	}
-	tc := TargetConfig{Name: t.Name, API: t.API, APIVersion: t.APIVersion}
+	tc := TargetConfig{Name: t.Name, API: t.API, APIVersion: t.APIVersion, InsecureHTTP: t.InsecureHTTP}
 	var err error
 	if tc.URL, err = str("url", t.URL); err != nil {
 		return tc, err

@@ -29,11 +29,18 @@ func (e *StalePlanError) Error() string {
 	return "saved plan is stale: " + strings.Join(parts, "; ") + "; run vplay plan again"
 }
 
-// WritePlan saves p as JSON. Secrets are already masked in p.
+// WritePlan saves p as JSON. Secrets are already masked in p; every value
+// known to the run that planned p is masked once more in the bytes written,
+// so nothing added to p since (variables, restrictions) can carry one.
 func WritePlan(w io.Writer, p *Plan) error {
-	enc := json.NewEncoder(w)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
-	return enc.Encode(p)
+	if err := enc.Encode(p); err != nil {
+		return err
+	}
+	_, err := w.Write(p.known.MaskBytes(b.Bytes()))
+	return err
 }
 
 // ReadPlan reads a plan saved by WritePlan.

@@ -66,12 +66,13 @@ func Generate(cat *steps.Catalog) ([]byte, error) {
 	defs["target"] = map[string]any{
 		"type": "object", "additionalProperties": false, "required": []any{"type", "url"},
 		"properties": map[string]any{
-			"type":        map[string]any{"enum": []any{"vbr", "em", "vspc"}, "description": "The API: vbr (Backup & Replication), em (Enterprise Manager) or vspc (Service Provider Console)."},
-			"url":         str("Base URL, e.g. https://vbr.example.com:9419."),
-			"username":    str("User name."),
-			"password":    str("Password; use ${{ secret('NAME') }}."),
-			"api_version": str("VBR x-api-version, e.g. 1.3-rev0."),
-			"tls":         ref("tls"),
+			"type":          map[string]any{"enum": []any{"vbr", "em", "vspc"}, "description": "The API: vbr (Backup & Replication), em (Enterprise Manager) or vspc (Service Provider Console)."},
+			"url":           str("Base URL, e.g. https://vbr.example.com:9419."),
+			"username":      str("User name."),
+			"password":      str("Password; use ${{ secret('NAME') }}."),
+			"api_version":   str("VBR x-api-version, e.g. 1.3-rev0."),
+			"tls":           ref("tls"),
+			"insecure_http": boolean("Allow a plain http:// url (such as `vplay sim --http`): the password and tokens travel unencrypted (warned about)."),
 		},
 	}
 	defs["tls"] = map[string]any{

@@ -264,9 +264,10 @@ func (m *ProgressModel) interrupt() tea.Cmd {
 	return tea.Quit
 }
 
-// apply folds one event into the screen's state.
+// apply folds one event into the screen's state. Servers' words in it are
+// cleaned of control characters and bidi overrides first.
 func (m *ProgressModel) apply(e engine.Event) {
-	switch e := e.(type) {
+	switch e := render.CleanEvent(e).(type) {
 	case engine.ApplyStarted:
 		m.playbook = e.Playbook
 		m.total = e.Changes + e.Steps

@@ -81,6 +81,7 @@ type ReviewModel struct {
 // NewReviewModel returns the review screen for p. With o.Approve the
 // screen asks for approval.
 func NewReviewModel(p *engine.Plan, o Options) *ReviewModel {
+	p = render.CleanPlan(p) // servers' words without control characters
 	m := &ReviewModel{
 		plan:    p,
 		opts:    o,

@@ -37,9 +37,25 @@ type Config struct {
 	// SensitiveKeys are extra JSON keys (case-insensitive) redacted from the
 	// debug trace, e.g. fields a step declares sensitive.
 	SensitiveKeys []string
+	// Secrets, when set, learns every credential the transport sends or
+	// receives (the password, bearer tokens, session ids, values of
+	// sensitive body fields such as access_token or recoveryToken) and
+	// masks every value it knows in the debug trace and in server error
+	// messages (APIError.Message). nil masks by key names only.
+	Secrets Secrets
 	// HTTPClient, when set, replaces the client built from TLS and Timeout
 	// (tests); its Transport must still verify as the caller wants.
 	HTTPClient *http.Client
+}
+
+// Secrets is the set of secret values a run knows (engine/eval's
+// KnownSecrets): the transport adds what it learns and masks what it
+// prints.
+type Secrets interface {
+	// Add records secret values.
+	Add(values ...string)
+	// Mask replaces every known value in s.
+	Mask(s string) string
 }
 
 // RetryPolicy bounds the retries of idempotent calls with jittered

@@ -143,3 +143,95 @@ func (r *redactor) xml(s string) string {
 		return sub[1] + `="` + redacted + `"`
 	})
 }
+
+// secretHints are the words whose presence makes a body worth scanning for
+// sensitive fields (lower case).
+var secretHints = []string{"password", "token", "secret", "sessionid", "key"}
+
+// collect returns the values of sensitive fields in a form, JSON or XML
+// body (access_token, refresh_token, recoveryToken, password, ...), so they
+// can be masked wherever they show up later. Identifiers of secrets
+// (passwordId, encryptionPasswordIds) are not secrets and are skipped.
+func (r *redactor) collect(contentType string, b []byte) []string {
+	if len(b) == 0 || len(b) > maxTraceBody*4 {
+		return nil
+	}
+	lower := bytes.ToLower(b)
+	hinted := false
+	for _, h := range secretHints {
+		if bytes.Contains(lower, []byte(h)) {
+			hinted = true
+			break
+		}
+	}
+	if !hinted {
+		return nil
+	}
+	var out []string
+	keep := func(key, v string) {
+		k := strings.ToLower(key)
+		if v != "" && r.sensitive(key) && !strings.HasSuffix(k, "id") && !strings.HasSuffix(k, "ids") {
+			out = append(out, v)
+		}
+	}
+	ct := strings.ToLower(contentType)
+	switch {
+	case strings.Contains(ct, "x-www-form-urlencoded"):
+		v, err := url.ParseQuery(string(b))
+		if err != nil {
+			return nil
+		}
+		for k, vs := range v {
+			for _, x := range vs {
+				keep(k, x)
+			}
+		}
+	case strings.Contains(ct, "xml") || bytes.HasPrefix(bytes.TrimSpace(b), []byte("<")):
+		for _, m := range xmlElemRe.FindAllStringSubmatch(string(b), -1) {
+			name := m[1]
+			if i := strings.LastIndex(name, ":"); i >= 0 {
+				name = name[i+1:]
+			}
+			keep(name, strings.TrimSpace(m[3]))
+		}
+	default:
+		d := json.NewDecoder(bytes.NewReader(b))
+		d.UseNumber()
+		var v any
+		if d.Decode(&v) != nil {
+			return nil
+		}
+		var walk func(key string, v any)
+		walk = func(key string, v any) {
+			switch t := v.(type) {
+			case map[string]any:
+				for k, x := range t {
+					walk(k, x)
+				}
+			case []any:
+				for _, x := range t {
+					walk(key, x)
+				}
+			case string:
+				keep(key, t)
+			}
+		}
+		walk("", v)
+	}
+	return out
+}
+
+// headerSecrets returns the credentials in the authorization and session
+// headers: the whole value and, for "Bearer X" or "Basic X", X alone.
+func headerSecrets(h http.Header) []string {
+	var out []string
+	for _, k := range []string{"Authorization", "Proxy-Authorization", "X-Restsvcsessionid"} {
+		for _, v := range h.Values(k) {
+			out = append(out, v)
+			if scheme, cred, ok := strings.Cut(v, " "); ok && (strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "Basic")) {
+				out = append(out, strings.TrimSpace(cred))
+			}
+		}
+	}
+	return out
+}

@@ -82,6 +82,7 @@ type Transport struct {
 	debugMu sync.Mutex
 	log     *RequestLog
 	red     *redactor
+	secrets Secrets
 	hooks   Hooks
 }
 
@@ -108,8 +109,10 @@ func NewTransport(api API, cfg Config, hooks Hooks) (*Transport, error) {
 		debug:   cfg.Debug,
 		log:     cfg.Log,
 		red:     newRedactor(cfg.SensitiveKeys),
+		secrets: cfg.Secrets,
 		hooks:   hooks,
 	}
+	t.learn(cfg.Password)
 	if t.timeout <= 0 {
 		t.timeout = 60 * time.Second
 	}
@@ -255,6 +258,8 @@ func (t *Transport) once(ctx context.Context, req *Request) (*Response, bool, er
 	if hr.Header.Get("Accept") == "" {
 		hr.Header.Set("Accept", "application/json")
 	}
+	t.learn(headerSecrets(hr.Header)...)
+	t.learn(t.red.collect(req.ContentType, req.Body)...)
 	t.log.Add(req.Method, req.Path)
 	began := time.Now()
 	t.traceRequest(hr, req)
@@ -276,6 +281,12 @@ func (t *Transport) once(ctx context.Context, req *Request) (*Response, bool, er
 		return nil, true, fmt.Errorf("read response: %w", err)
 	}
 	resp := &Response{Status: hresp.StatusCode, Header: hresp.Header, Body: b, Location: hresp.Header.Get("Location")}
+	t.learn(headerSecrets(hresp.Header)...)
+	if req.Method != http.MethodGet {
+		// Tokens and recovery tokens come in answers to POSTs; lists are
+		// not scanned (the hot path, and servers do not list secrets).
+		t.learn(t.red.collect(hresp.Header.Get("Content-Type"), b)...)
+	}
 	t.traceResponse(hr, resp, time.Since(began))
 	return resp, true, nil
 }
@@ -351,6 +362,8 @@ func (t *Transport) apiError(req *Request, resp *Response) *APIError {
 			e.Message = "no error message from server"
 		}
 	}
+	// A server may quote a password or token back (login failures).
+	e.Code, e.Message = t.mask(e.Code), t.mask(e.Message)
 	return e
 }
 
@@ -392,13 +405,28 @@ func (t *Transport) retryAfter(h http.Header) (time.Duration, bool) {
 	return 0, false
 }
 
+// learn records secret values in the configured Secrets.
+func (t *Transport) learn(values ...string) {
+	if t.secrets != nil && len(values) > 0 {
+		t.secrets.Add(values...)
+	}
+}
+
+// mask replaces every known secret in s.
+func (t *Transport) mask(s string) string {
+	if t.secrets == nil {
+		return s
+	}
+	return t.secrets.Mask(s)
+}
+
 func (t *Transport) tracef(format string, args ...any) {
 	if t.debug == nil {
 		return
 	}
 	t.debugMu.Lock()
 	defer t.debugMu.Unlock()
-	fmt.Fprintf(t.debug, format+"\n", args...)
+	io.WriteString(t.debug, t.mask(fmt.Sprintf(format+"\n", args...)))
 }
 
 func (t *Transport) traceRequest(hr *http.Request, req *Request) {
@@ -423,7 +451,7 @@ func (t *Transport) traceRequest(hr *http.Request, req *Request) {
 	}
 	t.debugMu.Lock()
 	defer t.debugMu.Unlock()
-	io.WriteString(t.debug, b.String())
+	io.WriteString(t.debug, t.mask(b.String()))
 }
 
 func (t *Transport) traceResponse(hr *http.Request, resp *Response, d time.Duration) {
@@ -443,5 +471,5 @@ func (t *Transport) traceResponse(hr *http.Request, resp *Response, d time.Durat
 	}
 	t.debugMu.Lock()
 	defer t.debugMu.Unlock()
-	io.WriteString(t.debug, b.String())
+	io.WriteString(t.debug, t.mask(b.String()))
 }

@@ -145,7 +145,7 @@ func (a *app) apply(ctx context.Context, arg string, f *applyFlags) error {
 		events := make(chan engine.Event, 256)
 		done := make(chan error, 1)
 		go func() {
-			done <- tui.Progress(ctx, events, tui.Options{In: a.In, Out: a.Out, NoColor: !a.useColor(a.Out), OnInterrupt: interrupt})
+			done <- tui.Progress(ctx, events, tui.Options{In: a.In, Out: a.tuiOut(), NoColor: !a.useColor(a.Out), OnInterrupt: interrupt})
 		}()
 		res, err = s.engine.Apply(workCtx, p, opts, engine.ObserverFunc(func(ev engine.Event) { events <- ev }))
 		close(events)
@@ -196,7 +196,7 @@ func (a *app) approve(ctx context.Context, p *engine.Plan, f *applyFlags, tuiMod
 		return errors.New("apply needs approval: run it in a terminal, or pass --auto-approve in scripts")
 	}
 	if tuiMode {
-		ok, err := tui.Review(ctx, p, tui.Options{In: a.In, Out: a.Out, NoColor: !a.useColor(a.Out), Approve: true})
+		ok, err := tui.Review(ctx, p, tui.Options{In: a.In, Out: a.tuiOut(), NoColor: !a.useColor(a.Out), Approve: true})
 		if err != nil {
 			return err
 		}
@@ -209,6 +209,7 @@ func (a *app) approve(ctx context.Context, p *engine.Plan, f *applyFlags, tuiMod
 		return err
 	}
 	fmt.Fprint(a.Out, "\nDo you want to apply this plan? Only 'yes' will be accepted: ")
+	flush(a.Out)
 	line, _ := bufio.NewReader(a.In).ReadString('\n')
 	if strings.TrimSpace(line) != "yes" {
 		return withCode(exitError, errors.New("apply cancelled: nothing was changed"))

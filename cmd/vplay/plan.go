@@ -102,7 +102,7 @@ func (a *app) showPlan(ctx context.Context, p *engine.Plan, f *runFlags, budget 
 		return render.Markdown(a.Out, p, render.MarkdownOptions{Budget: budget})
 	}
 	if a.useTUI(f) {
-		_, err := tui.Review(ctx, p, tui.Options{In: a.In, Out: a.Out, NoColor: !a.useColor(a.Out)})
+		_, err := tui.Review(ctx, p, tui.Options{In: a.In, Out: a.tuiOut(), NoColor: !a.useColor(a.Out)})
 		return err
 	}
 	return render.Text(a.Out, p, render.TextOptions{Color: a.useColor(a.Out)})

@@ -9,6 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vplay-dev/vplay/engine/eval"
+	"github.com/vplay-dev/vplay/engine/render"
 	"github.com/vplay-dev/vplay/schema"
 	"github.com/vplay-dev/vplay/steps"
 )
@@ -27,6 +29,9 @@ type app struct {
 	Env map[string]string
 	// Catalog is the step catalogue (steps.Builtin).
 	Catalog *steps.Catalog
+	// Known are the secret values of the run, masked in everything
+	// written to Out and Err (which run wraps with its writers).
+	Known *eval.KnownSecrets
 }
 
 // commands lists the constructors of every subcommand, in help order.
@@ -44,8 +49,20 @@ var commands = []func(*app) *cobra.Command{
 
 // run executes vplay with args (without the program name) and returns the
 // exit code.
+//
+// Everything written to stdout and stderr passes through one masking writer
+// each (the run's known secrets), and stderr, which carries no styling of
+// its own, is cleaned of control characters (servers' error messages).
 func run(ctx context.Context, args []string, s stdio, environ []string) int {
-	a := &app{stdio: s, Env: envMap(environ), Catalog: schema.Catalog()}
+	known := eval.NewKnownSecrets()
+	errClean := render.CleanWriter(s.Err)
+	out, errOut := known.Writer(s.Out), known.Writer(errClean)
+	defer func() {
+		_ = out.Flush()
+		_ = errOut.Flush()
+		_ = errClean.Flush()
+	}()
+	a := &app{stdio: stdio{In: s.In, Out: out, Err: errOut}, Env: envMap(environ), Catalog: schema.Catalog(), Known: known}
 	root := newRootCmd(a)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
@@ -55,9 +72,9 @@ func run(ctx context.Context, args []string, s stdio, environ []string) int {
 	case err == nil:
 	case errors.As(err, &ce) && ce.err == nil:
 	case code == exitUsage:
-		fmt.Fprintf(s.Err, "error: %v\nRun 'vplay --help' for usage.\n", err)
+		fmt.Fprintf(a.Err, "error: %v\nRun 'vplay --help' for usage.\n", err)
 	default:
-		fmt.Fprintf(s.Err, "error: %v\n", err)
+		fmt.Fprintf(a.Err, "error: %v\n", err)
 	}
 	return code
 }

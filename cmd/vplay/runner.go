@@ -34,7 +34,7 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringArrayVar(&f.secretFiles, "secret-file", nil, "read secrets for secret() from a file of NAME=VALUE lines (such as `vplay sim --env-file`); repeatable")
 	fl.BoolVar(&f.noTUI, "no-tui", false, "print text instead of opening the terminal UI")
-	fl.BoolVar(&f.debug, "debug", false, "print an HTTP trace to stderr (credentials and tokens redacted)")
+	fl.BoolVar(&f.debug, "debug", false, "print an HTTP trace to stderr (credentials, tokens and every known secret masked)")
 	fl.StringArrayVar(&f.targets, "target", nil, "limit to a resource (TARGET/KIND/NAME, KIND/NAME, KIND or TARGET) or a step (step.ID); repeatable")
 	fl.StringVarP(&f.output, "output", "o", "text", "output format: text, json or markdown")
 	fl.BoolVar(&f.stats, "stats", false, "print the number of API requests per endpoint at the end")
@@ -96,7 +96,7 @@ func (a *app) newSession(name string, f *runFlags, savedVars map[string]any) (*s
 		return nil, usageError{err}
 	}
 	log := veeam.NewRequestLog()
-	base := veeam.Config{Log: log, Warnf: func(format string, args ...any) {
+	base := veeam.Config{Log: log, Secrets: a.Known, Warnf: func(format string, args ...any) {
 		fmt.Fprintf(a.Err, "warning: "+format+"\n", args...)
 	}}
 	if f.debug {
@@ -109,6 +109,7 @@ func (a *app) newSession(name string, f *runFlags, savedVars map[string]any) (*s
 		Env:        env,
 		Secret:     secretLookup(secrets, env),
 		JournalDir: engine.DefaultJournalDir(env),
+		Known:      a.Known,
 	})
 	return &session{pb: pb, vars: vars, engine: e, log: log}, nil
 }
@@ -166,10 +167,40 @@ func unquote(v string) string {
 	return v
 }
 
-// isTTY reports whether a stream (reader or writer) is a terminal.
+// isTTY reports whether a stream (reader or writer) is a terminal, looking
+// through the masking and cleaning writers run wraps stdout and stderr in.
 func isTTY(stream any) bool {
-	f, ok := stream.(*os.File)
+	f, ok := rawStream(stream).(*os.File)
 	return ok && term.IsTerminal(f.Fd())
+}
+
+// rawStream returns the stream under run's writers.
+func rawStream(stream any) any {
+	for range 4 {
+		u, ok := stream.(interface{ Unwrap() io.Writer })
+		if !ok {
+			break
+		}
+		stream = u.Unwrap()
+	}
+	return stream
+}
+
+// tuiOut is stdout for the terminal UI: the raw stream, after what the
+// masking writer holds back. The UI redraws by changing only the cells
+// that differ between frames, which a stream filter would corrupt; its
+// model is masked instead (the engine masks plans and events).
+func (a *app) tuiOut() io.Writer {
+	flush(a.Out)
+	w, _ := rawStream(a.Out).(io.Writer)
+	return w
+}
+
+// flush writes what a stream writer holds back (before a prompt).
+func flush(w io.Writer) {
+	if f, ok := w.(interface{ Flush() error }); ok {
+		_ = f.Flush()
+	}
 }
 
 // useColor reports whether text output to w gets colour.

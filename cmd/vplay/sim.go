@@ -96,7 +96,7 @@ The control API under /_sim/ on every listener exposes the request log, faults a
 	fl.StringVar(&f.vspcAddr, "vspc-addr", "127.0.0.1:0", "listen address of the Service Provider Console API")
 	fl.StringVar(&f.envFile, "env-file", "", "write shell-sourceable VBR_/EM_/VSPC_ URL, USERNAME, PASSWORD, FINGERPRINT lines here when ready")
 	fl.StringVar(&f.caOut, "ca-out", "", "write the self-signed certificate (PEM) here")
-	fl.BoolVar(&f.plainHTTP, "http", false, "serve plain HTTP instead of HTTPS (debugging)")
+	fl.BoolVar(&f.plainHTTP, "http", false, "serve plain HTTP instead of HTTPS (debugging; playbook targets then need insecure_http: true)")
 	fl.StringVar(&f.seed, "seed", "", "YAML seed fixture with sections vbr, em, vspc, faults (default: the built-in seed)")
 	fl.StringVar(&f.state, "state", "", "load state from this file at start and save every change to it")
 	fl.DurationVar(&f.tokenTTL, "token-ttl", 900*time.Second, "VBR access-token lifetime")

@@ -23,9 +23,11 @@ type simKey struct{}
 // simSetup starts an in-process simulator for the script on random
 // 127.0.0.1 ports (strict contract checking on, short sessions) and exports
 // what `vplay sim --env-file` would write, plus a sim.env file holding it
-// and the certificate as sim-ca.pem.
+// and the certificate as sim-ca.pem. Scripts named sim_http* get a
+// simulator serving plain HTTP (`vplay sim --http`).
 func simSetup(env *testscript.Env) error {
-	s, err := sim.New(sim.WithSessionDuration(150*time.Millisecond), sim.WithStrict(true), sim.WithRandSeed(1))
+	plain := strings.HasPrefix(filepath.Base(env.WorkDir), "script-sim_http")
+	s, err := sim.New(sim.WithSessionDuration(150*time.Millisecond), sim.WithStrict(true), sim.WithRandSeed(1), sim.WithPlainHTTP(plain))
 	if err != nil {
 		return err
 	}

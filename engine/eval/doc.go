@@ -2,7 +2,9 @@
 // interpolation in YAML values, the bare boolean conditions of `when`,
 // `where` and `until`, the environment they see (vars, env, data, resources,
 // steps, each, secret(), changed()) and the Secret type that keeps sensitive
-// values out of every rendering.
+// values out of every rendering, and KnownSecrets, the run's set of secret
+// values (secret() results, sensitive env variables, passwords, tokens) that
+// every output channel masks.
 //
 // Expressions are compiled once, at load time, against a declared
 // environment (Decl), so unknown names, references to undeclared data or

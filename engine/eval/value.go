@@ -382,6 +382,64 @@ type Scope struct {
 	// Secret resolves secret(name); Changed answers changed(kind_or_addr).
 	Secret  func(name string) (string, error)
 	Changed func(kindOrAddr string) bool
+	// Known collects the secret values evaluations read: secret() results
+	// and the values of sensitive env variables. An expression that reads
+	// a sensitive env variable (Known.SensitiveEnv) yields a Secret, as
+	// secret() does. Nil still treats names that look secret as sensitive
+	// but collects nothing.
+	Known *KnownSecrets
+}
+
+// taint reports whether c reads a sensitive env variable, recording the
+// values it reads in s.Known. An expression that indexes env dynamically
+// counts as reading every sensitive variable.
+func (s *Scope) taint(c *compiled) bool {
+	if s == nil || c == nil {
+		return false
+	}
+	tainted := false
+	for _, r := range c.refs {
+		if r.Root != RootEnv {
+			continue
+		}
+		if r.Key != "" {
+			if s.Known.SensitiveEnv(r.Key) {
+				tainted = true
+				if v, ok := s.Env[r.Key].(string); ok {
+					s.Known.Add(v)
+				}
+			}
+			continue
+		}
+		for name, v := range s.Env {
+			if str, ok := v.(string); ok && s.Known.SensitiveEnv(name) {
+				tainted = true
+				s.Known.Add(str)
+			}
+		}
+	}
+	return tainted
+}
+
+// sensitive wraps the strings of v as Secrets.
+func sensitive(v any) any {
+	switch x := v.(type) {
+	case string:
+		return NewSecret(x)
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = sensitive(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = sensitive(e)
+		}
+		return out
+	}
+	return v
 }
 
 func (s *Scope) runtime() map[string]any {
@@ -398,7 +456,7 @@ func (s *Scope) runtime() map[string]any {
 	m[RootResources] = orEmpty(s.Resources)
 	m[RootSteps] = orEmpty(s.Steps)
 	m[RootEach] = s.Each
-	secret := s.Secret
+	secret, known := s.Secret, s.Known
 	m[RootSecret] = func(name string) (Secret, error) {
 		if secret == nil {
 			return Secret{}, fmt.Errorf("secret %q: no secret source configured", name)
@@ -407,6 +465,8 @@ func (s *Scope) runtime() map[string]any {
 		if err != nil {
 			return Secret{}, fmt.Errorf("secret %q: %w", name, err)
 		}
+		known.AddName(name)
+		known.Add(v)
 		return NewSecret(v), nil
 	}
 	changed := s.Changed
@@ -432,21 +492,25 @@ func (v *Value) Eval(s *Scope) (any, error) {
 	if v.static {
 		return deepCopy(v.lit), nil
 	}
-	return v.eval(s.runtime())
+	return v.eval(s, s.runtime())
 }
 
-func (v *Value) eval(env map[string]any) (any, error) {
+func (v *Value) eval(s *Scope, env map[string]any) (any, error) {
 	switch {
 	case v.static:
 		return deepCopy(v.lit), nil
 	case v.single != nil:
-		return run(v.single, v.src, v.pos, env)
+		out, err := run(v.single, v.src, v.pos, env)
+		if err == nil && s.taint(v.single) {
+			out = sensitive(out)
+		}
+		return out, err
 	case v.parts != nil:
-		return v.splice(env)
+		return v.splice(s, env)
 	case v.mapping:
 		m := make(map[string]any, len(v.keys))
 		for i, k := range v.keys {
-			e, err := v.items[i].eval(env)
+			e, err := v.items[i].eval(s, env)
 			if err != nil {
 				return nil, err
 			}
@@ -456,7 +520,7 @@ func (v *Value) eval(env map[string]any) (any, error) {
 	case v.list:
 		l := make([]any, len(v.items))
 		for i, it := range v.items {
-			e, err := it.eval(env)
+			e, err := it.eval(s, env)
 			if err != nil {
 				return nil, err
 			}
@@ -467,9 +531,9 @@ func (v *Value) eval(env map[string]any) (any, error) {
 	return nil, nil
 }
 
-func (v *Value) splice(env map[string]any) (any, error) {
+func (v *Value) splice(s *Scope, env map[string]any) (any, error) {
 	var b strings.Builder
-	sensitive := false
+	secret := false
 	for _, p := range v.parts {
 		if p.c == nil {
 			b.WriteString(p.lit)
@@ -479,17 +543,20 @@ func (v *Value) splice(env map[string]any) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		if s.taint(p.c) {
+			secret = true
+		}
 		switch x := out.(type) {
 		case nil:
 			return nil, fmt.Errorf("%s: ${{%s}} is null and cannot be spliced into a string", v.pos, p.src)
 		case Secret:
-			sensitive = true
+			secret = true
 			b.WriteString(x.v)
 		case string:
 			b.WriteString(x)
 		case map[string]any, []any:
 			if IsSensitive(x) {
-				sensitive = true
+				secret = true
 				x = Reveal(x)
 			}
 			j, err := json.Marshal(x)
@@ -501,7 +568,7 @@ func (v *Value) splice(env map[string]any) (any, error) {
 			fmt.Fprint(&b, x)
 		}
 	}
-	if sensitive {
+	if secret {
 		return NewSecret(b.String()), nil
 	}
 	return b.String(), nil

@@ -304,6 +304,8 @@ func (l *loader) loadTargets() {
 			t.API = api
 		}
 		t.URL = l.value(get(n, "url"), decl)
+		t.InsecureHTTP = boolean(get(n, "insecure_http"))
+		l.checkPlainHTTP(t, get(n, "url"))
 		t.Username = l.value(get(n, "username"), decl)
 		t.Password = l.value(get(n, "password"), decl)
 		if p := get(n, "password"); p != nil && !t.Password.IsTemplate() && str(p) != "" {
@@ -338,6 +340,25 @@ func (l *loader) loadTargets() {
 			}
 		}
 	}
+}
+
+// checkPlainHTTP refuses a literal http:// URL unless the target says
+// insecure_http: true, and warns when it does: the password grant would go
+// out in clear text. A URL known only at run time is checked when the
+// engine connects.
+func (l *loader) checkPlainHTTP(t *Target, n *eval.Node) {
+	lit, ok := t.URL.Literal()
+	s, _ := lit.(string)
+	if !ok || n == nil || !strings.HasPrefix(strings.ToLower(strings.TrimSpace(s)), "http://") {
+		return
+	}
+	if !t.InsecureHTTP {
+		l.errorf(n.Pos, "plain-http", "use https://, or set insecure_http: true on the target if the server really only speaks HTTP (such as `vplay sim --http`)",
+			"targets.%s.url: %q is plain HTTP: the password and tokens would travel unencrypted", t.Name, s)
+		return
+	}
+	l.diags = append(l.diags, diag.Diagnostic{Severity: diag.SevWarning, Pos: n.Pos, Code: "plain-http",
+		Summary: fmt.Sprintf("targets.%s.url: %q is plain HTTP (insecure_http: true): the password and tokens travel unencrypted", t.Name, s)})
 }
 
 // value compiles a node, collecting diagnostics.

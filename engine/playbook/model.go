@@ -57,7 +57,10 @@ type Target struct {
 	Password   *eval.Value
 	APIVersion string
 	TLS        TLSSpec
-	Pos        diag.Pos
+	// InsecureHTTP allows a plain http:// URL (insecure_http: true): the
+	// password and tokens then travel unencrypted.
+	InsecureHTTP bool
+	Pos          diag.Pos
 }
 
 // TLSSpec says how a target's certificate is verified: at most one field is

@@ -11,4 +11,10 @@
 // Secrets are masked by the engine before a plan reaches this package; the
 // renderers mask again any field flagged Sensitive, so a secret that slipped
 // through the model still never reaches the output.
+//
+// Text from servers (error messages, session log lines, names, live values)
+// is laid out from a cleaned copy (CleanPlan, CleanEvent): no escape
+// sequences, control characters or bidi overrides reach a terminal through
+// text, Markdown or the TUI. JSON keeps the exact strings. CleanWriter does
+// the same for a whole stream without styling of its own (stderr).
 package render

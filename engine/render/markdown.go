@@ -31,6 +31,7 @@ const noticeReserve = 1200
 // it stops adding resource details and lists exactly what it omitted; the
 // output never exceeds the budget.
 func Markdown(w io.Writer, p *engine.Plan, o MarkdownOptions) error {
+	p = CleanPlan(p)
 	budget := o.Budget
 	if budget <= 0 {
 		budget = DefaultBudget

@@ -37,6 +37,7 @@ type textObserver struct {
 
 // Observe prints the event's line.
 func (t *textObserver) Observe(e engine.Event) {
+	e = CleanEvent(e)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	pt := t.pt
@@ -209,6 +210,7 @@ func SummaryText(w io.Writer, r *engine.Result, o TextOptions) error {
 }
 
 func writeSummary(w io.Writer, pt painter, r *engine.Result) {
+	r = cleanResult(r)
 	by := map[engine.Outcome][]engine.ItemResult{}
 	for _, it := range r.Items {
 		by[it.Outcome] = append(by[it.Outcome], it)

@@ -80,6 +80,7 @@ func (p painter) action(a engine.Action, s string) string {
 // destructive or disruptive work flagged with "!", the steps with their
 // status, and the footer line (FooterLine).
 func Text(w io.Writer, p *engine.Plan, o TextOptions) error {
+	p = CleanPlan(p)
 	bw := bufio.NewWriter(w)
 	pt := painter(o.Color)
 	width := o.width()

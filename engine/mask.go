@@ -1,0 +1,142 @@
+package engine
+
+import (
+	"regexp"
+
+	"github.com/vplay-dev/vplay/engine/eval"
+)
+
+// secretCallRE and envRefRE find the literal names a playbook reads with
+// secret('NAME') and env.NAME (or env['NAME']).
+var (
+	secretCallRE = regexp.MustCompile(`\bsecret\(\s*['"]([^'"]+)['"]\s*\)`)
+	envRefRE     = regexp.MustCompile(`\benv(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*['"]([^'"]+)['"]\s*\])`)
+)
+
+// learnSecrets makes the known secrets complete before the first request
+// goes out (a server may echo a secret in the first answer, before the
+// expression that reads it is evaluated): the values of every secret('NAME')
+// the playbook names and of every sensitive env variable it reads, and the
+// names read with secret(), so env.NAME is sensitive too wherever it is
+// read. It scans the source, so a name in a comment counts as well: a
+// harmless over-approximation. Secrets that cannot be resolved are
+// reported where they are evaluated.
+func (e *Engine) learnSecrets(src []byte) {
+	k := e.cfg.Known
+	for _, m := range secretCallRE.FindAllSubmatch(src, -1) {
+		name := string(m[1])
+		k.AddName(name)
+		if v, err := e.cfg.Secret(name); err == nil {
+			k.Add(v)
+		}
+	}
+	for _, m := range envRefRE.FindAllSubmatch(src, -1) {
+		name := string(m[1]) + string(m[2])
+		if v, ok := e.cfg.Env[name]; ok && k.SensitiveEnv(name) {
+			k.Add(v)
+		}
+	}
+}
+
+// maskPlan replaces every known secret value in the plan's documents and
+// texts (a live object that echoes a secret() value, a step summary naming
+// one), so the plan handed to renderers, the terminal UI and saved files
+// holds none. A field diff that needed masking is marked sensitive.
+func maskPlan(k *eval.KnownSecrets, p *Plan) {
+	str := func(s *string) { *s = k.Mask(*s) }
+	doc := func(m map[string]any) map[string]any {
+		if m == nil {
+			return nil
+		}
+		v, _ := k.MaskValue(m)
+		out, _ := v.(map[string]any)
+		return out
+	}
+	for i := range p.Targets {
+		str(&p.Targets[i].URL)
+	}
+	for i := range p.Changes {
+		c := &p.Changes[i]
+		str(&c.Addr.Name)
+		str(&c.ID)
+		str(&c.Reason)
+		c.Before, c.After = doc(c.Before), doc(c.After)
+		for j := range c.Diff {
+			d := &c.Diff[j]
+			var mb, ma bool
+			d.Before, mb = k.MaskValue(d.Before)
+			d.After, ma = k.MaskValue(d.After)
+			if mb || ma {
+				d.Sensitive = true
+			}
+		}
+	}
+	for i := range p.Steps {
+		s := &p.Steps[i]
+		str(&s.Name)
+		str(&s.Reason)
+		str(&s.Summary)
+		for j := range s.Items {
+			str(&s.Items[j])
+		}
+	}
+	for i := range p.Fingerprints {
+		str(&p.Fingerprints[i].Name)
+		str(&p.Fingerprints[i].ID)
+	}
+	if p.Vars != nil {
+		p.Vars = doc(p.Vars)
+	}
+	p.known = k
+}
+
+// maskObserver passes every event to obs with known secret values masked
+// in its texts and errors, so every observer (text, JSON, terminal UI)
+// receives events that hold none.
+func maskObserver(k *eval.KnownSecrets, obs Observer) Observer {
+	return ObserverFunc(func(e Event) { obs.Observe(maskEvent(k, e)) })
+}
+
+func maskEvent(k *eval.KnownSecrets, e Event) Event {
+	switch ev := e.(type) {
+	case ResourceStarted:
+		ev.Addr.Name = k.Mask(ev.Addr.Name)
+		return ev
+	case StepStarted:
+		ev.Item = k.Mask(ev.Item)
+		return ev
+	case Progress:
+		ev.ID, ev.Name, ev.State, ev.Message = k.Mask(ev.ID), k.Mask(ev.Name), k.Mask(ev.State), k.Mask(ev.Message)
+		return ev
+	case ResourceDone:
+		ev.Addr.Name = k.Mask(ev.Addr.Name)
+		ev.Err = k.MaskError(ev.Err)
+		return ev
+	case StepSkipped:
+		ev.Reason = k.Mask(ev.Reason)
+		return ev
+	case StepDone:
+		ev.Item = k.Mask(ev.Item)
+		ev.Err = k.MaskError(ev.Err)
+		return ev
+	case LogLine:
+		ev.Message = k.Mask(ev.Message)
+		return ev
+	case ApplyDone:
+		if ev.Result != nil {
+			r := *ev.Result
+			r.Items = make([]ItemResult, len(ev.Result.Items))
+			for i, it := range ev.Result.Items {
+				it.Addr, it.Error = k.Mask(it.Addr), k.Mask(it.Error)
+				it.Running = append([]string(nil), it.Running...)
+				for j := range it.Running {
+					it.Running[j] = k.Mask(it.Running[j])
+				}
+				r.Items[i] = it
+			}
+			ev.Result = &r
+		}
+		return ev
+	}
+	return e
+}

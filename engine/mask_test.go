@@ -1,0 +1,181 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vplay-dev/vplay/engine/eval"
+)
+
+// TestPlanMasksEchoedSecrets: a live object that echoes a secret() value
+// in an ordinary field (the server stores what vplay sent) shows it masked
+// in the plan's before and after documents, in its field diff (marked
+// sensitive) and in the saved plan.
+func TestPlanMasksEchoedSecrets(t *testing.T) {
+	t.Parallel()
+	s := newFakeStore()
+	s.put("thing-a", map[string]any{"path": "/p", "note": "s3cr3t-NOTE", "label": "was s3cr3t-NOTE"})
+	p := mustPlan(t, fakeEngine(t, s), load(t, s, `
+resources:
+  - kind: vbr.thing
+    target: vbr
+    name: thing-a
+    spec: { path: /p, note: "${{ secret('NOTE') }}", label: "now" }
+`))
+	c := p.Changes[0]
+	if c.Before["note"] != Sensitive || c.After["note"] != Sensitive {
+		t.Errorf("note: before %v, after %v, want both %s", c.Before["note"], c.After["note"], Sensitive)
+	}
+	for _, d := range c.Diff {
+		if d.Path == "label" && (d.Before != "was "+Sensitive || !d.Sensitive) {
+			t.Errorf("label diff = %+v, want before masked and marked sensitive", d)
+		}
+	}
+	var buf bytes.Buffer
+	if err := WritePlan(&buf, p); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "s3cr3t") {
+		t.Fatalf("saved plan contains a secret:\n%s", buf.String())
+	}
+}
+
+// TestEnvSecretInPlan: env.X of a variable that looks secret, or that the
+// playbook also reads with secret(), is sensitive in the plan.
+func TestEnvSecretInPlan(t *testing.T) {
+	t.Parallel()
+	s := newFakeStore()
+	e := fakeEngine(t, s)
+	e.cfg.Env["API_TOKEN"] = "tok-0815-value"
+	e.cfg.Env["NOTE"] = "note-4711-value"
+	p := mustPlan(t, e, load(t, s, `
+resources:
+  - kind: vbr.thing
+    target: vbr
+    name: thing-a
+    spec: { path: "/p/${{ env.API_TOKEN }}", note: "${{ env.NOTE }}", label: "${{ secret('NOTE') }}" }
+`))
+	for _, d := range p.Changes[0].Diff {
+		if d.Path != "path" && d.Path != "note" {
+			continue
+		}
+		if !d.Sensitive || d.After != Sensitive {
+			t.Errorf("%s diff = %+v, want sensitive", d.Path, d)
+		}
+	}
+	var buf bytes.Buffer
+	if err := WritePlan(&buf, p); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "tok-0815") || strings.Contains(buf.String(), "note-4711") {
+		t.Fatalf("plan shows an env secret:\n%s", buf.String())
+	}
+}
+
+// TestApplyEventsMasked: an error that echoes a secret reaches observers
+// masked, in the event and in the summary, with its chain intact.
+func TestApplyEventsMasked(t *testing.T) {
+	t.Parallel()
+	s := newFakeStore()
+	sentinel := errors.New("refused")
+	s.fail["create thing-a"] = &echoError{msg: "password s3cr3t-PW is wrong", err: sentinel}
+	e := fakeEngine(t, s)
+	p := mustPlan(t, e, load(t, s, `
+resources:
+  - kind: vbr.thing
+    target: vbr
+    name: thing-a
+    spec: { path: /a }
+`))
+	var got []Event
+	_, _ = e.Apply(context.Background(), p, ApplyOptions{}, ObserverFunc(func(ev Event) { got = append(got, ev) }))
+	var done *ResourceDone
+	for _, ev := range got {
+		if d, ok := ev.(ResourceDone); ok {
+			done = &d
+		}
+	}
+	if done == nil || done.Err == nil {
+		t.Fatalf("no failed ResourceDone in %v", got)
+	}
+	if strings.Contains(done.Err.Error(), "s3cr3t") || !strings.Contains(done.Err.Error(), "password (sensitive) is wrong") {
+		t.Errorf("ResourceDone.Err = %q, want the secret masked", done.Err)
+	}
+	if !errors.Is(done.Err, sentinel) {
+		t.Error("masked error lost its chain")
+	}
+	summary := got[len(got)-1].(ApplyDone).Result
+	if strings.Contains(summary.Items[0].Error, "s3cr3t") {
+		t.Errorf("summary shows the secret: %q", summary.Items[0].Error)
+	}
+}
+
+type echoError struct {
+	msg string
+	err error
+}
+
+func (e *echoError) Error() string { return e.msg + ": " + e.err.Error() }
+func (e *echoError) Unwrap() error { return e.err }
+
+// TestJournalMasked: known secrets never reach a journal file.
+func TestJournalMasked(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	j, err := openJournal(dir, "p.yaml", "vbr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.known = eval.NewKnownSecrets()
+	j.known.Add("s3cr3t-value")
+	if err := j.put(JournalEntry{Op: "step note [s3cr3t-value]", ID: "sess-1", Started: time.Unix(0, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(j.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "s3cr3t") || !strings.Contains(string(b), "sess-1") {
+		t.Errorf("journal file = %s", b)
+	}
+	if _, err := os.Stat(j.path); errors.Is(err, fs.ErrNotExist) {
+		t.Error("journal not written")
+	}
+}
+
+// TestCheckScheme: plain http is refused without insecure_http and warned
+// about with it; https passes silently.
+func TestCheckScheme(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		url      string
+		insecure bool
+		err      bool
+		warned   bool
+	}{
+		"https":               {url: "https://vbr:9419"},
+		"http refused":        {url: "http://vbr:9419", err: true},
+		"HTTP upper refused":  {url: " HTTP://vbr:9419", err: true},
+		"http allowed, loud":  {url: "http://vbr:9419", insecure: true, warned: true},
+		"https with the flag": {url: "https://vbr:9419", insecure: true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			warned := false
+			err := checkScheme(TargetConfig{Name: "vbr", URL: tc.url, InsecureHTTP: tc.insecure}, func(string, ...any) { warned = true })
+			if (err != nil) != tc.err || (tc.err && !errors.Is(err, ErrPlainHTTP)) {
+				t.Errorf("checkScheme(%q) = %v, want error %v", tc.url, err, tc.err)
+			}
+			if warned != tc.warned {
+				t.Errorf("warned = %v, want %v", warned, tc.warned)
+			}
+		})
+	}
+}
