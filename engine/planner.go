@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/vplay-dev/vplay/engine/diag"
 	"github.com/vplay-dev/vplay/engine/eval"
@@ -33,6 +34,11 @@ type execState struct {
 	resources []*plannedResource // aligned with Plan.Changes
 	steps     []*playbook.Step   // the steps apply runs (all, unless restricted)
 	live      map[kindKey][]steps.Object
+	// readAt is when planning began reading live state: journalled work
+	// that had finished before then is not adopted by apply.
+	readAt time.Time
+	// owed lists the steps earlier runs owe (read at plan time).
+	owed *owedBook
 }
 
 type kindKey struct{ target, kind string }
@@ -58,7 +64,12 @@ func (e *Engine) Plan(ctx context.Context, pb *playbook.Playbook) (*Plan, error)
 	// Plan only reads: memoize list calls so a collection that a kind and a
 	// step preview both read is fetched once.
 	ctx = veeam.WithListCache(ctx)
-	x := &execState{pb: pb, targets: map[string]TargetConfig{}, data: map[string]any{}, steps: pb.Steps}
+	x := &execState{pb: pb, targets: map[string]TargetConfig{}, data: map[string]any{}, steps: pb.Steps, readAt: e.cfg.Now()}
+	owed, err := openOwed(e.cfg.JournalDir, pb.File)
+	if err != nil {
+		return nil, err
+	}
+	x.owed = owed
 	plan := &Plan{FormatVersion: FormatVersion, Playbook: pb.File, Name: pb.Name, PlaybookHash: pb.Hash}
 
 	base := e.baseScope(pb)

@@ -83,25 +83,65 @@ func awaitRef(ctx context.Context, c *Conn, env Env, r asyncRef) (Doc, error) {
 type startFunc func(ctx context.Context) (r asyncRef, doc Doc, err error)
 
 // awaitResumed awaits the work the journal reports in flight, if any. ok is
-// false when there is nothing to resume, or when the server no longer knows
-// the work (404: an EM task of an earlier logon, an expired VSPC action), in
-// which case the caller starts afresh after re-reading live state.
+// false when there is nothing to resume; when the server no longer knows
+// the work (404: an EM task of an earlier logon, an expired VSPC action);
+// and when the work had already finished before this run's plan read live
+// state (Env.ReadAt): the plan saw its effect, so it is not this run's
+// work and adopting it would report work that was never done. In those
+// cases the entry is dropped with a note and the caller starts afresh
+// after re-reading live state.
 func awaitResumed(ctx context.Context, c *Conn, env Env) (doc Doc, ok bool, err error) {
 	r, ok := resumeRef(env)
 	if !ok {
 		return nil, false, nil
 	}
-	doc, err = awaitRef(ctx, c, env, r)
-	if isNotFound(err) {
-		if env.Logf != nil {
-			env.Logf("journalled %s %s is unknown to the server; re-reading live state", r.Kind, r.ID)
+	running := false
+	aenv := env
+	aenv.Progress = func(p veeam.Progress) {
+		running = running || !p.Done
+		if env.Progress != nil {
+			env.Progress(p)
 		}
+	}
+	doc, err = awaitRef(ctx, c, aenv, r)
+	if isNotFound(err) {
+		dropEntry(env, fmt.Sprintf("journalled %s %s is unknown to the server; re-reading live state", r.Kind, r.ID))
 		return nil, false, nil
 	}
-	if err != nil {
+	var ae *veeam.AsyncError
+	if err != nil && !errors.As(err, &ae) {
 		return nil, true, fmt.Errorf("resume %s %s: %w", r.Kind, r.ID, err)
 	}
+	if !running && !env.ReadAt.IsZero() {
+		if end, known := finishedAt(r.Kind, doc); !known || !end.After(env.ReadAt) {
+			dropEntry(env, fmt.Sprintf("journalled %s %s had already finished when this run read live state; not adopted as this run's work", r.Kind, r.ID))
+			return nil, false, nil
+		}
+	}
+	if err != nil {
+		return doc, true, fmt.Errorf("resume %s %s: %w", r.Kind, r.ID, err)
+	}
 	return doc, true, nil
+}
+
+// dropEntry removes the journalled work Resume reported, with a note.
+func dropEntry(env Env, note string) {
+	switch {
+	case env.Drop != nil:
+		env.Drop(note)
+	case env.Logf != nil:
+		env.Logf("%s", note)
+	}
+}
+
+// finishedAt reads when finished work ended, from its final document; known
+// is false when the API does not say (EM tasks, VSPC actions, watches).
+func finishedAt(kind veeam.AsyncKind, doc Doc) (time.Time, bool) {
+	if kind != veeam.KindSession || doc == nil {
+		return time.Time{}, false
+	}
+	t, err := parseVendorTime(str(doc, "endTime"))
+	return t, err == nil && !t.IsZero()
 }
 
 // startAndAwait calls start, journals what it started and awaits it.
