@@ -89,7 +89,7 @@ func (e *Engine) Apply(ctx context.Context, p *Plan, o ApplyOptions, obs Observe
 	a.seedOutputs()
 	a.applyResources(ctx)
 	a.applySteps(ctx)
-	res := &Result{Items: a.items, Duration: e.cfg.Now().Sub(a.start), Counts: Count(a.items)}
+	res := &Result{Items: a.items, Duration: e.cfg.Now().Sub(a.start)}
 	interrupted := a.stopped() || ctx.Err() != nil
 	obs.Observe(ApplyDone{Time: e.cfg.Now(), Result: res, Interrupted: interrupted})
 	switch {

@@ -137,8 +137,6 @@ type ItemResult struct {
 type Result struct {
 	Items    []ItemResult  `json:"items"`
 	Duration time.Duration `json:"duration_ns"`
-	// Counts counts Items by outcome (set by Apply).
-	Counts Counts `json:"counts"`
 	// Stats counts requests per "METHOD path-template", when --stats asked.
 	Stats map[string]int `json:"stats,omitempty"`
 }

@@ -224,7 +224,8 @@ func (m *ProgressModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.closed = true
 		return m, tea.Quit
 	case cancelledMsg:
-		m.stopping, m.confirming = true, false
+		m.stopping = true
+		m.setConfirming(false)
 		return m, m.next()
 	case interruptMsg:
 		return m, m.interrupt()
@@ -233,12 +234,13 @@ func (m *ProgressModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		case key.Matches(msg, m.keys.Interrupt):
 			return m, m.interrupt()
 		case m.confirming && key.Matches(msg, m.keys.Yes):
-			m.confirming, m.stopping = false, true
+			m.stopping = true
 			if m.opts.OnInterrupt != nil {
-				m.opts.OnInterrupt(false)
+				m.opts.OnInterrupt(false) // stop before releasing the hold
 			}
+			m.setConfirming(false)
 		case m.confirming && key.Matches(msg, m.keys.No):
-			m.confirming = false
+			m.setConfirming(false)
 			m.ctrlC = 0
 		}
 	}
@@ -253,15 +255,24 @@ func (m *ProgressModel) interrupt() tea.Cmd {
 	}
 	m.ctrlC++
 	if m.ctrlC == 1 && !m.stopping {
-		m.confirming = true
+		m.setConfirming(true)
 		return nil
 	}
-	m.confirming = false
 	m.hard = true
 	if m.opts.OnInterrupt != nil {
 		m.opts.OnInterrupt(true)
 	}
+	m.setConfirming(false)
 	return tea.Quit
+}
+
+// setConfirming opens or closes the stop question and tells the caller,
+// which holds new work while it is open.
+func (m *ProgressModel) setConfirming(open bool) {
+	if m.confirming != open && m.opts.OnQuestion != nil {
+		m.opts.OnQuestion(open)
+	}
+	m.confirming = open
 }
 
 // apply folds one event into the screen's state.
