@@ -154,7 +154,7 @@ func (a *applier) record(it ItemResult) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.items = append(a.items, it)
-	if it.Outcome == OutcomeFailed {
+	if it.Outcome == OutcomeFailed && !it.Continued {
 		a.failed = true
 	}
 }

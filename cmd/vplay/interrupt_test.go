@@ -3,6 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -89,8 +93,95 @@ func TestApplyInterrupted(t *testing.T) {
 	if strings.Contains(got, "rescan started") {
 		t.Errorf("a step was launched after the interrupt:\n%s", got)
 	}
+	// The rescan is owed: the interrupted run created a repository but
+	// never reached the step. The next plan shows it, the next apply runs
+	// it, and then nothing is left.
 	var again bytes.Buffer
+	if code := run(context.Background(), []string{"plan", "--no-tui", "--detailed-exitcode", pb}, stdio{In: strings.NewReader(""), Out: &again, Err: &again}, environ); code != exitChanges || !strings.Contains(again.String(), "owed since") {
+		t.Errorf("plan after the interrupted apply: exit %d, want %d with the owed rescan:\n%s", code, exitChanges, again.String())
+	}
+	again.Reset()
+	if code := run(context.Background(), []string{"apply", "--no-tui", "--auto-approve", pb}, stdio{In: strings.NewReader(""), Out: &again, Err: &again}, environ); code != exitOK || !strings.Contains(again.String(), "step.rescan: done") {
+		t.Errorf("re-run: exit %d, want the owed rescan done:\n%s", code, again.String())
+	}
+	again.Reset()
 	if code := run(context.Background(), []string{"plan", "--no-tui", "--detailed-exitcode", pb}, stdio{In: strings.NewReader(""), Out: &again, Err: &again}, environ); code != exitOK {
-		t.Errorf("plan after the interrupted apply: exit %d:\n%s", code, again.String())
+		t.Errorf("plan after the re-run: exit %d:\n%s", code, again.String())
+	}
+}
+
+// TestApplySecondInterrupt sends real signals to the real binary: the
+// first SIGINT stops launching, the second abandons the sessions in flight
+// and the JSON summary lists them, with their ids, as still running.
+func TestApplySecondInterrupt(t *testing.T) {
+	t.Parallel()
+	bin, err := exec.LookPath("vplay") // installed on PATH by testscript.Main
+	if err != nil {
+		t.Skip("vplay is not on PATH")
+	}
+	s, err := sim.New(sim.WithSessionDuration(30 * time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	cmd := exec.Command(bin, "apply", "--no-tui", "--auto-approve", "-o", "json", "../../playbooks/quickstart.yaml")
+	cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+t.TempDir(), "NO_COLOR=1")
+	for k, v := range s.Env() {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var out, errOut lockedBuffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	waitFor := func(b *lockedBuffer, want string) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for !strings.Contains(b.String(), want) {
+			if time.Now().After(deadline) {
+				_ = cmd.Process.Kill()
+				t.Fatalf("no %q in time:\n%s\n%s", want, out.String(), errOut.String())
+			}
+			select {
+			case err := <-done:
+				t.Fatalf("apply exited early (%v):\n%s\n%s", err, out.String(), errOut.String())
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}
+	waitFor(&out, `"state":"Working"`)
+	_ = cmd.Process.Signal(os.Interrupt)
+	waitFor(&errOut, "interrupted: finishing work in flight")
+	_ = cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatalf("apply did not exit after the second interrupt:\n%s", out.String())
+	}
+	if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {
+		t.Errorf("exit code = %d, want %d", code, exitInterrupted)
+	}
+	var summary struct {
+		Type         string   `json:"type"`
+		Interrupted  bool     `json:"interrupted"`
+		StillRunning []string `json:"still_running"`
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &summary); err != nil || summary.Type != "summary" {
+		t.Fatalf("last line is not the summary (%v):\n%s", err, out.String())
+	}
+	if !summary.Interrupted || len(summary.StillRunning) == 0 {
+		t.Fatalf("summary = %+v, want interrupted with the sessions still running", summary)
+	}
+	for _, r := range summary.StillRunning {
+		if !regexp.MustCompile(`^vbr/vbr.repository/quickstart-[ab]: session [0-9a-f-]{36}$`).MatchString(r) {
+			t.Errorf("still running %q, want ADDRESS: session ID", r)
+		}
 	}
 }
