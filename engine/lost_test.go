@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/vplay-dev/vplay/veeam"
 )
 
 const fanBody = `
@@ -219,5 +221,41 @@ func TestStaleEntryNotAdopted(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(notes, "\n"), "not adopted") {
 		t.Errorf("no note about the dropped entry: %q", notes)
+	}
+}
+
+// TestEntryKeptUntilOutcomeSeen: an await that ends without seeing its
+// work end (polls that kept failing) keeps the journal entry, so the
+// re-run waits for that work instead of sending the create again; an
+// await that saw the work fail drops it.
+func TestEntryKeptUntilOutcomeSeen(t *testing.T) {
+	t.Parallel()
+	pollFailed := &veeam.APIError{API: veeam.VBR, Method: "GET", Path: "/api/v1/sessions/session-thing-a", Status: 500, Message: "Internal error"}
+	sessionFailed := &veeam.AsyncError{Kind: veeam.KindSession, ID: "session-thing-a", Result: "Failed", Message: "disk full"}
+	for name, tc := range map[string]struct {
+		err         error
+		wantResumed int
+	}{
+		"polls failed: re-attach": {pollFailed, 1},
+		"session failed: retry":   {sessionFailed, 0},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := newFakeStore()
+			s.afterTrack = tc.err
+			e := fakeEngine(t, s)
+			pb := load(t, s, "resources:\n  - { kind: vbr.thing, target: vbr, name: thing-a, spec: { path: /a } }\n")
+			if _, err := e.Apply(context.Background(), mustPlan(t, e, pb), ApplyOptions{}, nil); err == nil {
+				t.Fatal("first apply succeeded")
+			}
+			s.afterTrack = nil
+			if _, err := New(e.cfg).Apply(context.Background(), mustPlan(t, New(e.cfg), pb), ApplyOptions{}, nil); err != nil {
+				t.Fatal(err)
+			}
+			creates := strings.Count(strings.Join(s.writes(), ","), "create thing-a")
+			if len(s.resumed) != tc.wantResumed || creates != 2-tc.wantResumed {
+				t.Errorf("resumed %v, %d creates; want %d resumed", s.resumed, creates, tc.wantResumed)
+			}
+		})
 	}
 }
