@@ -436,10 +436,14 @@ func (a *applier) stepsEnv(target, op, object, owner string, pr *plannedResource
 				a.dropEntry(target, op, fmt.Sprintf("%s %s started %s was %s; not adopted", e.Kind, e.ID, e.Started.UTC().Format(time.RFC3339), why))
 				return "", "", "", false
 			}
+			if a.x.ended[endedKey(target, op, e.ID)] {
+				a.dropEntry(target, op, fmt.Sprintf("%s %s started %s had already ended when this run's plan read live state; not adopted as this run's work",
+					e.Kind, e.ID, e.Started.UTC().Format(time.RFC3339)))
+				return "", "", "", false
+			}
 			return e.Kind, e.ID, e.RequestID, true
 		},
-		Drop:   func(note string) { a.dropEntry(target, op, note) },
-		ReadAt: a.x.readAt,
+		Drop: func(note string) { a.dropEntry(target, op, note) },
 	}
 	if pr != nil {
 		env.Sink = a.sink(pr)

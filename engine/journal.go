@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -12,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vplay-dev/vplay/steps"
 	"github.com/vplay-dev/vplay/veeam"
 )
 
@@ -22,9 +24,9 @@ import (
 // URL), the object (a resource address and live id, or a step, its loop
 // item and a hash of its inputs) and the time the work started. A run
 // adopts an entry only when all of these match its own operation, and
-// only work that is still running or that finished after its plan read
-// live state (steps/await.go checks the latter); anything else is dropped
-// with a note, so a stale entry is never reported as this run's work.
+// only work that was still running when its plan read live state (see
+// observeJournals); anything else is dropped with a note, so a stale entry
+// is never reported as this run's work.
 type JournalEntry struct {
 	Op        string          `json:"op"` // "create vbr/vbr.repository/repo-ams", "step retry #2"
 	Kind      veeam.AsyncKind `json:"kind"`
@@ -191,6 +193,33 @@ func writeFileAtomic(path string, b []byte) error {
 	}
 	return nil
 }
+
+// observeJournals looks once at the work earlier runs journalled for this
+// playbook, right after live state was read. Work that had ended by then
+// is reflected in the plan: apply does not adopt it as its own (see
+// execState.ended) but drops its entry with a note. Work still running is
+// adopted, as is work that could not be observed (apply's await finds out).
+func (e *Engine) observeJournals(ctx context.Context, x *execState) error {
+	x.ended = map[string]bool{}
+	for name, tc := range x.targets {
+		j, err := openJournal(e.cfg.JournalDir, x.pb.File, name)
+		if err != nil {
+			return err
+		}
+		for _, en := range j.running() {
+			c, err := e.conn(ctx, tc)
+			if err != nil {
+				return err
+			}
+			if running, err := steps.Running(ctx, c, en.Kind, en.ID); err == nil && !running {
+				x.ended[endedKey(name, en.Op, en.ID)] = true
+			}
+		}
+	}
+	return nil
+}
+
+func endedKey(target, op, id string) string { return target + "\x00" + op + "\x00" + id }
 
 // DefaultJournalDir is the per-user state directory for journals:
 // $XDG_STATE_HOME/vplay/journal or ~/.local/state/vplay/journal.

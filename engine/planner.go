@@ -12,7 +12,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/vplay-dev/vplay/engine/diag"
 	"github.com/vplay-dev/vplay/engine/eval"
@@ -34,9 +33,9 @@ type execState struct {
 	resources []*plannedResource // aligned with Plan.Changes
 	steps     []*playbook.Step   // the steps apply runs (all, unless restricted)
 	live      map[kindKey][]steps.Object
-	// readAt is when planning began reading live state: journalled work
-	// that had finished before then is not adopted by apply.
-	readAt time.Time
+	// ended holds the journal entries (endedKey) whose work had ended
+	// when planning read live state: apply does not adopt them.
+	ended map[string]bool
 	// owed lists the steps earlier runs owe (read at plan time).
 	owed *owedBook
 }
@@ -64,7 +63,7 @@ func (e *Engine) Plan(ctx context.Context, pb *playbook.Playbook) (*Plan, error)
 	// Plan only reads: memoize list calls so a collection that a kind and a
 	// step preview both read is fetched once.
 	ctx = veeam.WithListCache(ctx)
-	x := &execState{pb: pb, targets: map[string]TargetConfig{}, data: map[string]any{}, steps: pb.Steps, readAt: e.cfg.Now()}
+	x := &execState{pb: pb, targets: map[string]TargetConfig{}, data: map[string]any{}, steps: pb.Steps}
 	owed, err := openOwed(e.cfg.JournalDir, pb.File)
 	if err != nil {
 		return nil, err
@@ -97,6 +96,9 @@ func (e *Engine) Plan(ctx context.Context, pb *playbook.Playbook) (*Plan, error)
 	base.Data = x.data
 
 	if err := e.listKinds(ctx, x); err != nil {
+		return nil, err
+	}
+	if err := e.observeJournals(ctx, x); err != nil {
 		return nil, err
 	}
 	if err := e.planResources(x, base); err != nil {

@@ -83,40 +83,20 @@ func awaitRef(ctx context.Context, c *Conn, env Env, r asyncRef) (Doc, error) {
 type startFunc func(ctx context.Context) (r asyncRef, doc Doc, err error)
 
 // awaitResumed awaits the work the journal reports in flight, if any. ok is
-// false when there is nothing to resume; when the server no longer knows
-// the work (404: an EM task of an earlier logon, an expired VSPC action);
-// and when the work had already finished before this run's plan read live
-// state (Env.ReadAt): the plan saw its effect, so it is not this run's
-// work and adopting it would report work that was never done. In those
-// cases the entry is dropped with a note and the caller starts afresh
-// after re-reading live state.
+// false when there is nothing to resume, or when the server no longer knows
+// the work (404: an EM task of an earlier logon, an expired VSPC action):
+// then the entry is dropped with a note and the caller starts afresh after
+// re-reading live state. (Whether an entry is this run's to adopt at all is
+// the engine's decision, made before Resume answers; see Running.)
 func awaitResumed(ctx context.Context, c *Conn, env Env) (doc Doc, ok bool, err error) {
 	r, ok := resumeRef(env)
 	if !ok {
 		return nil, false, nil
 	}
-	running := false
-	aenv := env
-	aenv.Progress = func(p veeam.Progress) {
-		running = running || !p.Done
-		if env.Progress != nil {
-			env.Progress(p)
-		}
-	}
-	doc, err = awaitRef(ctx, c, aenv, r)
+	doc, err = awaitRef(ctx, c, env, r)
 	if isNotFound(err) {
 		dropEntry(env, fmt.Sprintf("journalled %s %s is unknown to the server; re-reading live state", r.Kind, r.ID))
 		return nil, false, nil
-	}
-	var ae *veeam.AsyncError
-	if err != nil && !errors.As(err, &ae) {
-		return nil, true, fmt.Errorf("resume %s %s: %w", r.Kind, r.ID, err)
-	}
-	if !running && !env.ReadAt.IsZero() {
-		if end, known := finishedAt(r.Kind, doc); !known || !end.After(env.ReadAt) {
-			dropEntry(env, fmt.Sprintf("journalled %s %s had already finished when this run read live state; not adopted as this run's work", r.Kind, r.ID))
-			return nil, false, nil
-		}
 	}
 	if err != nil {
 		return doc, true, fmt.Errorf("resume %s %s: %w", r.Kind, r.ID, err)
@@ -134,14 +114,57 @@ func dropEntry(env Env, note string) {
 	}
 }
 
-// finishedAt reads when finished work ended, from its final document; known
-// is false when the API does not say (EM tasks, VSPC actions, watches).
-func finishedAt(kind veeam.AsyncKind, doc Doc) (time.Time, bool) {
-	if kind != veeam.KindSession || doc == nil {
-		return time.Time{}, false
+// Running observes journalled work once, without waiting: true while it
+// runs, false once it has ended or when the server does not know it (an EM
+// task of another logon, an expired VSPC action). The planner asks it for
+// every journal entry left by earlier runs, after reading live state: work
+// that had already ended then is reflected in the plan and is not adopted
+// by apply. Watched objects (KindWatch) cannot be observed this way and
+// count as ended.
+func Running(ctx context.Context, c *Conn, kind veeam.AsyncKind, id string) (bool, error) {
+	var (
+		d     Doc
+		err   error
+		state string
+		ended []string
+	)
+	switch kind {
+	case veeam.KindSession:
+		cl, cerr := vbrOf(c)
+		if cerr != nil {
+			return false, cerr
+		}
+		d, err = cl.Get(ctx, pathSessions+"/"+url.PathEscape(id), nil)
+		state, ended = str(d, "state"), []string{"Stopped"}
+	case veeam.KindTask:
+		cl, cerr := emOf(c)
+		if cerr != nil {
+			return false, cerr
+		}
+		d, err = cl.Get(ctx, "/api/tasks/"+url.PathEscape(id), nil)
+		state, ended = str(d, "State"), []string{"Finished"}
+	case veeam.KindAsyncAction:
+		cl, cerr := vspcOf(c)
+		if cerr != nil {
+			return false, cerr
+		}
+		d, err = cl.Get(ctx, "/api/v3/asyncActions/"+url.PathEscape(id), nil)
+		state, ended = str(d, "status"), []string{"succeed", "failed", "canceled"}
+	default:
+		return false, nil
 	}
-	t, err := parseVendorTime(str(doc, "endTime"))
-	return t, err == nil && !t.IsZero()
+	switch {
+	case isNotFound(err):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("observe %s %s: %w", kind, id, err)
+	}
+	for _, e := range ended {
+		if strings.EqualFold(state, e) {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // startAndAwait calls start, journals what it started and awaits it.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/vplay-dev/vplay/veeam"
 	"github.com/vplay-dev/vplay/veeam/em"
@@ -77,12 +76,8 @@ type Env struct {
 	// entry awaits it instead of starting it again.
 	Resume func() (kind veeam.AsyncKind, id, requestID string, ok bool)
 	// Drop, when set, removes the journalled work Resume reported when the
-	// entry finds it is not this run's to adopt, with a note saying why.
+	// entry finds the server no longer knows it, with a note saying why.
 	Drop func(note string)
-	// ReadAt is when this run's plan read live state. Journalled work
-	// found already finished is adopted only when it finished after
-	// ReadAt (the plan could not see its effect); zero adopts it always.
-	ReadAt time.Time
 }
 
 // Field describes one documented field of a spec or with block, for

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -183,5 +184,115 @@ func TestApplySecondInterrupt(t *testing.T) {
 		if !regexp.MustCompile(`^vbr/vbr.repository/quickstart-[ab]: session [0-9a-f-]{36}$`).MatchString(r) {
 			t.Errorf("still running %q, want ADDRESS: session ID", r)
 		}
+	}
+}
+
+// startBinary starts the real vplay binary with env; waitOut waits for a
+// string in its stdout or stderr, failing the test if it exits first.
+type binRun struct {
+	t           *testing.T
+	cmd         *exec.Cmd
+	out, errOut lockedBuffer
+	done        chan error
+}
+
+func startBinary(t *testing.T, env []string, args ...string) *binRun {
+	t.Helper()
+	bin, err := exec.LookPath("vplay") // installed on PATH by testscript.Main
+	if err != nil {
+		t.Skip("vplay is not on PATH")
+	}
+	r := &binRun{t: t, cmd: exec.Command(bin, args...), done: make(chan error, 1)}
+	r.cmd.Env = append(os.Environ(), env...)
+	r.cmd.Stdout, r.cmd.Stderr = &r.out, &r.errOut
+	if err := r.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { r.done <- r.cmd.Wait() }()
+	return r
+}
+
+func (r *binRun) waitFor(b *lockedBuffer, want string) {
+	r.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(b.String(), want) {
+		if time.Now().After(deadline) {
+			_ = r.cmd.Process.Kill()
+			r.t.Fatalf("no %q in time:\n%s\n%s", want, r.out.String(), r.errOut.String())
+		}
+		select {
+		case err := <-r.done:
+			r.t.Fatalf("vplay exited early (%v):\n%s\n%s", err, r.out.String(), r.errOut.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func (r *binRun) wait() int {
+	r.t.Helper()
+	select {
+	case <-r.done:
+	case <-time.After(20 * time.Second):
+		_ = r.cmd.Process.Kill()
+		r.t.Fatalf("vplay did not exit:\n%s", r.out.String())
+	}
+	return r.cmd.ProcessState.ExitCode()
+}
+
+// TestSecondInterruptEntryNotAdopted is the "journal never lies" case: the
+// second Ctrl-C leaves the rescan's journal entry behind; the session ends
+// on the server; a later run that must rescan again does not report that
+// old session as its own work: it drops the entry with a note and sends a
+// rescan of its own.
+func TestSecondInterruptEntryNotAdopted(t *testing.T) {
+	t.Parallel()
+	s, err := sim.New(sim.WithSessionDuration(20 * time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	dir := t.TempDir()
+	pb := filepath.Join(dir, "rescan.yaml")
+	if err := os.WriteFile(pb, []byte(`vplay: 1
+name: rescan
+targets:
+  vbr: { type: vbr, url: "${{ env.VBR_URL }}", username: "${{ env.VBR_USERNAME }}", password: "${{ secret('VBR_PASSWORD') }}", tls: { fingerprint: "${{ env.VBR_FINGERPRINT }}" } }
+steps:
+  - id: rescan
+    action: vbr.repository.rescan
+    with: { names: [repo-perf-01] }
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"XDG_STATE_HOME=" + filepath.Join(dir, "state"), "NO_COLOR=1"}
+	for k, v := range s.Env() {
+		env = append(env, k+"="+v)
+	}
+	r := startBinary(t, env, "apply", "--no-tui", "--auto-approve", pb)
+	r.waitFor(&r.out, "Working")
+	_ = r.cmd.Process.Signal(os.Interrupt)
+	r.waitFor(&r.errOut, "interrupted: finishing work in flight")
+	_ = r.cmd.Process.Signal(os.Interrupt)
+	if code := r.wait(); code != exitInterrupted {
+		t.Fatalf("first run exit %d, want %d:\n%s", code, exitInterrupted, r.out.String())
+	}
+	if !strings.Contains(r.out.String(), "Still running on the server (1):") {
+		t.Errorf("the second interrupt did not list the running session:\n%s", r.out.String())
+	}
+	s.Advance(time.Minute) // the abandoned rescan ends on the server
+	s.ResetRequests()
+	var out bytes.Buffer
+	code := run(context.Background(), []string{"apply", "--no-tui", "--auto-approve", pb}, stdio{In: strings.NewReader(""), Out: &out, Err: &out}, env)
+	if code != exitOK {
+		t.Fatalf("second run exit %d:\n%s", code, out.String())
+	}
+	if !strings.Contains(out.String(), "not adopted as this run's work") {
+		t.Errorf("no note about the stale entry:\n%s", out.String())
+	}
+	if n := s.RequestCounts("vbr")["POST /api/v1/backupInfrastructure/repositories/rescan"]; n != 1 {
+		t.Errorf("second run sent %d rescans, want 1 of its own:\n%s", n, out.String())
 	}
 }

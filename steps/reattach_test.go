@@ -73,3 +73,27 @@ func TestAgentJobRetryReattachAfterRestart(t *testing.T) {
 		}
 	}
 }
+
+// TestRunning observes journalled work once for the planner: a session
+// still working, one that ended, and one the server does not know.
+func TestRunning(t *testing.T) {
+	t.Parallel()
+	s := startSim(t, sim.WithSessionDuration(30*time.Second))
+	ctx := testCtx(t)
+	resp, err := s.vbr.VBR.Post(ctx, pathRepositories+"/rescan", nil, Doc{"repositoryIds": []any{"4e2a20fc-487d-44ed-a5a8-8058c62bc3a0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := scalarString(resp.Doc["id"])
+	check := func(id string, want bool) {
+		t.Helper()
+		got, err := Running(ctx, s.vbr, veeam.KindSession, id)
+		if err != nil || got != want {
+			t.Errorf("Running(%s) = %v, %v; want %v", id, got, err, want)
+		}
+	}
+	check(id, true)
+	s.srv.Advance(time.Hour)
+	check(id, false)
+	check("00000000-0000-0000-0000-000000000000", false)
+}
