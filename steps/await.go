@@ -115,8 +115,9 @@ func dropEntry(env Env, note string) {
 }
 
 // Running observes journalled work once, without waiting: true while it
-// runs, false once it has ended or when the server does not know it (an EM
-// task of another logon, an expired VSPC action). The planner asks it for
+// runs, false once it has ended; an error when it cannot tell, such as a
+// 404 for an EM task of another logon or an expired VSPC action. The
+// planner asks it for
 // every journal entry left by earlier runs, after reading live state: work
 // that had already ended then is reflected in the plan and is not adopted
 // by apply. Watched objects (KindWatch) cannot be observed this way and
@@ -153,10 +154,9 @@ func Running(ctx context.Context, c *Conn, kind veeam.AsyncKind, id string) (boo
 	default:
 		return false, nil
 	}
-	switch {
-	case isNotFound(err):
-		return false, nil
-	case err != nil:
+	if err != nil {
+		// 404 included: an EM task of another logon, an expired VSPC
+		// action. Apply's await finds out and re-reads live state.
 		return false, fmt.Errorf("observe %s %s: %w", kind, id, err)
 	}
 	for _, e := range ended {

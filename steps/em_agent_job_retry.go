@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -146,6 +147,16 @@ func (o agentJobRetryOps) Run(ctx context.Context, c *Conn, env Env, with Doc) (
 			}
 			return asyncRef{Kind: veeam.KindTask, ID: tid}, nil, nil
 		})
+		var lost *em.UnknownOutcomeError
+		if errors.As(err, &lost) {
+			// The logon expired while the task ran: follow the job's
+			// backup session instead, which the new logon can see.
+			res, ok, rerr := awaitRunningJob(ctx, cl, env, id, name)
+			if rerr == nil && ok {
+				results = append(results, res)
+				continue
+			}
+		}
 		if err != nil {
 			return nil, fmt.Errorf("retry agent job %q: %w", name, err)
 		}

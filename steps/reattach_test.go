@@ -95,5 +95,7 @@ func TestRunning(t *testing.T) {
 	check(id, true)
 	s.srv.Advance(time.Hour)
 	check(id, false)
-	check("00000000-0000-0000-0000-000000000000", false)
+	if _, err := Running(ctx, s.vbr, veeam.KindSession, "00000000-0000-0000-0000-000000000000"); !isNotFound(err) {
+		t.Errorf("Running(unknown) error = %v, want the server's 404", err)
+	}
 }

@@ -296,3 +296,127 @@ steps:
 		t.Errorf("second run sent %d rescans, want 1 of its own:\n%s", n, out.String())
 	}
 }
+
+// writePlaybook writes a playbook into dir and returns its path.
+func writePlaybook(t *testing.T, dir, name, body string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// startSlowSim starts a simulator whose sessions and tasks take d.
+func startSlowSim(t *testing.T, d time.Duration) (*sim.Server, []string) {
+	t.Helper()
+	s, err := sim.New(sim.WithSessionDuration(d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	env := []string{"XDG_STATE_HOME=" + filepath.Join(t.TempDir(), "state"), "NO_COLOR=1"}
+	for k, v := range s.Env() {
+		env = append(env, k+"="+v)
+	}
+	return s, env
+}
+
+// TestEMRetryReattachAcrossProcesses: a retry of an agent job is running
+// when the process that started it is stopped (two Ctrl-C). The next
+// process logs on afresh and cannot see the task; it re-attaches through
+// the job's running backup session, awaits it and never POSTs a second
+// retry while the first runs.
+func TestEMRetryReattachAcrossProcesses(t *testing.T) {
+	t.Parallel()
+	s, env := startSlowSim(t, 20*time.Second)
+	pb := writePlaybook(t, t.TempDir(), "retry.yaml", `vplay: 1
+name: retry
+targets:
+  em: { type: em, url: "${{ env.EM_URL }}", username: "${{ env.EM_USERNAME }}", password: "${{ secret('EM_PASSWORD') }}", tls: { fingerprint: "${{ env.EM_FINGERPRINT }}" } }
+steps:
+  - id: retry
+    action: em.agent_job.retry
+    with: { name: Windows Servers Backup }
+`)
+	r := startBinary(t, env, "apply", "--no-tui", "--auto-approve", pb)
+	r.waitFor(&r.out, `task "RetryAgentJob"`)
+	_ = r.cmd.Process.Signal(os.Interrupt)
+	r.waitFor(&r.errOut, "interrupted: finishing work in flight")
+	_ = r.cmd.Process.Signal(os.Interrupt)
+	if code := r.wait(); code != exitInterrupted {
+		t.Fatalf("first run exit %d:\n%s", code, r.out.String())
+	}
+	s.ResetRequests()
+	var out lockedBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(context.Background(), []string{"apply", "--no-tui", "--auto-approve", pb}, stdio{In: strings.NewReader(""), Out: &out, Err: &out}, env)
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(out.String(), "awaiting it instead of starting a retry") {
+		if time.Now().After(deadline) {
+			t.Fatalf("second run did not re-attach:\n%s", out.String())
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("second run exited %d before re-attaching:\n%s", code, out.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	s.Advance(time.Minute) // the first run's retry ends
+	select {
+	case code := <-done:
+		if code != exitOK {
+			t.Errorf("second run exit %d:\n%s", code, out.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("second run did not finish:\n%s", out.String())
+	}
+	if n := s.RequestCounts("em")["POST /api/agents/jobs/{id}"]; n != 0 {
+		t.Errorf("second run POSTed %d retries while the first ran:\n%s", n, out.String())
+	}
+	if !strings.Contains(out.String(), "step.retry: done") {
+		t.Errorf("step not done:\n%s", out.String())
+	}
+}
+
+// TestInterruptStopsLoopItems sends a real SIGINT while the first item of
+// a loop runs (one at a time): no later item starts, the summary says so
+// truthfully, and only one rescan reached the server.
+func TestInterruptStopsLoopItems(t *testing.T) {
+	t.Parallel()
+	s, env := startSlowSim(t, 2*time.Second)
+	pb := writePlaybook(t, t.TempDir(), "loop.yaml", `vplay: 1
+name: loop
+targets:
+  vbr: { type: vbr, url: "${{ env.VBR_URL }}", username: "${{ env.VBR_USERNAME }}", password: "${{ secret('VBR_PASSWORD') }}", tls: { fingerprint: "${{ env.VBR_FINGERPRINT }}" } }
+steps:
+  - id: rescan
+    action: vbr.repository.rescan
+    for_each: [repo-perf-01, repo-perf-02, "Linux Backup Repository"]
+    with: { names: ["${{ each }}"] }
+`)
+	r := startBinary(t, env, "apply", "--no-tui", "--auto-approve", pb)
+	r.waitFor(&r.out, "Working")
+	_ = r.cmd.Process.Signal(os.Interrupt)
+	if code := r.wait(); code != exitInterrupted {
+		t.Fatalf("exit %d, want %d:\n%s", code, exitInterrupted, r.out.String())
+	}
+	got := r.out.String()
+	for _, want := range []string{"Apply interrupted: no new work was started after the signal.", "Done (1):", "Not attempted (2):",
+		"step.rescan[repo-perf-02]", "step.rescan[Linux Backup Repository]"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "step.rescan[repo-perf-02]: vbr.repository.rescan started") {
+		t.Errorf("an item started after the signal:\n%s", got)
+	}
+	if n := s.RequestCounts("vbr")["POST /api/v1/backupInfrastructure/repositories/rescan"]; n != 1 {
+		t.Errorf("%d rescans reached the server, want 1", n)
+	}
+}
