@@ -187,10 +187,12 @@ func (m *ProgressModel) Hard() bool { return m.hard }
 func (m *ProgressModel) Result() *engine.Result { return m.result }
 
 // Counts returns how many items are done, failed, running and pending.
+// Failures allowed by continue_on_error are in neither done nor failed:
+// see Continued.
 func (m *ProgressModel) Counts() (done, failed, running, pending int) {
 	for _, k := range m.order {
 		switch m.items[k].state {
-		case stateDone, stateIgnored:
+		case stateDone:
 			done++
 		case stateFailed:
 			failed++
@@ -203,6 +205,17 @@ func (m *ProgressModel) Counts() (done, failed, running, pending int) {
 		pending = 0
 	}
 	return done, failed, running, pending
+}
+
+// Continued returns how many items failed under continue_on_error.
+func (m *ProgressModel) Continued() int {
+	n := 0
+	for _, k := range m.order {
+		if m.items[k].state == stateIgnored {
+			n++
+		}
+	}
+	return n
 }
 
 // Update implements tea.Model.
@@ -504,8 +517,12 @@ func (m *ProgressModel) now() time.Time {
 // footer is the counts line and the prompt or key help.
 func (m *ProgressModel) footer() []string {
 	done, failed, running, pending := m.Counts()
-	counts := fmt.Sprintf("elapsed %s · %d done · %d failed · %d running · %d pending",
-		formatDuration(m.now().Sub(m.start)), done, failed, running, pending)
+	failures := fmt.Sprintf("%d failed", failed)
+	if c := m.Continued(); c > 0 {
+		failures += fmt.Sprintf(" · %d failed (continued)", c)
+	}
+	counts := fmt.Sprintf("elapsed %s · %d done · %s · %d running · %d pending",
+		formatDuration(m.now().Sub(m.start)), done, failures, running, pending)
 	rule := m.st.Rule.Render(strings.Repeat("─", m.width))
 	var last string
 	switch {
