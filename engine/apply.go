@@ -89,6 +89,7 @@ func (e *Engine) Apply(ctx context.Context, p *Plan, o ApplyOptions, obs Observe
 	a.seedOutputs()
 	a.applyResources(ctx)
 	a.applySteps(ctx)
+	a.tidyJournals()
 	res := &Result{Items: a.items, Duration: e.cfg.Now().Sub(a.start)}
 	interrupted := a.stopped() || ctx.Err() != nil
 	obs.Observe(ApplyDone{Time: e.cfg.Now(), Result: res, Interrupted: interrupted})
@@ -367,7 +368,9 @@ func (a *applier) runResource(ctx context.Context, pr *plannedResource, act Acti
 // so a run that fails or is interrupted in between leaves it to the next.
 func (a *applier) oweSteps(addr Addr) {
 	now := a.e.cfg.Now()
-	for _, st := range a.x.steps {
+	// Every step of the playbook, also those a --target restriction left
+	// out of this run: the change obliges them all the same.
+	for _, st := range a.x.pb.Steps {
 		for _, k := range changedKeys(st) {
 			if !matchesChange(k, addr) {
 				continue
@@ -436,7 +439,7 @@ func (a *applier) stepsEnv(target, op, object, owner string, pr *plannedResource
 				a.dropEntry(target, op, fmt.Sprintf("%s %s started %s was %s; not adopted", e.Kind, e.ID, e.Started.UTC().Format(time.RFC3339), why))
 				return "", "", "", false
 			}
-			if a.x.ended[endedKey(target, op, e.ID)] {
+			if _, ended := a.x.ended[endedKey(target, op, e.ID)]; ended {
 				a.dropEntry(target, op, fmt.Sprintf("%s %s started %s had already ended when this run's plan read live state; not adopted as this run's work",
 					e.Kind, e.ID, e.Started.UTC().Format(time.RFC3339)))
 				return "", "", "", false
@@ -452,6 +455,25 @@ func (a *applier) stepsEnv(target, op, object, owner string, pr *plannedResource
 		mu.Lock()
 		defer mu.Unlock()
 		return append([]string(nil), started...)
+	}
+}
+
+// tidyJournals drops what the journals hold that no run will ever need:
+// entries whose work had ended when this run's plan looked (this run did
+// not consult them: their objects needed no change), and debts of steps
+// the playbook no longer has.
+func (a *applier) tidyJournals() {
+	for key, en := range a.x.ended {
+		if cur, ok := a.journals[en.target].get(en.op); ok && endedKey(en.target, cur.Op, cur.ID) == key {
+			a.dropEntry(en.target, en.op, fmt.Sprintf("%s %s had ended before this run; nothing waits for it", cur.Kind, cur.ID))
+		}
+	}
+	ids := map[string]bool{}
+	for _, st := range a.x.pb.Steps {
+		ids[st.ID] = true
+	}
+	if err := a.x.owed.prune(ids); err != nil {
+		a.warn("owed steps: " + err.Error())
 	}
 }
 

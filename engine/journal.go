@@ -200,7 +200,7 @@ func writeFileAtomic(path string, b []byte) error {
 // execState.ended) but drops its entry with a note. Work still running is
 // adopted, as is work that could not be observed (apply's await finds out).
 func (e *Engine) observeJournals(ctx context.Context, x *execState) error {
-	x.ended = map[string]bool{}
+	x.ended = map[string]endedEntry{}
 	for name, tc := range x.targets {
 		j, err := openJournal(e.cfg.JournalDir, x.pb.File, name)
 		if err != nil {
@@ -212,12 +212,15 @@ func (e *Engine) observeJournals(ctx context.Context, x *execState) error {
 				return err
 			}
 			if running, err := steps.Running(ctx, c, en.Kind, en.ID); err == nil && !running {
-				x.ended[endedKey(name, en.Op, en.ID)] = true
+				x.ended[endedKey(name, en.Op, en.ID)] = endedEntry{target: name, op: en.Op}
 			}
 		}
 	}
 	return nil
 }
+
+// endedEntry names a journal entry whose work had ended at plan time.
+type endedEntry struct{ target, op string }
 
 func endedKey(target, op, id string) string { return target + "\x00" + op + "\x00" + id }
 

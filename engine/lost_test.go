@@ -259,3 +259,35 @@ func TestEntryKeptUntilOutcomeSeen(t *testing.T) {
 		})
 	}
 }
+
+// TestOwedByRestrictedApply: an apply narrowed with --target to the
+// resource leaves the step out of the run, but the change still obliges
+// it; and a debt of a step removed from the playbook is dropped.
+func TestOwedByRestrictedApply(t *testing.T) {
+	t.Parallel()
+	s := newFakeStore()
+	e := fakeEngine(t, s)
+	pb := load(t, s, strings.Replace(owedBody, "ok: false", "ok: true", 1))
+	p := mustPlan(t, e, pb)
+	if err := p.Restrict([]string{"vbr/vbr.thing/thing-a"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Apply(context.Background(), p, ApplyOptions{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if s.pokes != 0 {
+		t.Fatalf("the restricted apply ran the step")
+	}
+	owed := mustPlan(t, e, pb)
+	if st := owed.Steps[1]; st.ID != "rescan" || st.Status != StepWillRun || !strings.Contains(st.Reason, "owed since") {
+		t.Fatalf("rescan after the restricted apply: %+v, want owed", st)
+	}
+	// The step leaves the playbook: its debt goes with it.
+	gone := load(t, s, "resources:\n  - { kind: vbr.thing, target: vbr, name: thing-a, spec: { path: /a } }\n")
+	if _, err := e.Apply(context.Background(), mustPlan(t, e, gone), ApplyOptions{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if again := mustPlan(t, e, pb); again.HasChanges() {
+		t.Errorf("a debt outlived its step: %+v", again.Steps)
+	}
+}

@@ -101,6 +101,22 @@ func (o *owedBook) clear(id, url string) error {
 	return o.saveLocked()
 }
 
+// prune drops the debts of steps that are not in ids (removed from the
+// playbook): no run could ever pay them.
+func (o *owedBook) prune(ids map[string]bool) error {
+	if o == nil {
+		return nil
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	n := len(o.entries)
+	o.entries = slices.DeleteFunc(o.entries, func(e Owed) bool { return !ids[e.Step] })
+	if len(o.entries) == n {
+		return nil
+	}
+	return o.saveLocked()
+}
+
 func (o *owedBook) saveLocked() error {
 	if len(o.entries) == 0 {
 		err := os.Remove(o.path)

@@ -35,7 +35,7 @@ type execState struct {
 	live      map[kindKey][]steps.Object
 	// ended holds the journal entries (endedKey) whose work had ended
 	// when planning read live state: apply does not adopt them.
-	ended map[string]bool
+	ended map[string]endedEntry
 	// owed lists the steps earlier runs owe (read at plan time).
 	owed *owedBook
 }

@@ -102,8 +102,12 @@ func TestApplyInterrupted(t *testing.T) {
 		t.Errorf("plan after the interrupted apply: exit %d, want %d with the owed rescan:\n%s", code, exitChanges, again.String())
 	}
 	again.Reset()
+	s.ResetRequests()
 	if code := run(context.Background(), []string{"apply", "--no-tui", "--auto-approve", pb}, stdio{In: strings.NewReader(""), Out: &again, Err: &again}, environ); code != exitOK || !strings.Contains(again.String(), "step.rescan: done") {
 		t.Errorf("re-run: exit %d, want the owed rescan done:\n%s", code, again.String())
+	}
+	if n := s.RequestCounts("vbr")["POST /api/v1/backupInfrastructure/repositories/rescan"]; n != 1 {
+		t.Errorf("re-run sent %d rescans, want exactly 1", n)
 	}
 	again.Reset()
 	if code := run(context.Background(), []string{"plan", "--no-tui", "--detailed-exitcode", pb}, stdio{In: strings.NewReader(""), Out: &again, Err: &again}, environ); code != exitOK {
