@@ -22,6 +22,41 @@ type ApplyOptions struct {
 	// its end (the first SIGINT). Cancelling ctx abandons work in flight,
 	// leaving it running on the server (the second SIGINT).
 	Stop <-chan struct{}
+	// Hold, when set, pauses the launch of new work while it is held (a
+	// terminal asks whether to stop); work in flight continues.
+	Hold *Hold
+}
+
+// Hold pauses the launch of new work while held. The zero value is
+// released; it is safe for concurrent use.
+type Hold struct {
+	mu   sync.Mutex
+	free chan struct{} // closed on release; nil while released
+}
+
+// Set holds (true) or releases (false) new work.
+func (h *Hold) Set(held bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch {
+	case held && h.free == nil:
+		h.free = make(chan struct{})
+	case !held && h.free != nil:
+		close(h.free)
+		h.free = nil
+	}
+}
+
+// released returns a channel that is closed once h is not held.
+func (h *Hold) released() <-chan struct{} {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.free == nil {
+		done := make(chan struct{})
+		close(done)
+		return done
+	}
+	return h.free
 }
 
 // ErrNoExec is returned by Apply for a plan that was read from a file: it
@@ -58,6 +93,7 @@ func (e *Engine) Apply(ctx context.Context, p *Plan, o ApplyOptions, obs Observe
 	a.seedOutputs()
 	a.applyResources(ctx)
 	a.applySteps(ctx)
+	a.tidyJournals()
 	res := &Result{Items: a.items, Duration: e.cfg.Now().Sub(a.start)}
 	interrupted := a.stopped() || ctx.Err() != nil
 	obs.Observe(ApplyDone{Time: e.cfg.Now(), Result: res, Interrupted: interrupted})
@@ -105,11 +141,25 @@ func (a *applier) halted(ctx context.Context) bool {
 	return failed || a.stopped() || ctx.Err() != nil
 }
 
+// mayStart is asked right before new work launches (after its parallelism
+// slot was acquired, so a signal that arrived while it waited is seen): it
+// waits while the Hold is held and reports whether the work may start.
+func (a *applier) mayStart(ctx context.Context) bool {
+	if h := a.o.Hold; h != nil {
+		select {
+		case <-h.released():
+		case <-a.o.Stop:
+		case <-ctx.Done():
+		}
+	}
+	return !a.halted(ctx)
+}
+
 func (a *applier) record(it ItemResult) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.items = append(a.items, it)
-	if it.Outcome == OutcomeFailed {
+	if it.Outcome == OutcomeFailed && !it.Continued {
 		a.failed = true
 	}
 }
@@ -210,7 +260,7 @@ func (a *applier) applyResources(ctx context.Context) {
 			case sem <- struct{}{}:
 			case <-ctx.Done():
 			}
-			if ctx.Err() != nil || a.halted(ctx) {
+			if ctx.Err() != nil || !a.mayStart(ctx) {
 				if ctx.Err() == nil {
 					<-sem
 				}
@@ -250,8 +300,13 @@ func applyOrder(rs []*plannedResource) [][]int {
 func (a *applier) applyResource(ctx context.Context, pr *plannedResource, act Action) bool {
 	start := a.e.cfg.Now()
 	a.obs.Observe(ResourceStarted{Time: start, Addr: pr.addr, Action: act})
+	a.oweSteps(pr.addr)
 	op := act.String() + " " + pr.addr.String()
-	env, running := a.stepsEnv(pr.addr.Target, op, pr.addr.String(), pr)
+	object := pr.addr.String()
+	if pr.live != nil {
+		object += " id " + pr.live.ID
+	}
+	env, running := a.stepsEnv(pr.addr.Target, op, object, pr.addr.String(), pr)
 	err := a.runResource(ctx, pr, act, env)
 	dur := a.e.cfg.Now().Sub(start)
 	a.obs.Observe(ResourceDone{Time: a.e.cfg.Now(), Addr: pr.addr, Action: act, Duration: dur, Err: err})
@@ -264,7 +319,7 @@ func (a *applier) applyResource(ctx context.Context, pr *plannedResource, act Ac
 			it.Running = running()
 		}
 	}
-	a.finishOp(ctx, pr.addr.Target, op, err)
+	a.finishOp(pr.addr.Target, op, err)
 	if err == nil {
 		a.mu.Lock()
 		a.changed.add(pr.addr)
@@ -312,23 +367,53 @@ func (a *applier) runResource(ctx context.Context, pr *plannedResource, act Acti
 	return nil
 }
 
-// finishOp drops the journal entry of op unless its server-side work may
-// still be running (interrupted, or its await timed out): a re-run then
-// waits for that work instead of starting it again.
-func (a *applier) finishOp(ctx context.Context, target, op string, err error) {
-	if err != nil && (ctx.Err() != nil || errors.Is(err, veeam.ErrAwaitTimeout) || errors.Is(err, context.DeadlineExceeded)) {
+// oweSteps records, before a change of addr is sent, that every step
+// gated on changed() of it owes a run: cleared only when the step has run,
+// so a run that fails or is interrupted in between leaves it to the next.
+func (a *applier) oweSteps(addr Addr) {
+	now := a.e.cfg.Now()
+	// Every step of the playbook, also those a --target restriction left
+	// out of this run: the change obliges them all the same.
+	for _, st := range a.x.pb.Steps {
+		for _, k := range changedKeys(st) {
+			if !matchesChange(k, addr) {
+				continue
+			}
+			o := Owed{Step: st.ID, Key: k, Since: now, URL: a.x.targets[st.Target].URL}
+			if err := a.x.owed.add(o); err != nil {
+				a.warn("owed steps: " + err.Error())
+			}
+		}
+	}
+}
+
+func (a *applier) warn(msg string) {
+	a.obs.Observe(LogLine{Time: a.e.cfg.Now(), Level: "warn", Message: msg})
+}
+
+// finishOp drops the journal entry of op once the outcome of its work is
+// known: it succeeded, or its session, task or action was seen to end
+// unsuccessfully (*veeam.AsyncError). After any other failure (interrupted,
+// timed out, polls that kept failing, a lost answer) the work may still run
+// on the server: the entry stays, and a re-run waits for that work instead
+// of starting it again.
+func (a *applier) finishOp(target, op string, err error) {
+	var ae *veeam.AsyncError
+	if err != nil && !errors.As(err, &ae) {
 		return
 	}
 	if jerr := a.journals[target].done(op); jerr != nil {
-		a.obs.Observe(LogLine{Time: a.e.cfg.Now(), Level: "warn", Message: "journal: " + jerr.Error()})
+		a.warn("journal: " + jerr.Error())
 	}
 }
 
 // stepsEnv builds the environment handed to a catalogue entry: progress as
-// events, the re-attach journal and the sink for write-once secrets. The
-// returned function lists async work still running for the summary.
-func (a *applier) stepsEnv(target, op, owner string, pr *plannedResource) (steps.Env, func() []string) {
+// events, the re-attach journal bound to this operation's object, and the
+// sink for write-once secrets. The returned function lists async work
+// still running for the summary.
+func (a *applier) stepsEnv(target, op, object, owner string, pr *plannedResource) (steps.Env, func() []string) {
 	j := a.journals[target]
+	bind := binding{Playbook: absPath(a.p.Playbook), Target: target, URL: a.x.targets[target].URL, Object: object}
 	var mu sync.Mutex
 	var started []string
 	env := steps.Env{
@@ -343,14 +428,29 @@ func (a *applier) stepsEnv(target, op, owner string, pr *plannedResource) (steps
 			mu.Lock()
 			started = append(started, fmt.Sprintf("%s %s", kind, id))
 			mu.Unlock()
-			if err := j.put(JournalEntry{Op: op, Kind: kind, ID: id, RequestID: requestID, Started: a.e.cfg.Now()}); err != nil {
-				a.obs.Observe(LogLine{Time: a.e.cfg.Now(), Level: "warn", Message: "journal: " + err.Error()})
+			e := JournalEntry{Op: op, Kind: kind, ID: id, RequestID: requestID, Started: a.e.cfg.Now(),
+				Playbook: bind.Playbook, Target: bind.Target, URL: bind.URL, Object: bind.Object}
+			if err := j.put(e); err != nil {
+				a.warn("journal: " + err.Error())
 			}
 		},
 		Resume: func() (veeam.AsyncKind, string, string, bool) {
 			e, ok := j.get(op)
-			return e.Kind, e.ID, e.RequestID, ok
+			if !ok {
+				return "", "", "", false
+			}
+			if why := e.mismatch(bind); why != "" {
+				a.dropEntry(target, op, fmt.Sprintf("%s %s started %s was %s; not adopted", e.Kind, e.ID, e.Started.UTC().Format(time.RFC3339), why))
+				return "", "", "", false
+			}
+			if _, ended := a.x.ended[endedKey(target, op, e.ID)]; ended {
+				a.dropEntry(target, op, fmt.Sprintf("%s %s started %s had already ended when this run's plan read live state; not adopted as this run's work",
+					e.Kind, e.ID, e.Started.UTC().Format(time.RFC3339)))
+				return "", "", "", false
+			}
+			return e.Kind, e.ID, e.RequestID, true
 		},
+		Drop: func(note string) { a.dropEntry(target, op, note) },
 	}
 	if pr != nil {
 		env.Sink = a.sink(pr)
@@ -359,6 +459,34 @@ func (a *applier) stepsEnv(target, op, owner string, pr *plannedResource) (steps
 		mu.Lock()
 		defer mu.Unlock()
 		return append([]string(nil), started...)
+	}
+}
+
+// tidyJournals drops what the journals hold that no run will ever need:
+// entries whose work had ended when this run's plan looked (this run did
+// not consult them: their objects needed no change), and debts of steps
+// the playbook no longer has.
+func (a *applier) tidyJournals() {
+	for key, en := range a.x.ended {
+		if cur, ok := a.journals[en.target].get(en.op); ok && endedKey(en.target, cur.Op, cur.ID) == key {
+			a.dropEntry(en.target, en.op, fmt.Sprintf("%s %s had ended before this run; nothing waits for it", cur.Kind, cur.ID))
+		}
+	}
+	ids := map[string]bool{}
+	for _, st := range a.x.pb.Steps {
+		ids[st.ID] = true
+	}
+	if err := a.x.owed.prune(ids); err != nil {
+		a.warn("owed steps: " + err.Error())
+	}
+}
+
+// dropEntry removes the journal entry of op, which this run does not
+// adopt, and says why.
+func (a *applier) dropEntry(target, op, why string) {
+	a.warn(fmt.Sprintf("journal: dropped the entry of %q: %s", op, why))
+	if err := a.journals[target].done(op); err != nil {
+		a.warn("journal: " + err.Error())
 	}
 }
 

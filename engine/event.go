@@ -117,12 +117,16 @@ const (
 	OutcomeRunning      Outcome = "still_running" // left running on the server (interrupted)
 )
 
-// ItemResult is the outcome of one resource change or step.
+// ItemResult is the outcome of one resource change, step, or iteration of
+// a step's loop.
 type ItemResult struct {
-	Addr    string  `json:"address"` // Addr.String() or "step.<id>"
+	Addr    string  `json:"address"` // Addr.String(), "step.<id>" or "step.<id>[<item>]"
 	Action  string  `json:"action"`
 	Outcome Outcome `json:"outcome"`
-	Error   string  `json:"error,omitempty"`
+	// Continued marks a failure the playbook allowed (continue_on_error):
+	// counted as failed, but it does not fail the apply.
+	Continued bool   `json:"continued,omitempty"`
+	Error     string `json:"error,omitempty"`
 	// Running lists server-side work left running (session ids) when
 	// interrupted.
 	Running  []string      `json:"running,omitempty"`
@@ -137,12 +141,61 @@ type Result struct {
 	Stats map[string]int `json:"stats,omitempty"`
 }
 
-// Failed reports whether any item failed.
+// Counts counts the items of a Result by outcome. FailedContinued counts
+// the failures the playbook allowed with continue_on_error; Failed counts
+// the others.
+type Counts struct {
+	Done            int `json:"done"`
+	Failed          int `json:"failed"`
+	FailedContinued int `json:"failed_continued"`
+	NotAttempted    int `json:"not_attempted"`
+	Skipped         int `json:"skipped"`
+	StillRunning    int `json:"still_running"`
+}
+
+// Count counts items by outcome.
+func Count(items []ItemResult) Counts {
+	var c Counts
+	for _, it := range items {
+		switch it.Outcome {
+		case OutcomeDone:
+			c.Done++
+		case OutcomeFailed:
+			if it.Continued {
+				c.FailedContinued++
+			} else {
+				c.Failed++
+			}
+		case OutcomeNotAttempted:
+			c.NotAttempted++
+		case OutcomeSkipped:
+			c.Skipped++
+		case OutcomeRunning:
+			c.StillRunning++
+		}
+	}
+	return c
+}
+
+// Failed reports whether any item failed in a way the playbook did not
+// allow (continue_on_error failures do not count).
 func (r *Result) Failed() bool {
 	for _, it := range r.Items {
-		if it.Outcome == OutcomeFailed {
+		if it.Outcome == OutcomeFailed && !it.Continued {
 			return true
 		}
 	}
 	return false
+}
+
+// StillRunning lists the server-side work left running, as
+// "ADDRESS: KIND ID", in item order.
+func (r *Result) StillRunning() []string {
+	var out []string
+	for _, it := range r.Items {
+		for _, w := range it.Running {
+			out = append(out, it.Addr+": "+w)
+		}
+	}
+	return out
 }

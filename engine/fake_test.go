@@ -32,6 +32,9 @@ type fakeStore struct {
 	slow    chan struct{} // when set, each poke waits for a value
 	started chan struct{} // when set, each poke signals it started
 	resumed []string
+	// afterTrack, when set, is returned by Create after it started (and
+	// journalled) its session: the await failed without seeing an end.
+	afterTrack error
 }
 
 func newFakeStore() *fakeStore {
@@ -106,6 +109,9 @@ func (f fakeKindOps) Create(ctx context.Context, _ *steps.Conn, env steps.Env, n
 	}
 	if env.Progress != nil {
 		env.Progress(veeam.Progress{Kind: veeam.KindSession, ID: "session-" + name, State: "Working", Percent: 50})
+	}
+	if f.s.afterTrack != nil {
+		return steps.Object{}, f.s.afterTrack
 	}
 	if f.s.hang {
 		<-ctx.Done()

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -13,17 +14,64 @@ import (
 	"time"
 
 	"github.com/vplay-dev/vplay/engine/eval"
+	"github.com/vplay-dev/vplay/steps"
 	"github.com/vplay-dev/vplay/veeam"
 )
 
 // JournalEntry records asynchronous work apply started, so a re-run after an
 // interruption waits for it instead of starting it again.
+//
+// An entry is bound to what started it: the playbook, the target (name and
+// URL), the object (a resource address and live id, or a step, its loop
+// item and a hash of its inputs) and the time the work started. A run
+// adopts an entry only when all of these match its own operation, and
+// only work that was still running when its plan read live state (see
+// observeJournals); anything else is dropped with a note, so a stale entry
+// is never reported as this run's work.
 type JournalEntry struct {
 	Op        string          `json:"op"` // "create vbr/vbr.repository/repo-ams", "step retry #2"
 	Kind      veeam.AsyncKind `json:"kind"`
 	ID        string          `json:"id"`
 	RequestID string          `json:"request_id,omitempty"`
 	Started   time.Time       `json:"started"`
+	Playbook  string          `json:"playbook,omitempty"` // absolute path
+	Target    string          `json:"target,omitempty"`
+	URL       string          `json:"url,omitempty"`
+	Object    string          `json:"object,omitempty"`
+}
+
+// binding is what an operation of this run binds its journal entries to.
+type binding struct {
+	Playbook, Target, URL, Object string
+}
+
+// mismatch says why e does not belong to the operation bound by b, or "".
+func (e JournalEntry) mismatch(b binding) string {
+	switch {
+	case e.Playbook != b.Playbook:
+		return fmt.Sprintf("recorded by playbook %q", e.Playbook)
+	case e.Target != b.Target || e.URL != b.URL:
+		return fmt.Sprintf("recorded for target %s at %s", e.Target, e.URL)
+	case e.Object != b.Object:
+		return fmt.Sprintf("recorded for %s, not %s", e.Object, b.Object)
+	}
+	return ""
+}
+
+// absPath returns the absolute form of a playbook path (the path itself
+// when it cannot be resolved).
+func absPath(pb string) string {
+	abs, err := filepath.Abs(pb)
+	if err != nil {
+		return pb
+	}
+	return abs
+}
+
+// journalStem is the file name prefix of a playbook's journal files.
+func journalStem(pb string) string {
+	sum := sha256.Sum256([]byte(absPath(pb)))
+	return hex.EncodeToString(sum[:8])
 }
 
 // journal is a small JSON file per playbook and target, rewritten on every
@@ -40,12 +88,7 @@ func openJournal(dir, pb, target string) (*journal, error) {
 	if dir == "" {
 		return nil, nil
 	}
-	abs, err := filepath.Abs(pb)
-	if err != nil {
-		abs = pb
-	}
-	sum := sha256.Sum256([]byte(abs))
-	name := fmt.Sprintf("%s-%s.json", hex.EncodeToString(sum[:8]), target)
+	name := fmt.Sprintf("%s-%s.json", journalStem(pb), target)
 	j := &journal{path: filepath.Join(dir, name), entries: map[string]JournalEntry{}}
 	b, err := os.ReadFile(j.path)
 	switch {
@@ -127,15 +170,62 @@ func (j *journal) saveLocked() error {
 		return err
 	}
 	b = j.known.MaskBytes(b)
-	if err := os.MkdirAll(filepath.Dir(j.path), 0o700); err != nil {
-		return fmt.Errorf("write journal: %w", err)
-	}
-	tmp := j.path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return fmt.Errorf("write journal: %w", err)
-	}
-	return os.Rename(tmp, j.path)
+	return writeFileAtomic(j.path, b)
 }
+
+// writeFileAtomic replaces path with b (mode 0600): written to a
+// temporary file, synced, then renamed over path, so a crash leaves the
+// old or the new content, never a torn file.
+func writeFileAtomic(path string, b []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("write journal: %w", err)
+	}
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("write journal: %w", err)
+	}
+	_, werr := f.Write(b)
+	serr := f.Sync()
+	cerr := f.Close()
+	if err := errors.Join(werr, serr, cerr); err != nil {
+		return fmt.Errorf("write journal: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write journal: %w", err)
+	}
+	return nil
+}
+
+// observeJournals looks once at the work earlier runs journalled for this
+// playbook, right after live state was read. Work that had ended by then
+// is reflected in the plan: apply does not adopt it as its own (see
+// execState.ended) but drops its entry with a note. Work still running is
+// adopted, as is work that could not be observed (apply's await finds out).
+func (e *Engine) observeJournals(ctx context.Context, x *execState) error {
+	x.ended = map[string]endedEntry{}
+	for name, tc := range x.targets {
+		j, err := openJournal(e.cfg.JournalDir, x.pb.File, name)
+		if err != nil {
+			return err
+		}
+		for _, en := range j.running() {
+			c, err := e.conn(ctx, tc)
+			if err != nil {
+				return err
+			}
+			if running, err := steps.Running(ctx, c, en.Kind, en.ID); err == nil && !running {
+				x.ended[endedKey(name, en.Op, en.ID)] = endedEntry{target: name, op: en.Op}
+			}
+		}
+	}
+	return nil
+}
+
+// endedEntry names a journal entry whose work had ended at plan time.
+type endedEntry struct{ target, op string }
+
+func endedKey(target, op, id string) string { return target + "\x00" + op + "\x00" + id }
 
 // DefaultJournalDir is the per-user state directory for journals:
 // $XDG_STATE_HOME/vplay/journal or ~/.local/state/vplay/journal.

@@ -33,6 +33,11 @@ type execState struct {
 	resources []*plannedResource // aligned with Plan.Changes
 	steps     []*playbook.Step   // the steps apply runs (all, unless restricted)
 	live      map[kindKey][]steps.Object
+	// ended holds the journal entries (endedKey) whose work had ended
+	// when planning read live state: apply does not adopt them.
+	ended map[string]endedEntry
+	// owed lists the steps earlier runs owe (read at plan time).
+	owed *owedBook
 }
 
 type kindKey struct{ target, kind string }
@@ -59,6 +64,11 @@ func (e *Engine) Plan(ctx context.Context, pb *playbook.Playbook) (*Plan, error)
 	// step preview both read is fetched once.
 	ctx = veeam.WithListCache(ctx)
 	x := &execState{pb: pb, targets: map[string]TargetConfig{}, data: map[string]any{}, steps: pb.Steps}
+	owed, err := openOwed(e.cfg.JournalDir, pb.File)
+	if err != nil {
+		return nil, err
+	}
+	x.owed = owed
 	plan := &Plan{FormatVersion: FormatVersion, Playbook: pb.File, Name: pb.Name, PlaybookHash: pb.Hash}
 
 	e.learnSecrets(pb.Source)
@@ -87,6 +97,9 @@ func (e *Engine) Plan(ctx context.Context, pb *playbook.Playbook) (*Plan, error)
 	base.Data = x.data
 
 	if err := e.listKinds(ctx, x); err != nil {
+		return nil, err
+	}
+	if err := e.observeJournals(ctx, x); err != nil {
 		return nil, err
 	}
 	if err := e.planResources(x, base); err != nil {

@@ -17,15 +17,20 @@ import (
 // wait action when the playbook sets no interval.
 const defaultPollInterval = 2 * time.Second
 
-// applySteps runs the steps in order once resources have converged.
+// applySteps runs the steps in order once resources have converged. A
+// step that earlier runs owe (see Owed) sees changed() true for what it is
+// owed; the debt is cleared once the step has run, or the playbook decided
+// it need not (its `when` is false, its loop is empty, or it failed under
+// continue_on_error).
 func (a *applier) applySteps(ctx context.Context) {
 	for _, st := range a.x.steps {
 		addr := "step." + st.ID
-		if a.halted(ctx) {
+		if !a.mayStart(ctx) {
 			a.record(ItemResult{Addr: addr, Action: st.Action, Outcome: OutcomeNotAttempted})
 			continue
 		}
 		s := a.scope()
+		s.Changed = withOwed(s.Changed, a.x.owedFor(st))
 		if st.When != nil {
 			ok, err := st.When.Eval(s)
 			if err != nil {
@@ -46,7 +51,16 @@ func (a *applier) applySteps(ctx context.Context) {
 			a.skipStep(st, "for_each has no items")
 			continue
 		}
-		a.runStep(ctx, st, items, hasEach)
+		if a.runStep(ctx, st, items, hasEach) {
+			a.clearOwed(st)
+		}
+	}
+}
+
+// clearOwed drops what earlier runs owed st: it has run.
+func (a *applier) clearOwed(st *playbook.Step) {
+	if err := a.x.owed.clear(st.ID, a.x.targets[st.Target].URL); err != nil {
+		a.warn("owed steps: " + err.Error())
 	}
 }
 
@@ -56,70 +70,93 @@ func (a *applier) skipStep(st *playbook.Step, reason string) {
 	a.mu.Lock()
 	a.stepOut[st.ID] = map[string]any{"status": "skipped", "results": []any{}}
 	a.mu.Unlock()
+	a.clearOwed(st)
 }
 
 func (a *applier) failStep(st *playbook.Step, item string, err error, dur time.Duration) {
 	a.obs.Observe(StepDone{Time: a.e.cfg.Now(), StepID: st.ID, Item: item, Duration: dur, Err: err, Ignored: st.ContinueOnError})
-	it := ItemResult{Addr: "step." + st.ID, Action: st.Action, Outcome: OutcomeFailed, Error: err.Error(), Duration: dur}
+	a.record(ItemResult{Addr: "step." + st.ID, Action: st.Action, Outcome: OutcomeFailed, Continued: st.ContinueOnError,
+		Error: err.Error(), Duration: dur})
 	if st.ContinueOnError {
-		it.Outcome = OutcomeDone
+		a.clearOwed(st)
 	}
-	a.record(it)
 }
 
-// runStep runs every iteration of a step, st.Parallel at a time.
-func (a *applier) runStep(ctx context.Context, st *playbook.Step, items []any, hasEach bool) {
+// iteration is one run of a step's action: one loop item, or the step.
+type iteration struct {
+	op      string // journal operation key
+	label   string // loop item label, "" outside loops
+	running func() []string
+}
+
+// runStep runs every iteration of a step, st.Parallel at a time, and
+// records one item per iteration (per loop item, or the step itself). A
+// new iteration starts only after its slot is free and only if apply may
+// still start work then. It reports whether the step has run as the
+// playbook wants: every iteration done, or failed under continue_on_error.
+func (a *applier) runStep(ctx context.Context, st *playbook.Step, items []any, hasEach bool) bool {
 	action, _ := a.e.cfg.Catalog.Action(st.Action)
 	par := max(st.Parallel, 1)
 	sem := make(chan struct{}, par)
 	results := make([]any, len(items))
 	errs := make([]error, len(items))
+	its := make([]*iteration, len(items))
+	durs := make([]time.Duration, len(items))
 	var wg sync.WaitGroup
-	start := a.e.cfg.Now()
 	for i, item := range items {
-		if a.stopped() || ctx.Err() != nil {
-			errs[i] = context.Canceled
+		it := &iteration{op: fmt.Sprintf("step %s #%d", st.ID, i)}
+		if hasEach {
+			it.label = itemLabel(item)
+		}
+		its[i] = it
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil || !a.mayStart(ctx) {
+			if ctx.Err() == nil {
+				<-sem
+			}
+			errs[i] = errNotStarted
 			continue
 		}
-		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			label := ""
-			if hasEach {
-				label = itemLabel(item)
-			}
 			istart := a.e.cfg.Now()
-			a.obs.Observe(StepStarted{Time: istart, StepID: st.ID, Action: st.Action, Item: label})
-			op := fmt.Sprintf("step %s #%d", st.ID, i)
-			res, err := a.runIteration(ctx, st, action, item, hasEach, op)
+			a.obs.Observe(StepStarted{Time: istart, StepID: st.ID, Action: st.Action, Item: it.label})
+			res, err := a.runIteration(ctx, st, action, item, hasEach, it)
 			if err != nil {
-				err = fmt.Errorf("%s: step %q%s: %w", st.Pos, st.ID, itemSuffix(label), err)
+				err = fmt.Errorf("%s: step %q%s: %w", st.Pos, st.ID, itemSuffix(it.label), err)
 			}
 			results[i], errs[i] = res, err
-			a.obs.Observe(StepDone{Time: a.e.cfg.Now(), StepID: st.ID, Item: label, Duration: a.e.cfg.Now().Sub(istart), Err: err, Ignored: err != nil && st.ContinueOnError})
+			durs[i] = a.e.cfg.Now().Sub(istart)
+			a.obs.Observe(StepDone{Time: a.e.cfg.Now(), StepID: st.ID, Item: it.label, Duration: durs[i], Err: err, Ignored: err != nil && st.ContinueOnError})
 		}()
 	}
 	wg.Wait()
-	dur := a.e.cfg.Now().Sub(start)
-	it := ItemResult{Addr: "step." + st.ID, Action: st.Action, Outcome: OutcomeDone, Duration: dur}
 	status := "done"
-	var firstErr error
-	for _, err := range errs {
-		if err != nil && firstErr == nil {
-			firstErr = err
+	ranAsWanted := true
+	for i, err := range errs {
+		addr := "step." + st.ID
+		if hasEach {
+			addr += "[" + its[i].label + "]"
 		}
-	}
-	if firstErr != nil {
-		status = "failed"
-		it.Error = firstErr.Error()
-		if !st.ContinueOnError {
-			it.Outcome = OutcomeFailed
+		ir := ItemResult{Addr: addr, Action: st.Action, Outcome: OutcomeDone, Duration: durs[i]}
+		switch {
+		case err == nil:
+		case errors.Is(err, errNotStarted):
+			ir.Outcome, status, ranAsWanted = OutcomeNotAttempted, "failed", false
+		case ctx.Err() != nil && its[i].running != nil && len(its[i].running()) > 0:
+			ir.Outcome, ir.Error, ir.Running = OutcomeRunning, err.Error(), its[i].running()
+			status, ranAsWanted = "failed", false
+		default:
+			ir.Outcome, ir.Error, ir.Continued = OutcomeFailed, err.Error(), st.ContinueOnError
+			status = "failed"
+			ranAsWanted = ranAsWanted && st.ContinueOnError && ctx.Err() == nil
 		}
-		if errors.Is(firstErr, context.Canceled) && (a.stopped() || ctx.Err() != nil) {
-			it.Outcome = OutcomeNotAttempted
-		}
+		a.record(ir)
 	}
 	var last any
 	if len(results) > 0 {
@@ -128,8 +165,11 @@ func (a *applier) runStep(ctx context.Context, st *playbook.Step, items []any, h
 	a.mu.Lock()
 	a.stepOut[st.ID] = map[string]any{"status": status, "result": last, "results": results}
 	a.mu.Unlock()
-	a.record(it)
+	return ranAsWanted
 }
+
+// errNotStarted marks an iteration that never started: apply was stopped.
+var errNotStarted = errors.New("not started: apply was stopped")
 
 func itemSuffix(label string) string {
 	if label == "" {
@@ -140,7 +180,7 @@ func itemSuffix(label string) string {
 
 // runIteration runs one iteration with the step's timeout, retries and
 // until condition.
-func (a *applier) runIteration(ctx context.Context, st *playbook.Step, action *steps.Action, item any, hasEach bool, op string) (any, error) {
+func (a *applier) runIteration(ctx context.Context, st *playbook.Step, action *steps.Action, item any, hasEach bool, it *iteration) (any, error) {
 	if st.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, st.Timeout)
@@ -149,7 +189,7 @@ func (a *applier) runIteration(ctx context.Context, st *playbook.Step, action *s
 	attempts := 1 + max(st.Retries.Count, 0)
 	var lastErr error
 	for attempt := 1; attempt <= attempts; attempt++ {
-		res, err := a.runUntil(ctx, st, action, item, hasEach, op)
+		res, err := a.runUntil(ctx, st, action, item, hasEach, it)
 		if err == nil {
 			return res, nil
 		}
@@ -172,13 +212,13 @@ func (a *applier) runIteration(ctx context.Context, st *playbook.Step, action *s
 
 // runUntil runs the action once, or, with `until:`, again and again until
 // the condition holds.
-func (a *applier) runUntil(ctx context.Context, st *playbook.Step, action *steps.Action, item any, hasEach bool, op string) (any, error) {
+func (a *applier) runUntil(ctx context.Context, st *playbook.Step, action *steps.Action, item any, hasEach bool, it *iteration) (any, error) {
 	interval := st.Retries.Delay
 	if interval <= 0 {
 		interval = defaultPollInterval
 	}
 	for {
-		res, err := a.runOnce(ctx, st, action, item, hasEach, op)
+		res, err := a.runOnce(ctx, st, action, item, hasEach, it)
 		if err != nil || st.Until == nil {
 			return res, err
 		}
@@ -206,7 +246,7 @@ func (a *applier) runUntil(ctx context.Context, st *playbook.Step, action *steps
 var errAssert = errors.New("assertion failed")
 
 // runOnce performs the action a single time.
-func (a *applier) runOnce(ctx context.Context, st *playbook.Step, action *steps.Action, item any, hasEach bool, op string) (any, error) {
+func (a *applier) runOnce(ctx context.Context, st *playbook.Step, action *steps.Action, item any, hasEach bool, it *iteration) (any, error) {
 	s := a.scope()
 	s.Each, s.HasEach = item, hasEach
 	with, err := evalWith(st, s)
@@ -223,10 +263,14 @@ func (a *applier) runOnce(ctx context.Context, st *playbook.Step, action *steps.
 	if err != nil {
 		return nil, err
 	}
-	env, _ := a.stepsEnv(st.Target, op, st.ID, nil)
 	plain, _ := eval.Reveal(with).(map[string]any)
+	// The journal binds the work to the step, its item and its inputs: an
+	// entry left by a run with other inputs is not adopted.
+	object := fmt.Sprintf("step %s %s%s with %s", st.ID, st.Action, itemSuffix(it.label), hashValue(with)[:16])
+	env, running := a.stepsEnv(st.Target, it.op, object, st.ID, nil)
+	it.running = running
 	res, err := action.Ops.Run(ctx, conn, env, plain)
-	a.finishOp(ctx, st.Target, op, err)
+	a.finishOp(st.Target, it.op, err)
 	return res, err
 }
 

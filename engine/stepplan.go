@@ -57,10 +57,28 @@ func (e *Engine) planSteps(ctx context.Context, x *execState, plan *Plan, base *
 }
 
 func (e *Engine) planStep(ctx context.Context, x *execState, st *playbook.Step, base *eval.Scope, changed changedSet) (StepRun, error) {
+	sr, err := e.planStepNow(ctx, x, st, base, changed)
+	if owed := x.owedFor(st); len(owed) > 0 && sr.Status != StepWillSkip && err == nil {
+		sr.Reason = strings.TrimPrefix(sr.Reason+"; "+owedReason(owed), "; ")
+	}
+	return sr, err
+}
+
+// owedFor returns what earlier runs owe step st on its target.
+func (x *execState) owedFor(st *playbook.Step) []Owed {
+	return x.owed.forStep(st.ID, x.targets[st.Target].URL)
+}
+
+func (e *Engine) planStepNow(ctx context.Context, x *execState, st *playbook.Step, base *eval.Scope, changed changedSet) (StepRun, error) {
 	action, _ := e.cfg.Catalog.Action(st.Action)
 	sr := StepRun{ID: st.ID, Name: st.Name, Action: st.Action, Target: st.Target, Pos: st.Pos, Source: st.Pos.String(), Status: StepWillRun}
 	if action != nil {
 		sr.Risk = action.Risk.String()
+	}
+	if owed := x.owedFor(st); len(owed) > 0 {
+		b := *base
+		b.Changed = withOwed(base.Changed, owed)
+		base = &b
 	}
 	if st.When != nil {
 		if why := unknownAtPlan(st.When.Refs(), changed); why != "" {

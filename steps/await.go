@@ -84,8 +84,10 @@ type startFunc func(ctx context.Context) (r asyncRef, doc Doc, err error)
 
 // awaitResumed awaits the work the journal reports in flight, if any. ok is
 // false when there is nothing to resume, or when the server no longer knows
-// the work (404: an EM task of an earlier logon, an expired VSPC action), in
-// which case the caller starts afresh after re-reading live state.
+// the work (404: an EM task of an earlier logon, an expired VSPC action):
+// then the entry is dropped with a note and the caller starts afresh after
+// re-reading live state. (Whether an entry is this run's to adopt at all is
+// the engine's decision, made before Resume answers; see Running.)
 func awaitResumed(ctx context.Context, c *Conn, env Env) (doc Doc, ok bool, err error) {
 	r, ok := resumeRef(env)
 	if !ok {
@@ -93,15 +95,76 @@ func awaitResumed(ctx context.Context, c *Conn, env Env) (doc Doc, ok bool, err 
 	}
 	doc, err = awaitRef(ctx, c, env, r)
 	if isNotFound(err) {
-		if env.Logf != nil {
-			env.Logf("journalled %s %s is unknown to the server; re-reading live state", r.Kind, r.ID)
-		}
+		dropEntry(env, fmt.Sprintf("journalled %s %s is unknown to the server; re-reading live state", r.Kind, r.ID))
 		return nil, false, nil
 	}
 	if err != nil {
-		return nil, true, fmt.Errorf("resume %s %s: %w", r.Kind, r.ID, err)
+		return doc, true, fmt.Errorf("resume %s %s: %w", r.Kind, r.ID, err)
 	}
 	return doc, true, nil
+}
+
+// dropEntry removes the journalled work Resume reported, with a note.
+func dropEntry(env Env, note string) {
+	switch {
+	case env.Drop != nil:
+		env.Drop(note)
+	case env.Logf != nil:
+		env.Logf("%s", note)
+	}
+}
+
+// Running observes journalled work once, without waiting: true while it
+// runs, false once it has ended; an error when it cannot tell, such as a
+// 404 for an EM task of another logon or an expired VSPC action. The
+// planner asks it for
+// every journal entry left by earlier runs, after reading live state: work
+// that had already ended then is reflected in the plan and is not adopted
+// by apply. Watched objects (KindWatch) cannot be observed this way and
+// count as ended.
+func Running(ctx context.Context, c *Conn, kind veeam.AsyncKind, id string) (bool, error) {
+	var (
+		d     Doc
+		err   error
+		state string
+		ended []string
+	)
+	switch kind {
+	case veeam.KindSession:
+		cl, cerr := vbrOf(c)
+		if cerr != nil {
+			return false, cerr
+		}
+		d, err = cl.Get(ctx, pathSessions+"/"+url.PathEscape(id), nil)
+		state, ended = str(d, "state"), []string{"Stopped"}
+	case veeam.KindTask:
+		cl, cerr := emOf(c)
+		if cerr != nil {
+			return false, cerr
+		}
+		d, err = cl.Get(ctx, "/api/tasks/"+url.PathEscape(id), nil)
+		state, ended = str(d, "State"), []string{"Finished"}
+	case veeam.KindAsyncAction:
+		cl, cerr := vspcOf(c)
+		if cerr != nil {
+			return false, cerr
+		}
+		d, err = cl.Get(ctx, "/api/v3/asyncActions/"+url.PathEscape(id), nil)
+		state, ended = str(d, "status"), []string{"succeed", "failed", "canceled"}
+	default:
+		return false, nil
+	}
+	if err != nil {
+		// 404 included: an EM task of another logon, an expired VSPC
+		// action. Apply's await finds out and re-reads live state.
+		return false, fmt.Errorf("observe %s %s: %w", kind, id, err)
+	}
+	for _, e := range ended {
+		if strings.EqualFold(state, e) {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // startAndAwait calls start, journals what it started and awaits it.

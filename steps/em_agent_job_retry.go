@@ -2,12 +2,14 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
 	"strings"
 
 	"github.com/vplay-dev/vplay/veeam"
+	"github.com/vplay-dev/vplay/veeam/em"
 )
 
 // emAgentJobRetry is the em.agent_job.retry action.
@@ -111,9 +113,10 @@ func (o agentJobRetryOps) Run(ctx context.Context, c *Conn, env Env, with Doc) (
 		return nil, err
 	}
 	var results []any
-	// A task journalled by an interrupted run is awaited first; EM tasks
-	// belong to their logon session, so after a restart the server usually
-	// no longer knows it (404) and the precondition below decides.
+	// A task journalled by an interrupted run is awaited first. EM shows
+	// a task only to the logon session that started it, so after a
+	// restart the server answers 404; the job's backup sessions, which
+	// every logon sees, are then how this run re-attaches (below).
 	if doc, ok, err := awaitResumed(ctx, c, env); err != nil {
 		return nil, fmt.Errorf("retry agent jobs: %w", err)
 	} else if ok {
@@ -125,6 +128,14 @@ func (o agentJobRetryOps) Run(ctx context.Context, c *Conn, env Env, with Doc) (
 	}
 	for _, j := range retry {
 		id, name := scalarString(j["id"]), str(j, "name")
+		// Never POST a retry while the job runs (a retry started by an
+		// earlier run or logon, or by someone else): await that run.
+		if res, ok, err := awaitRunningJob(ctx, cl, env, id, name); err != nil {
+			return nil, fmt.Errorf("retry agent job %q: %w", name, err)
+		} else if ok {
+			results = append(results, res)
+			continue
+		}
 		task, err := startAndAwait(ctx, c, env, func(ctx context.Context) (asyncRef, Doc, error) {
 			t, err := cl.StartAction(ctx, pathEMAgentJobs+"/"+url.PathEscape(id), "retry")
 			if err != nil {
@@ -136,12 +147,41 @@ func (o agentJobRetryOps) Run(ctx context.Context, c *Conn, env Env, with Doc) (
 			}
 			return asyncRef{Kind: veeam.KindTask, ID: tid}, nil, nil
 		})
+		var lost *em.UnknownOutcomeError
+		if errors.As(err, &lost) {
+			// The logon expired while the task ran: follow the job's
+			// backup session instead, which the new logon can see.
+			res, ok, rerr := awaitRunningJob(ctx, cl, env, id, name)
+			if rerr == nil && ok {
+				results = append(results, res)
+				continue
+			}
+		}
 		if err != nil {
 			return nil, fmt.Errorf("retry agent job %q: %w", name, err)
 		}
 		results = append(results, taskResult(id, name, task))
 	}
 	return Doc{"jobs": results, "skipped": skipped}, nil
+}
+
+// awaitRunningJob awaits the backup session of job id when the job is
+// running, and reports ok with its result; ok is false when the job is not
+// running.
+func awaitRunningJob(ctx context.Context, cl *em.Client, env Env, id, name string) (Doc, bool, error) {
+	running, err := cl.RunningJobSession(ctx, id)
+	if err != nil || running == nil {
+		return nil, false, err
+	}
+	sid := em.SessionID(running)
+	if env.Logf != nil {
+		env.Logf("agent job %q is already running (backup session %s): awaiting it instead of starting a retry", name, sid)
+	}
+	s, err := cl.AwaitJobSession(ctx, sid, awaitOptions(env))
+	if err != nil {
+		return nil, true, err
+	}
+	return Doc{"id": id, "name": name, "sessionId": sid, "state": s["State"], "success": true, "message": "re-attached to the running backup session (" + str(s, "Result") + ")"}, true, nil
 }
 
 // taskResult summarises a finished EM task for a step result.

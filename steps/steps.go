@@ -75,6 +75,9 @@ type Env struct {
 	// work: when ok, the journal says that work is still in flight and the
 	// entry awaits it instead of starting it again.
 	Resume func() (kind veeam.AsyncKind, id, requestID string, ok bool)
+	// Drop, when set, removes the journalled work Resume reported when the
+	// entry finds the server no longer knows it, with a note saying why.
+	Drop func(note string)
 }
 
 // Field describes one documented field of a spec or with block, for

@@ -187,10 +187,12 @@ func (m *ProgressModel) Hard() bool { return m.hard }
 func (m *ProgressModel) Result() *engine.Result { return m.result }
 
 // Counts returns how many items are done, failed, running and pending.
+// Failures allowed by continue_on_error are in neither done nor failed:
+// see Continued.
 func (m *ProgressModel) Counts() (done, failed, running, pending int) {
 	for _, k := range m.order {
 		switch m.items[k].state {
-		case stateDone, stateIgnored:
+		case stateDone:
 			done++
 		case stateFailed:
 			failed++
@@ -203,6 +205,17 @@ func (m *ProgressModel) Counts() (done, failed, running, pending int) {
 		pending = 0
 	}
 	return done, failed, running, pending
+}
+
+// Continued returns how many items failed under continue_on_error.
+func (m *ProgressModel) Continued() int {
+	n := 0
+	for _, k := range m.order {
+		if m.items[k].state == stateIgnored {
+			n++
+		}
+	}
+	return n
 }
 
 // Update implements tea.Model.
@@ -224,7 +237,8 @@ func (m *ProgressModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.closed = true
 		return m, tea.Quit
 	case cancelledMsg:
-		m.stopping, m.confirming = true, false
+		m.stopping = true
+		m.setConfirming(false)
 		return m, m.next()
 	case interruptMsg:
 		return m, m.interrupt()
@@ -233,12 +247,13 @@ func (m *ProgressModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		case key.Matches(msg, m.keys.Interrupt):
 			return m, m.interrupt()
 		case m.confirming && key.Matches(msg, m.keys.Yes):
-			m.confirming, m.stopping = false, true
+			m.stopping = true
 			if m.opts.OnInterrupt != nil {
-				m.opts.OnInterrupt(false)
+				m.opts.OnInterrupt(false) // stop before releasing the hold
 			}
+			m.setConfirming(false)
 		case m.confirming && key.Matches(msg, m.keys.No):
-			m.confirming = false
+			m.setConfirming(false)
 			m.ctrlC = 0
 		}
 	}
@@ -253,15 +268,24 @@ func (m *ProgressModel) interrupt() tea.Cmd {
 	}
 	m.ctrlC++
 	if m.ctrlC == 1 && !m.stopping {
-		m.confirming = true
+		m.setConfirming(true)
 		return nil
 	}
-	m.confirming = false
 	m.hard = true
 	if m.opts.OnInterrupt != nil {
 		m.opts.OnInterrupt(true)
 	}
+	m.setConfirming(false)
 	return tea.Quit
+}
+
+// setConfirming opens or closes the stop question and tells the caller,
+// which holds new work while it is open.
+func (m *ProgressModel) setConfirming(open bool) {
+	if m.confirming != open && m.opts.OnQuestion != nil {
+		m.opts.OnQuestion(open)
+	}
+	m.confirming = open
 }
 
 // apply folds one event into the screen's state. Servers' words in it are
@@ -494,8 +518,12 @@ func (m *ProgressModel) now() time.Time {
 // footer is the counts line and the prompt or key help.
 func (m *ProgressModel) footer() []string {
 	done, failed, running, pending := m.Counts()
-	counts := fmt.Sprintf("elapsed %s · %d done · %d failed · %d running · %d pending",
-		formatDuration(m.now().Sub(m.start)), done, failed, running, pending)
+	failures := fmt.Sprintf("%d failed", failed)
+	if c := m.Continued(); c > 0 {
+		failures += fmt.Sprintf(" · %d failed (continued)", c)
+	}
+	counts := fmt.Sprintf("elapsed %s · %d done · %s · %d running · %d pending",
+		formatDuration(m.now().Sub(m.start)), done, failures, running, pending)
 	rule := m.st.Rule.Render(strings.Repeat("─", m.width))
 	var last string
 	switch {

@@ -34,6 +34,11 @@ type Options struct {
 	// runs on the UI goroutine and must not block. Nil ignores interrupts
 	// except for leaving the screen on the second Ctrl-C.
 	OnInterrupt func(hard bool)
+	// OnQuestion is called from the progress screen with true when it asks
+	// whether to stop launching new work and with false once the question
+	// is answered or gone, so the caller holds new work meanwhile. It runs
+	// on the UI goroutine and must not block.
+	OnQuestion func(open bool)
 	// Now is the clock for elapsed times; nil means time.Now. Tests inject a
 	// fixed clock so views are reproducible.
 	Now func() time.Time

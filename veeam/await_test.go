@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"testing"
 	"time"
@@ -157,5 +158,61 @@ func TestPagesStopsOnEmptyPage(t *testing.T) {
 	})
 	if err != nil || len(docs) != 10 || calls != 2 {
 		t.Errorf("CollectPages() = %d docs, %d calls, %v; want 10, 2, nil", len(docs), calls, err)
+	}
+}
+
+// TestAwaitSurvivesBadPolls: a poll is a read, so a 500 or a dropped
+// connection is retried on the polling backoff; final answers (404) and
+// outcomes end the wait, and failures in a row end it only at the timeout
+// or after the failure window.
+func TestAwaitSurvivesBadPolls(t *testing.T) {
+	t.Parallel()
+	internal := &APIError{API: VBR, Method: "GET", Path: "/api/v1/sessions/s1", Status: 500, Message: "Internal error"}
+	dropped := fmt.Errorf("vbr GET /api/v1/sessions/s1: %w", io.ErrUnexpectedEOF)
+	notFound := &APIError{API: VBR, Method: "GET", Path: "/api/v1/sessions/s1", Status: 404, Message: "not found"}
+	tests := map[string]struct {
+		errs      []error // poll i fails with errs[i] when non-nil; after them the work is done
+		always    error   // every poll fails with this instead
+		timeout   time.Duration
+		wantErr   error
+		wantPolls int
+	}{
+		"one 500":                 {errs: []error{nil, internal}, wantPolls: 3},
+		"a dropped connection":    {errs: []error{dropped, dropped}, wantPolls: 3},
+		"404 is final":            {errs: []error{nil, notFound}, wantErr: notFound, wantPolls: 2},
+		"failing until timeout":   {always: internal, timeout: time.Minute, wantErr: ErrAwaitTimeout},
+		"failing past the window": {always: dropped, wantErr: io.ErrUnexpectedEOF},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			clock := newFakeClock()
+			polls := 0
+			err := Await(context.Background(), clock, AwaitOptions{Timeout: tc.timeout, PollMin: time.Second, PollMax: 5 * time.Second},
+				func(context.Context) (Progress, bool, error) {
+					polls++
+					if tc.always != nil {
+						return Progress{}, false, tc.always
+					}
+					if polls <= len(tc.errs) {
+						if e := tc.errs[polls-1]; e != nil {
+							return Progress{}, false, e
+						}
+						return Progress{Kind: KindSession, ID: "s1", State: "Working"}, false, nil
+					}
+					return Progress{Kind: KindSession, ID: "s1", State: "Stopped"}, true, nil
+				})
+			if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil && err != nil) {
+				t.Fatalf("Await() error = %v, want %v", err, tc.wantErr)
+			}
+			if tc.wantPolls > 0 && polls != tc.wantPolls {
+				t.Errorf("polls = %d, want %d", polls, tc.wantPolls)
+			}
+			if tc.always != nil && tc.timeout == 0 {
+				if elapsed := clock.Now().Sub(newFakeClock().Now()); elapsed < pollFailureWindow || elapsed > pollFailureWindow+10*time.Second {
+					t.Errorf("gave up after %s of failures, want %s", elapsed, pollFailureWindow)
+				}
+			}
+		})
 	}
 }

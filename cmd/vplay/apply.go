@@ -126,6 +126,9 @@ func (a *app) apply(ctx context.Context, arg string, f *applyFlags) error {
 			cancelWork()
 		}
 	}
+	// The second SIGINT/SIGTERM abandons work in flight; the summary then
+	// lists what still runs on the server.
+	onHardInterrupt(ctx, func() { interrupt(true) })
 	go func() {
 		select {
 		case <-ctx.Done(): // first SIGINT/SIGTERM: stop launching, drain (bounded)
@@ -142,10 +145,13 @@ func (a *app) apply(ctx context.Context, arg string, f *applyFlags) error {
 	opts := engine.ApplyOptions{Parallelism: f.parallelism, Stop: stop}
 	var res *engine.Result
 	if tuiMode {
+		// Nothing launches while the screen asks whether to stop.
+		opts.Hold = &engine.Hold{}
 		events := make(chan engine.Event, 256)
 		done := make(chan error, 1)
 		go func() {
-			done <- tui.Progress(ctx, events, tui.Options{In: a.In, Out: a.tuiOut(), NoColor: !a.useColor(a.Out), OnInterrupt: interrupt})
+			done <- tui.Progress(ctx, events, tui.Options{In: a.In, Out: a.tuiOut(), NoColor: !a.useColor(a.Out),
+				OnInterrupt: interrupt, OnQuestion: opts.Hold.Set})
 		}()
 		res, err = s.engine.Apply(workCtx, p, opts, engine.ObserverFunc(func(ev engine.Event) { events <- ev }))
 		close(events)

@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
+	"time"
 )
 
 func main() {
@@ -19,11 +21,40 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}, os.Environ()))
 }
 
+// hardGrace bounds how long a command that handles the second signal may
+// take to report what it abandoned before the process exits anyway.
+const hardGrace = 3 * time.Second
+
+// hardStop is the handler of the second signal a command may register
+// (apply: abandon work in flight and list what still runs on the server).
+type hardStop struct {
+	mu sync.Mutex
+	fn func()
+}
+
+type hardStopKey struct{}
+
+// onHardInterrupt registers fn to run on the second SIGINT or SIGTERM
+// instead of exiting at once; the process still exits hardGrace later, or
+// at a third signal. It reports whether ctx comes from signalContext.
+func onHardInterrupt(ctx context.Context, fn func()) bool {
+	h, ok := ctx.Value(hardStopKey{}).(*hardStop)
+	if ok {
+		h.mu.Lock()
+		h.fn = fn
+		h.mu.Unlock()
+	}
+	return ok
+}
+
 // signalContext is cancelled by the first SIGINT or SIGTERM, so commands
-// stop launching work and wind down; a second signal exits at once.
+// stop launching work and wind down; a second signal runs the handler a
+// command registered with onHardInterrupt (which must finish quickly), or
+// exits at once.
 func signalContext() (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancel(context.Background())
-	sigs := make(chan os.Signal, 2)
+	h := &hardStop{}
+	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), hardStopKey{}, h))
+	sigs := make(chan os.Signal, 3)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		select {
@@ -34,6 +65,17 @@ func signalContext() (context.Context, context.CancelFunc) {
 			return
 		}
 		<-sigs
+		h.mu.Lock()
+		fn := h.fn
+		h.mu.Unlock()
+		if fn != nil {
+			fmt.Fprintln(os.Stderr, "interrupted again: abandoning work in flight, which keeps running on the server")
+			fn()
+			select {
+			case <-sigs:
+			case <-time.After(hardGrace):
+			}
+		}
 		os.Exit(exitInterrupted)
 	}()
 	return ctx, func() {

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"context"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,11 +12,9 @@ import (
 var update = flag.Bool("update", false, "rewrite the expected output in testdata/script/*.txtar")
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
-		"vplay": func() {
-			os.Exit(run(context.Background(), os.Args[1:], stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}, os.Environ()))
-		},
-	})
+	// "vplay" is the real entry point, signal handling included, so
+	// scripts and interrupt tests exercise what users run.
+	testscript.Main(m, map[string]func(){"vplay": main})
 }
 
 // setupHooks run for every script after the base environment is set; the

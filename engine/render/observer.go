@@ -108,7 +108,11 @@ func (t *textObserver) Observe(e engine.Event) {
 		line(ev.Time, s)
 	case engine.ApplyDone:
 		if ev.Interrupted {
-			line(ev.Time, pt.paint(ansiBold+ansiYellow, "Apply interrupted: no new work was started after the signal."))
+			msg := "Apply interrupted: no new work was started after the signal."
+			if ev.Result != nil && len(ev.Result.StillRunning()) > 0 {
+				msg = "Apply interrupted: no new work was started after the signal; work in flight was abandoned and still runs on the server."
+			}
+			line(ev.Time, pt.paint(ansiBold+ansiYellow, msg))
 		}
 		if ev.Result != nil {
 			fmt.Fprintln(t.w)
@@ -236,6 +240,9 @@ func writeSummary(w io.Writer, pt painter, r *engine.Result) {
 		return fmtDuration(it.Duration)
 	})
 	section(engine.OutcomeFailed, "Failed", ansiRed, func(it engine.ItemResult) string {
+		if it.Continued {
+			return "(continued) " + it.Error
+		}
 		return it.Error
 	})
 	section(engine.OutcomeSkipped, "Skipped", ansiDim, func(it engine.ItemResult) string {
@@ -246,7 +253,7 @@ func writeSummary(w io.Writer, pt painter, r *engine.Result) {
 		if len(it.Running) == 0 {
 			return it.Error
 		}
-		return "session " + strings.Join(it.Running, ", ")
+		return strings.Join(it.Running, ", ")
 	})
 	known := map[engine.Outcome]bool{engine.OutcomeDone: true, engine.OutcomeFailed: true, engine.OutcomeSkipped: true,
 		engine.OutcomeNotAttempted: true, engine.OutcomeRunning: true}
@@ -255,8 +262,26 @@ func writeSummary(w io.Writer, pt painter, r *engine.Result) {
 			fmt.Fprintf(w, "  %s: %s\n", it.Addr, it.Outcome)
 		}
 	}
-	fmt.Fprintln(w, pt.paint(ansiBold, fmt.Sprintf("Apply complete: %d done, %d failed, %d not attempted.",
-		len(by[engine.OutcomeDone]), len(by[engine.OutcomeFailed]), len(by[engine.OutcomeNotAttempted]))))
+	fmt.Fprintln(w, pt.paint(ansiBold, "Apply complete: "+CountLine(engine.Count(r.Items))+"."))
+}
+
+// CountLine is the summary's count line: "5 done, 2 failed (continued), 0
+// not attempted". Failures the playbook allowed (continue_on_error) are
+// counted apart from the others, never hidden; work left running on the
+// server is counted when there is any.
+func CountLine(c engine.Counts) string {
+	parts := []string{fmt.Sprintf("%d done", c.Done)}
+	if c.Failed > 0 || c.FailedContinued == 0 {
+		parts = append(parts, fmt.Sprintf("%d failed", c.Failed))
+	}
+	if c.FailedContinued > 0 {
+		parts = append(parts, fmt.Sprintf("%d failed (continued)", c.FailedContinued))
+	}
+	parts = append(parts, fmt.Sprintf("%d not attempted", c.NotAttempted))
+	if c.StillRunning > 0 {
+		parts = append(parts, fmt.Sprintf("%d still running on the server", c.StillRunning))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // JSONObserver returns an observer that writes one JSON object per event
@@ -276,30 +301,38 @@ type jsonObserver struct {
 
 // jsonEvent is one line of the event stream; see FORMAT.md.
 type jsonEvent struct {
-	Type          string         `json:"type"`
-	Time          *time.Time     `json:"time,omitempty"`
-	FormatVersion string         `json:"format_version,omitempty"`
-	Playbook      string         `json:"playbook,omitempty"`
-	Changes       *int           `json:"changes,omitempty"`
-	Steps         *int           `json:"steps,omitempty"`
-	Address       string         `json:"address,omitempty"`
-	Action        string         `json:"action,omitempty"`
-	Step          string         `json:"step,omitempty"`
-	Item          string         `json:"item,omitempty"`
-	Owner         string         `json:"owner,omitempty"`
-	Kind          string         `json:"kind,omitempty"`
-	ID            string         `json:"id,omitempty"`
-	Name          string         `json:"name,omitempty"`
-	State         string         `json:"state,omitempty"`
-	Percent       *int           `json:"percent,omitempty"`
-	Message       string         `json:"message,omitempty"`
-	Level         string         `json:"level,omitempty"`
-	Reason        string         `json:"reason,omitempty"`
-	DurationNS    *int64         `json:"duration_ns,omitempty"`
-	Error         string         `json:"error,omitempty"`
-	Ignored       bool           `json:"ignored,omitempty"`
-	Interrupted   *bool          `json:"interrupted,omitempty"`
-	Result        *engine.Result `json:"result,omitempty"`
+	Type          string     `json:"type"`
+	Time          *time.Time `json:"time,omitempty"`
+	FormatVersion string     `json:"format_version,omitempty"`
+	Playbook      string     `json:"playbook,omitempty"`
+	Changes       *int       `json:"changes,omitempty"`
+	Steps         *int       `json:"steps,omitempty"`
+	Address       string     `json:"address,omitempty"`
+	Action        string     `json:"action,omitempty"`
+	Step          string     `json:"step,omitempty"`
+	Item          string     `json:"item,omitempty"`
+	Owner         string     `json:"owner,omitempty"`
+	Kind          string     `json:"kind,omitempty"`
+	ID            string     `json:"id,omitempty"`
+	Name          string     `json:"name,omitempty"`
+	State         string     `json:"state,omitempty"`
+	Percent       *int       `json:"percent,omitempty"`
+	Message       string     `json:"message,omitempty"`
+	Level         string     `json:"level,omitempty"`
+	Reason        string     `json:"reason,omitempty"`
+	DurationNS    *int64     `json:"duration_ns,omitempty"`
+	Error         string     `json:"error,omitempty"`
+	Ignored       bool       `json:"ignored,omitempty"`
+	Interrupted   *bool      `json:"interrupted,omitempty"`
+	// OK (summary) is true when the apply succeeded: nothing failed except
+	// what the playbook allowed (continue_on_error), nothing interrupted.
+	OK *bool `json:"ok,omitempty"`
+	// StillRunning (summary) lists work left running on the server:
+	// "ADDRESS: KIND ID".
+	StillRunning []string `json:"still_running,omitempty"`
+	// Counts (summary) counts the result's items by outcome.
+	Counts *engine.Counts `json:"counts,omitempty"`
+	Result *engine.Result `json:"result,omitempty"`
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -344,6 +377,11 @@ func (j *jsonObserver) Observe(e engine.Event) {
 		ev = jsonEvent{Type: "log_line", Time: timePtr(x.Time), Level: x.Level, Message: x.Message}
 	case engine.ApplyDone:
 		ev = jsonEvent{Type: "summary", Time: timePtr(x.Time), Interrupted: ptr(x.Interrupted), Result: x.Result}
+		if x.Result != nil {
+			ev.OK = ptr(!x.Interrupted && !x.Result.Failed())
+			ev.StillRunning = x.Result.StillRunning()
+			ev.Counts = ptr(engine.Count(x.Result.Items))
+		}
 	default:
 		return
 	}

@@ -384,6 +384,71 @@ func (c *Client) AwaitTask(ctx context.Context, taskID string, o veeam.AwaitOpti
 	}
 }
 
+// RunningJobSession returns the backup session of agent job jobID that has
+// not stopped yet, or nil when the job is not running. Unlike the task
+// that started it, a job's backup sessions are visible to every logon
+// session: this is how a new logon (after a restart) re-attaches to work
+// an earlier one started.
+func (c *Client) RunningJobSession(ctx context.Context, jobID string) (veeam.Doc, error) {
+	items, err := c.list(ctx, "/api/agents/jobs/"+url.PathEscape(jobID)+"/backupSessions", url.Values{"format": {"Entity"}})
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range items {
+		if st := veeam.String(s, "State"); st != "" && !strings.EqualFold(st, "Stopped") {
+			return s, nil
+		}
+	}
+	return nil, nil
+}
+
+// SessionID returns the bare id of a BackupJobSession document (the last
+// segment of its UID, else of its Href).
+func SessionID(s veeam.Doc) string {
+	if uid := veeam.String(s, "UID"); uid != "" {
+		return uid[strings.LastIndex(uid, ":")+1:]
+	}
+	if href := veeam.String(s, "Href"); href != "" {
+		if u, err := url.Parse(href); err == nil {
+			return path.Base(u.Path)
+		}
+	}
+	return veeam.String(s, "Id")
+}
+
+// AwaitJobSession polls GET /api/backupSessions/{id}?format=Entity until
+// the backup session's State is Stopped and returns it. A Result other
+// than Success or Warning returns *veeam.AsyncError.
+func (c *Client) AwaitJobSession(ctx context.Context, id string, o veeam.AwaitOptions) (veeam.Doc, error) {
+	var final veeam.Doc
+	err := veeam.Await(ctx, c.t.Clock(), o, func(ctx context.Context) (veeam.Progress, bool, error) {
+		d, err := c.Get(ctx, "/api/backupSessions/"+url.PathEscape(id), url.Values{"format": {"Entity"}})
+		if err != nil {
+			return veeam.Progress{}, false, fmt.Errorf("await backup session %s: %w", id, err)
+		}
+		state := veeam.String(d, "State")
+		done := strings.EqualFold(state, "Stopped")
+		if done {
+			final = d
+		}
+		pct := -1
+		if n, ok := veeam.Int(d, "Progress"); ok && n >= 0 && n <= 100 {
+			pct = int(n)
+		}
+		return veeam.Progress{Kind: veeam.KindTask, ID: id, Name: veeam.String(d, "JobName"), State: state, Percent: pct}, done, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	switch r := veeam.String(final, "Result"); {
+	case strings.EqualFold(r, "Success"), strings.EqualFold(r, "Warning"):
+		return final, nil
+	default:
+		return final, &veeam.AsyncError{Kind: veeam.KindTask, ID: id, Name: veeam.String(final, "JobName"), Result: r,
+			Message: "the backup session of the job ended " + r}
+	}
+}
+
 // Close logs off (DELETE /api/logonSessions/{id}). It does nothing when the
 // client never logged on, and may be called twice.
 func (c *Client) Close(ctx context.Context) error {
