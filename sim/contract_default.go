@@ -6,7 +6,9 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 
+	"github.com/vplay-dev/vplay/sim/vbrsim"
 	"github.com/vplay-dev/vplay/veeam/openapi"
 )
 
@@ -14,12 +16,18 @@ import (
 // it: package veeam/openapi's Validator for the revision.
 var defaultContract ContractFunc = openapiContract
 
+// openapiContract checks the operations vplay's clients use against the
+// trimmed document (quick to load); responses of every other vendor
+// operation are checked against the full model, loaded on the first
+// response that needs it (in strict mode only).
 func openapiContract(rev string) (Contract, error) {
 	v, err := openapi.NewValidator(rev)
 	if err != nil {
 		return nil, err
 	}
-	return vendorContract{v: v, rev0: rev == "1.3-rev0"}, nil
+	return vendorContract{v: v, rev: rev, full: sync.OnceValues(func() (*openapi.Validator, error) {
+		return openapi.NewFullValidator(rev)
+	}), rev0: rev == "1.3-rev0"}, nil
 }
 
 // vendorContract adapts the strict vendor document to what the real server
@@ -40,24 +48,58 @@ func openapiContract(rev string) (Contract, error) {
 //     object the document describes.
 type vendorContract struct {
 	v    *openapi.Validator
+	rev  string
+	full func() (*openapi.Validator, error)
 	rev0 bool
 }
 
-func (c vendorContract) Route(r *http.Request) (string, bool) { return c.v.Route(r) }
+// trimmed reports whether the trimmed document routes the request to the
+// operation the full document does (the trimmed one lacks literal paths
+// such as backups/moveCopySessions, which it would take for backups/{id}).
+func (c vendorContract) trimmed(r *http.Request) bool {
+	tmpl, ok := c.v.Route(r)
+	if !ok {
+		return false
+	}
+	doc, _ := vbrsim.Operation(c.rev, r.Method, r.URL.Path)
+	return doc == tmpl
+}
 
+// Route names the documented template from the simulator's model of the
+// revision (quick), so no request waits for the full validator to load.
+func (c vendorContract) Route(r *http.Request) (string, bool) {
+	return vbrsim.Operation(c.rev, r.Method, r.URL.Path)
+}
+
+// ValidateRequest checks the operations vplay's clients use against the
+// trimmed document; vbrsim checks the bodies of every other operation
+// against the revision's schemas itself.
 func (c vendorContract) ValidateRequest(r *http.Request, body []byte) error {
+	if !c.trimmed(r) {
+		return nil
+	}
 	return c.v.ValidateRequest(r, lenientBody(body, c.rev0))
 }
 
+// ValidateResponse checks against the trimmed document where it applies,
+// else against the full model (loaded on first use).
 func (c vendorContract) ValidateResponse(r *http.Request, status int, header http.Header, body []byte) error {
-	err := c.v.ValidateResponse(r, status, header, body)
+	v := c.v
+	if !c.trimmed(r) {
+		full, err := c.full()
+		if err != nil {
+			return err
+		}
+		v = full
+	}
+	err := v.ValidateResponse(r, status, header, body)
 	if err != nil && status == http.StatusNoContent && len(bytes.TrimSpace(body)) == 0 {
 		h := header.Clone()
 		if h == nil {
 			h = http.Header{}
 		}
 		h.Set("Content-Type", "application/json")
-		err = c.v.ValidateResponse(r, status, h, []byte("{}"))
+		err = v.ValidateResponse(r, status, h, []byte("{}"))
 	}
 	if errors.Is(err, openapi.ErrUndocumentedStatus) && status >= 400 && status < 500 && isVendorError(body) {
 		return nil

@@ -161,7 +161,7 @@ func (a *API) prepareRepository(c *call, model bool) (doc, *reply) {
 		return nil, badRequest("Unexpected content: the body must be an object.")
 	}
 	typ, _ := m["type"].(string)
-	if bad := validate(repositorySchema(canonical(repositoryTypes, typ), model, c.rev0), m); bad != nil {
+	if bad := validate(repositorySchema(canonical(repositoryTypes, typ), model, c.rev != rev2), m); bad != nil {
 		return nil, bad
 	}
 	d := normalize(m).(map[string]any)

@@ -48,7 +48,7 @@ func TestAuthentication(t *testing.T) {
 	bogus.token = "not-a-token"
 	noVersion := newClient(t, s, "")
 	noVersion.token = admin.token
-	oldVersion := newClient(t, s, "1.2-rev1")
+	oldVersion := newClient(t, s, "1.2-rev9")
 	oldVersion.token = admin.token
 	tests := map[string]struct {
 		c    *client
@@ -58,7 +58,7 @@ func TestAuthentication(t *testing.T) {
 		"no token":            {anon, want{401, "AccessDenied"}},
 		"unknown token":       {bogus, want{401, "InvalidToken"}},
 		"missing api version": {noVersion, want{400, "NotImplemented"}},
-		"old api version":     {oldVersion, want{400, "NotImplemented"}},
+		"unknown api version": {oldVersion, want{400, "NotImplemented"}},
 	}
 	for name, tc := range tests {
 		st, body := tc.c.do(http.MethodGet, reposPath, nil)

@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/vplay-dev/vplay/veeam/openapi/internal/trim"
 )
 
 //go:embed full/vbr_*.json.gz
@@ -79,3 +80,9 @@ func NewFullValidator(rev string) (*Validator, error) {
 	}
 	return newValidator(rev, doc)
 }
+
+// RolesExtension names the operation extension listing the built-in roles
+// an operation is available to ("Backup Administrator", ..., or "*" for
+// anyone), taken from the vendor's description. It is empty in 1.1-rev0,
+// whose descriptions do not list roles.
+const RolesExtension = trim.RolesExtension
