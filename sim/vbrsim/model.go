@@ -3,6 +3,7 @@ package vbrsim
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -75,6 +76,9 @@ type operation struct {
 	example      any      // vendor example of that response, if any
 	request      any      // request body schema, if any
 	query        []string // documented query parameter names
+	// responses maps each documented status to its JSON body schema (nil
+	// when it documents no JSON body).
+	responses map[int]any
 }
 
 // models holds one lazily built model per document revision; they are
@@ -237,9 +241,19 @@ func (m *revModel) operation(method, tmpl string, op, item map[string]any) *oper
 		o.public = true
 	}
 	resps, _ := op["responses"].(map[string]any)
-	for code := range resps {
+	o.responses = map[int]any{}
+	for code, r := range resps {
 		n, err := strconv.Atoi(code)
-		if err != nil || n < 200 || n > 299 {
+		if err != nil {
+			continue
+		}
+		o.responses[n] = nil
+		if rm := m.deref(r); rm != nil {
+			if mt := jsonContent(rm); mt != nil {
+				o.responses[n] = mt["schema"]
+			}
+		}
+		if n < 200 || n > 299 {
 			continue
 		}
 		if o.success == 0 || n < o.success {
@@ -370,4 +384,40 @@ func Operation(rev, method, path string) (tmpl string, ok bool) {
 		return "", false
 	}
 	return pi.tmpl, true
+}
+
+// ErrUndocumentedStatus is returned by CheckResponse for a status the
+// operation does not document.
+var ErrUndocumentedStatus = errors.New("response status not documented")
+
+// CheckResponse checks a response body against the schema the revision
+// documents for the operation and status, with the simulator's own quick
+// checker (types, required fields, enums, uuid and date-time formats); an
+// empty body passes where no JSON body is documented.
+func CheckResponse(rev, method, path string, status int, body []byte) error {
+	m, err := modelOf(rev)
+	if err != nil {
+		return err
+	}
+	pi, _ := m.find(path)
+	if pi == nil || pi.ops[method] == nil {
+		return fmt.Errorf("%s %s is not documented in %s", method, path, rev)
+	}
+	schema, ok := pi.ops[method].responses[status]
+	if !ok {
+		return fmt.Errorf("%s %s: status %d: %w", method, pi.tmpl, status, ErrUndocumentedStatus)
+	}
+	if schema == nil || status == 204 && len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return fmt.Errorf("%s %s: response %d: body is not JSON: %w", method, pi.tmpl, status, err)
+	}
+	if msg := m.checkBody(schema, v, "", 0); msg != "" {
+		return fmt.Errorf("%s %s: response %d: %s", method, pi.tmpl, status, msg)
+	}
+	return nil
 }
