@@ -306,7 +306,7 @@ func (a *API) applyEntities(raw json.RawMessage, end time.Time) (string, error) 
 			delete(d, "driverVersion")
 		case "rescan":
 			if str(d, "state") != "Offline" {
-				d["lastConnected"] = end.UTC().Format(time.RFC3339Nano)
+				d["lastConnected"] = formatTime(end.UTC())
 			}
 		}
 		k.changed(o)

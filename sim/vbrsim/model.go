@@ -74,6 +74,7 @@ type operation struct {
 	success      int      // lowest documented 2xx status
 	schema       any      // response schema of success (nil: no body)
 	example      any      // vendor example of that response, if any
+	examples     []any    // every vendor example of that response
 	request      any      // request body schema, if any
 	query        []string // documented query parameter names
 	// responses maps each documented status to its JSON body schema (nil
@@ -267,6 +268,7 @@ func (m *revModel) operation(method, tmpl string, op, item map[string]any) *oper
 		if mt := jsonContent(r); mt != nil {
 			o.schema = mt["schema"]
 			o.example = m.mediaExample(mt)
+			o.examples = m.mediaExamples(mt)
 		}
 	}
 	if rb := m.deref(op["requestBody"]); rb != nil {
@@ -315,6 +317,23 @@ func (m *revModel) mediaExample(mt map[string]any) any {
 		}
 	}
 	return nil
+}
+
+// mediaExamples returns every example value of a media type object.
+func (m *revModel) mediaExamples(mt map[string]any) []any {
+	var out []any
+	if v, ok := mt["example"]; ok {
+		out = append(out, v)
+	}
+	exs, _ := mt["examples"].(map[string]any)
+	for _, k := range sortedKeys(exs) {
+		if ex := m.deref(exs[k]); ex != nil {
+			if v, ok := ex["value"]; ok {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
 }
 
 // deref follows "#/components/<group>/<name>" references to an object.

@@ -11,7 +11,10 @@ import (
 	"strings"
 )
 
-const reposPath = "/api/v1/backupInfrastructure/repositories"
+const (
+	reposPath    = "/api/v1/backupInfrastructure/repositories"
+	scaleOutPath = "/api/v1/backupInfrastructure/scaleOutRepositories"
+)
 
 var managedServerColumns = map[string]column{
 	"Name":        func(o *obj) any { return str(o.doc, "name") },
@@ -198,7 +201,7 @@ func (a *API) prepareRepository(c *call, model bool) (doc, *reply) {
 			}
 		}
 	}
-	return d, nil
+	return a.withDefaults(c, d, reposPath), nil
 }
 
 // normalizeMountServer turns the flat mount-server object of the rev0

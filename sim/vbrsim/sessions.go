@@ -124,21 +124,17 @@ func (a *API) finish(s *session, end time.Time) {
 
 // model renders a session as SessionModel at time now.
 func (s *session) model(now time.Time) doc {
+	// The fields of the vendor's session example (InfrastructureSession
+	// ModelExample): no resourceId, resourceReference or platform, which
+	// the vendor does not fill reliably and a client must not rely on.
 	d := doc{
 		"id": s.ID, "name": s.Name, "jobId": s.JobID, "sessionType": s.Type,
-		"creationTime": s.Created.Format(time.RFC3339Nano), "usn": s.Usn,
-		"platformName": s.Platform, "platformId": platformID, "initiatedBy": s.InitBy,
-	}
-	if s.ResourceID != "" {
-		d["resourceId"] = s.ResourceID
-	}
-	if s.ResRef != "" {
-		d["resourceReference"] = s.ResRef
+		"creationTime": formatTime(s.Created), "usn": s.Usn, "initiatedBy": s.InitBy,
 	}
 	if s.Done {
 		d["state"] = "Stopped"
 		d["progressPercent"] = 100
-		d["endTime"] = s.End.Format(time.RFC3339Nano)
+		d["endTime"] = formatTime(s.End)
 		d["result"] = map[string]any{"result": s.Result, "message": s.Message, "isCanceled": s.Canceled}
 		return d
 	}
@@ -269,7 +265,7 @@ func (a *API) sessionLogs(c *call) *reply {
 		}
 		recs = append(recs, map[string]any{
 			"id": l.ID, "status": l.Status, "title": l.Title,
-			"startTime": l.Start.Format(time.RFC3339Nano), "updateTime": l.Update.Format(time.RFC3339Nano),
+			"startTime": formatTime(l.Start), "updateTime": formatTime(l.Update),
 		})
 	}
 	return a.jsonReply(c, http.StatusOK, map[string]any{"totalRecords": len(recs), "records": recs})

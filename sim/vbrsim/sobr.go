@@ -77,7 +77,7 @@ func (a *API) prepareScaleOut(c *call, model bool, current *obj) (doc, *reply) {
 	}
 	pt := sub(d, "performanceTier")
 	pt["performanceExtents"] = list
-	return d, nil
+	return a.withDefaults(c, d, scaleOutPath), nil
 }
 
 func (a *API) createScaleOut(c *call) *reply {
