@@ -440,3 +440,30 @@ func CheckResponse(rev, method, path string, status int, body []byte) error {
 	}
 	return nil
 }
+
+// Coverage lists the operations of a document revision ("GET
+// /api/v1/jobs"), sorted, split into those with hand-written behaviour and
+// those the generic engine serves from the document.
+func Coverage(rev string) (handWritten, generic []string, err error) {
+	m, err := modelOf(rev)
+	if err != nil {
+		return nil, nil, err
+	}
+	hand := map[string]bool{}
+	for _, rt := range (&API{}).table() {
+		hand[rt.method+" "+rt.tmpl] = true
+	}
+	for _, pi := range m.paths {
+		for method := range pi.ops {
+			op := method + " " + pi.tmpl
+			if hand[op] {
+				handWritten = append(handWritten, op)
+			} else {
+				generic = append(generic, op)
+			}
+		}
+	}
+	sort.Strings(handWritten)
+	sort.Strings(generic)
+	return handWritten, generic, nil
+}
