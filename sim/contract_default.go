@@ -23,7 +23,9 @@ func openapiContract(rev string) (Contract, error) {
 	if err != nil {
 		return nil, err
 	}
-	return vendorContract{v: v, rev: rev, rev0: rev == "1.3-rev0"}, nil
+	return vendorContract{v: v, rev: rev,
+		lower: rev == "1.1-rev0" || rev == "1.2-rev1" || rev == "1.3-rev0",
+		flat:  rev == "1.1-rev0" || rev == "1.2-rev1"}, nil
 }
 
 // vendorContract adapts the strict vendor document to what the real server
@@ -43,9 +45,10 @@ func openapiContract(rev string) (Contract, error) {
 //     15.3.5) and rev2 documents none; an empty 204 is checked as the empty
 //     object the document describes.
 type vendorContract struct {
-	v    *openapi.Validator
-	rev  string
-	rev0 bool
+	v     *openapi.Validator
+	rev   string
+	lower bool // the revision spells day and mount-server enums in lower case
+	flat  bool // the revision documents only the flat mount server (1.1, 1.2)
 }
 
 // trimmed reports whether the trimmed document routes the request to the
@@ -73,7 +76,7 @@ func (c vendorContract) ValidateRequest(r *http.Request, body []byte) error {
 	if !c.trimmed(r) {
 		return nil
 	}
-	return c.v.ValidateRequest(r, lenientBody(body, c.rev0))
+	return c.v.ValidateRequest(r, lenientBody(body, c.lower, c.flat))
 }
 
 // ValidateResponse checks against the trimmed document where it applies,
@@ -123,7 +126,7 @@ func isVendorError(body []byte) bool {
 
 // lenientBody rewrites a JSON request body into the revision's documented
 // spelling before validation. Anything that is not JSON is returned as is.
-func lenientBody(body []byte, rev0 bool) []byte {
+func lenientBody(body []byte, lower, flat bool) []byte {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return body
 	}
@@ -137,12 +140,12 @@ func lenientBody(body []byte, rev0 bool) []byte {
 	if !ok {
 		return body
 	}
-	if ms, ok := m["mountServer"].(map[string]any); ok {
-		if _, flat := ms["mountServerId"]; flat {
+	if ms, ok := m["mountServer"].(map[string]any); ok && !flat {
+		if _, isFlat := ms["mountServerId"]; isFlat {
 			m["mountServer"] = map[string]any{"mountServerSettingsType": "Windows", "windows": ms}
 		}
 	}
-	out, err := json.Marshal(recaseEnums(m, "", rev0))
+	out, err := json.Marshal(recaseEnums(m, "", lower))
 	if err != nil {
 		return body
 	}
@@ -155,15 +158,15 @@ var (
 	dayKeys    = map[string]bool{"day": true, "days": true, "dayOfWeek": true}
 )
 
-func recaseEnums(v any, key string, rev0 bool) any {
+func recaseEnums(v any, key string, lower bool) any {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, e := range x {
-			x[k] = recaseEnums(e, k, rev0)
+			x[k] = recaseEnums(e, k, lower)
 		}
 	case []any:
 		for i, e := range x {
-			x[i] = recaseEnums(e, key, rev0)
+			x[i] = recaseEnums(e, key, lower)
 		}
 	case string:
 		var set []string
@@ -175,7 +178,7 @@ func recaseEnums(v any, key string, rev0 bool) any {
 		}
 		for _, s := range set {
 			if strings.EqualFold(s, x) {
-				if rev0 {
+				if lower {
 					return strings.ToLower(s)
 				}
 				return s

@@ -198,3 +198,39 @@ func TestProtectionGroupAndManagedServerLifecycle(t *testing.T) {
 		t.Errorf("deleted managed server: %d", st)
 	}
 }
+
+// TestRepositoryAcrossRevisions: a repository created at 1.2-rev1 with the
+// flat mount server of 1.1/1.2 reads back flat there, nested with
+// lower-case enums at 1.3-rev0 and capitalised at 1.3-rev1, each valid
+// against its revision's document (startSim is strict).
+func TestRepositoryAcrossRevisions(t *testing.T) {
+	t.Parallel()
+	s, clock, _ := startSim(t)
+	old := newClient(t, s, "1.2-rev1")
+	old.login("admin")
+	spec := linuxRepoSpec("repo-12")
+	spec["mountServer"] = map[string]any{"mountServerId": vbr01, "writeCacheFolder": `C:\cache`, "vPowerNFSEnabled": true}
+	st, sess := old.do(http.MethodPost, reposPath, spec)
+	if st != 201 {
+		t.Fatalf("create at 1.2-rev1: %d %v", st, sess)
+	}
+	old.await(clock, sess)
+	id := idNamed(old, reposPath, "repo-12")
+	tests := map[string]struct{ path []string }{
+		"1.2-rev1": {[]string{"mountServer", "mountServerId"}},
+		"1.3-rev0": {[]string{"mountServer", "windows", "mountServerId"}},
+		"1.3-rev1": {[]string{"mountServer", "windows", "mountServerId"}},
+	}
+	wantType := map[string]any{"1.2-rev1": nil, "1.3-rev0": "windows", "1.3-rev1": "Windows"}
+	for rev, tc := range tests {
+		c := newClient(t, s, rev)
+		c.login("admin")
+		st, repo := c.do(http.MethodGet, reposPath+"/"+id, nil)
+		if st != 200 || field(repo, tc.path...) != vbr01 {
+			t.Errorf("%s: GET repository: %d, mountServer %v", rev, st, repo["mountServer"])
+		}
+		if got := field(repo, "mountServer", "mountServerSettingsType"); got != wantType[rev] {
+			t.Errorf("%s: mountServerSettingsType = %v, want %v", rev, got, wantType[rev])
+		}
+	}
+}
