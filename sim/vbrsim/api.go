@@ -82,6 +82,7 @@ func New(env simapi.Env, seed json.RawMessage) (simapi.API, error) {
 }
 
 func (a *API) reset() {
+	a.genStores = nil
 	a.kinds = map[string]*kind{}
 	for _, c := range collections {
 		a.kinds[c] = newKind(c)
@@ -120,6 +121,9 @@ func (a *API) Snapshot() (json.RawMessage, error) {
 		out[c] = a.kinds[c].docs()
 	}
 	out["sessions"] = a.sessions
+	if len(a.genStores) > 0 {
+		out["generic"] = a.genSnapshot()
+	}
 	b, err := json.Marshal(out)
 	if err != nil {
 		return nil, fmt.Errorf("vbrsim: snapshot: %w", err)
@@ -154,6 +158,10 @@ func (a *API) restore(raw json.RawMessage) error {
 		case "usn":
 			if err := json.Unmarshal(v, &a.usn); err != nil {
 				return fmt.Errorf("usn: %w", err)
+			}
+		case "generic":
+			if err := a.restoreGeneric(v); err != nil {
+				return fmt.Errorf("generic: %w", err)
 			}
 		case "sessions":
 			var ss []*session

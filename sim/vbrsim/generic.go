@@ -1,6 +1,7 @@
 package vbrsim
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -443,4 +444,47 @@ func isSession(s any) bool {
 	m, _ := s.(map[string]any)
 	ref, _ := m["$ref"].(string)
 	return strings.HasSuffix(ref, "/SessionModel")
+}
+
+// genState is the snapshot form of one revision's generic state.
+type genState struct {
+	Collections map[string][]map[string]any `json:"collections,omitempty"`
+	Singletons  map[string]any              `json:"singletons,omitempty"`
+}
+
+// genSnapshot returns the generic state of every revision, for --state
+// files.
+func (a *API) genSnapshot() map[string]genState {
+	out := map[string]genState{}
+	for rev, st := range a.genStores {
+		gs := genState{Collections: map[string][]map[string]any{}, Singletons: st.singles}
+		for path, gc := range st.colls {
+			gs.Collections[path] = gc.items
+		}
+		out[rev] = gs
+	}
+	return out
+}
+
+// restoreGeneric replaces the generic state with a snapshot's.
+func (a *API) restoreGeneric(raw json.RawMessage) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var snap map[string]genState
+	if err := dec.Decode(&snap); err != nil {
+		return err
+	}
+	for rev, gs := range snap {
+		if _, err := modelOf(rev); err != nil {
+			return err
+		}
+		st := a.store(rev)
+		for path, items := range gs.Collections {
+			st.colls[path] = &genColl{items: items}
+		}
+		for path, v := range gs.Singletons {
+			st.singles[path] = v
+		}
+	}
+	return nil
 }

@@ -2,9 +2,11 @@ package vbrsim_test
 
 import (
 	"net/http"
+	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/vplay-dev/vplay/sim"
 )
 
 // TestRevisions: every revision is served by x-api-version with its own
@@ -232,5 +234,25 @@ func TestRepositoryAcrossRevisions(t *testing.T) {
 		if got := field(repo, "mountServer", "mountServerSettingsType"); got != wantType[rev] {
 			t.Errorf("%s: mountServerSettingsType = %v, want %v", rev, got, wantType[rev])
 		}
+	}
+}
+
+// TestGenericStatePersists: objects of generic collections survive a
+// restart with a state file.
+func TestGenericStatePersists(t *testing.T) {
+	t.Parallel()
+	state := filepath.Join(t.TempDir(), "state.json")
+	s1, _, admin := startSim(t, sim.WithStateFile(state))
+	spec := map[string]any{"type": "Standard", "username": "svc-persist", "password": "secret", "description": "d"}
+	st, made := admin.do(http.MethodPost, "/api/v1/credentials", spec)
+	if st != 201 {
+		t.Fatalf("create credential: %d %v", st, made)
+	}
+	if err := s1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, _, again := startSim(t, sim.WithStateFile(state))
+	if st, got := again.do(http.MethodGet, "/api/v1/credentials/"+made["id"].(string), nil); st != 200 || got["username"] != "svc-persist" {
+		t.Errorf("credential after restart: %d %v", st, got)
 	}
 }
