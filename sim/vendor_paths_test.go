@@ -83,6 +83,9 @@ func TestVendorGETPaths(t *testing.T) {
 				served++
 			}
 			t.Logf("%s: %d of %d vendor GET paths served", rev, served, len(paths))
+			if served != len(paths) || len(paths) == 0 {
+				t.Errorf("%s: %d of %d vendor GET paths served, want all", rev, served, len(paths))
+			}
 			if errs := s.ContractErrors(); len(errs) > 0 {
 				t.Errorf("contract errors:\n%s", strings.Join(errs, "\n"))
 			}

@@ -265,7 +265,7 @@ func (a *API) entityAction(action string) func(*call) *reply {
 		if action == "uninstallAllComponents" {
 			typ = "Infrastructure"
 		}
-		s := a.start(c, typ, name, pg.id, pgPath+"/"+pg.id, "entity", entityArgs{Action: action, IDs: ids})
+		s := a.start(c, typ, name, "entity", entityArgs{Action: action, IDs: ids})
 		return a.sessionReply(c, http.StatusOK, s)
 	}
 }

@@ -422,7 +422,7 @@ func (a *API) genAnswer(c *call, op *operation, v any, action string) *reply {
 				name = action + " " + n
 			}
 		}
-		s := a.start(c, "Infrastructure", name, "", "", "generic", nil)
+		s := a.start(c, "Infrastructure", name, "generic", nil)
 		return a.sessionReply(c, op.success, s)
 	}
 	return a.genReply(c, op, v)

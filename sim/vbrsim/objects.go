@@ -33,7 +33,7 @@ func (a *API) createObject(k, what, itemTmpl string) func(*call) *reply {
 			return badRequest(fmt.Sprintf("%s %q already exists.", what, str(d, "name")))
 		}
 		d["id"] = a.newID()
-		s := a.start(c, "Infrastructure", "Infrastructure Item Saving", "", "", "obj.put", objArgs{Kind: k, Doc: d})
+		s := a.start(c, "Infrastructure", "Infrastructure Item Saving", "obj.put", objArgs{Kind: k, Doc: d})
 		return a.sessionReply(c, http.StatusCreated, s)
 	}
 }
@@ -53,7 +53,7 @@ func (a *API) editObject(k, what, itemTmpl string) func(*call) *reply {
 			return badRequest(fmt.Sprintf("The ID in the body (%s) does not match the ID in the path (%s).", id, c.vars["id"]))
 		}
 		d["id"] = o.id
-		s := a.start(c, "Infrastructure", "Infrastructure Item Saving", "", "", "obj.put", objArgs{Kind: k, Doc: d})
+		s := a.start(c, "Infrastructure", "Infrastructure Item Saving", "obj.put", objArgs{Kind: k, Doc: d})
 		return a.sessionReply(c, http.StatusCreated, s)
 	}
 }
@@ -71,7 +71,7 @@ func (a *API) deleteObject(k, what string, inUse func(o *obj) string) func(*call
 				return badRequest(fmt.Sprintf("%s %q is in use by %s.", what, str(o.doc, "name"), user))
 			}
 		}
-		s := a.start(c, "Infrastructure", "Infrastructure Item Deleting", "", "", "obj.delete", objArgs{Kind: k, ID: o.id})
+		s := a.start(c, "Infrastructure", "Infrastructure Item Deleting", "obj.delete", objArgs{Kind: k, ID: o.id})
 		return a.sessionReply(c, http.StatusCreated, s)
 	}
 }

@@ -274,7 +274,7 @@ func (a *API) createRepository(c *call) *reply {
 	if str(d, "uniqueId") == "" {
 		d["uniqueId"] = strings.ReplaceAll(id, "-", "")
 	}
-	s := a.start(c, "Infrastructure", "Infrastructure Item Saving", id, reposPath+"/"+id, "repo.save", d)
+	s := a.start(c, "Infrastructure", "Infrastructure Item Saving", "repo.save", d)
 	return a.sessionReply(c, http.StatusCreated, s)
 }
 
@@ -302,7 +302,7 @@ func (a *API) editRepository(c *call) *reply {
 	if str(d, "uniqueId") == "" {
 		d["uniqueId"] = o.doc["uniqueId"]
 	}
-	s := a.start(c, "Infrastructure", "Infrastructure Item Saving", o.id, reposPath+"/"+o.id, "repo.save", d)
+	s := a.start(c, "Infrastructure", "Infrastructure Item Saving", "repo.save", d)
 	return a.sessionReply(c, http.StatusCreated, s)
 }
 
@@ -346,7 +346,7 @@ func (a *API) rescanRepositories(c *call) *reply {
 			return notFound("Repository", id)
 		}
 	}
-	s := a.start(c, "ConfigurationResynchronize", "Configuration Database Resynchronize", "", "", "repo.rescan", ids)
+	s := a.start(c, "ConfigurationResynchronize", "Configuration Database Resynchronize", "repo.rescan", ids)
 	return a.sessionReply(c, http.StatusCreated, s)
 }
 

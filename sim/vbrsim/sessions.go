@@ -12,17 +12,14 @@ import (
 // session is a VBR SessionModel plus what the simulator needs to finish
 // it: when it ends, whether it fails, and the effect it applies on success.
 type session struct {
-	ID         string        `json:"id"`
-	Name       string        `json:"name"`
-	JobID      string        `json:"jobId"`
-	Type       string        `json:"sessionType"`
-	Created    time.Time     `json:"creationTime"`
-	Duration   time.Duration `json:"duration"`
-	ResourceID string        `json:"resourceId,omitempty"`
-	ResRef     string        `json:"resourceReference,omitempty"`
-	Platform   string        `json:"platformName,omitempty"`
-	Usn        int64         `json:"usn"`
-	InitBy     string        `json:"initiatedBy"`
+	ID       string        `json:"id"`
+	Name     string        `json:"name"`
+	JobID    string        `json:"jobId"`
+	Type     string        `json:"sessionType"`
+	Created  time.Time     `json:"creationTime"`
+	Duration time.Duration `json:"duration"`
+	Usn      int64         `json:"usn"`
+	InitBy   string        `json:"initiatedBy"`
 	// Fail and FailMessage come from Env.SessionFault at start.
 	Fail        bool   `json:"fail,omitempty"`
 	FailMessage string `json:"failMessage,omitempty"`
@@ -62,17 +59,14 @@ func (a *API) addSession(s *session) {
 
 // start begins an asynchronous operation: its fate (Env.SessionFault) is
 // decided now, its effect applies when it ends.
-func (a *API) start(c *call, typ, name, resourceID, resRef, op string, args any) *session {
+func (a *API) start(c *call, typ, name, op string, args any) *session {
 	id := a.newID()
 	raw, _ := json.Marshal(args)
 	f := a.env.SessionFault(c.r.Method, c.r.URL.Path)
 	s := &session{
 		ID: id, Name: name, JobID: id, Type: typ, Created: c.now, Duration: a.env.Duration(),
-		ResourceID: resourceID, ResRef: resRef, Platform: "VMware", Usn: a.nextUsn(),
+		Usn:    a.nextUsn(),
 		InitBy: `.\veeam-rest-service`, Fail: f.Fail, FailMessage: f.Message, Op: op, Args: raw,
-	}
-	if typ == "AgentDiscovery" {
-		s.Platform = "WindowsPhysical"
 	}
 	if s.Fail && s.FailMessage == "" {
 		s.FailMessage = "Simulated failure."
