@@ -10,8 +10,6 @@ import (
 	"time"
 )
 
-const pgPath = "/api/v1/agents/protectionGroups"
-
 // agentVersion is the agent build the simulator "installs".
 const agentVersion = "13.0.0.632"
 
