@@ -3,8 +3,9 @@ package sim
 import (
 	"fmt"
 	"net/http"
-	"slices"
 	"sync"
+
+	"github.com/vplay-dev/vplay/sim/vbrsim"
 )
 
 // Contract checks traffic against a vendor API description. The default
@@ -53,10 +54,6 @@ func (c ContractFuncs) Route(r *http.Request) (string, bool) {
 	return c.RouteFn(r)
 }
 
-// vbrRevisions are the revisions the simulator serves; requests carrying
-// another x-api-version are refused by vbrsim before any contract check.
-var vbrRevisions = []string{"1.3-rev0", "1.3-rev2"}
-
 // contracts caches one Contract per revision.
 type contracts struct {
 	fn ContractFunc
@@ -69,10 +66,12 @@ func newContracts(fn ContractFunc) *contracts {
 	return &contracts{fn: fn, c: map[string]Contract{}, er: map[string]error{}}
 }
 
-// get returns the contract of rev, or nil when contract checking is off or
-// rev is not served.
-func (cs *contracts) get(rev string) (Contract, error) {
-	if cs == nil || cs.fn == nil || !slices.Contains(vbrRevisions, rev) {
+// get returns the contract of the document an x-api-version is served
+// from, or nil when contract checking is off or the version is not served
+// (vbrsim refuses it before any contract check).
+func (cs *contracts) get(apiVersion string) (Contract, error) {
+	rev, ok := vbrsim.DocRevision(apiVersion)
+	if cs == nil || cs.fn == nil || !ok {
 		return nil, nil
 	}
 	cs.mu.Lock()

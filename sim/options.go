@@ -28,6 +28,7 @@ type options struct {
 	faultRate       float64
 	failSessions    float64
 	randSeed        int64
+	randSeedSet     bool
 	password        string
 	contract        ContractFunc
 }
@@ -98,8 +99,12 @@ func WithFaultRate(p float64) Option { return func(o *options) { o.faultRate = p
 // actions fail.
 func WithFailSessions(p float64) Option { return func(o *options) { o.failSessions = p } }
 
-// WithRandSeed seeds every random choice (jitter, faults, generated ids).
-func WithRandSeed(n int64) Option { return func(o *options) { o.randSeed = n } }
+// WithRandSeed seeds every random choice (jitter, faults, generated ids),
+// for tests that need the same ids on every run. Without it, generated
+// object ids are random per process, as a real server's are.
+func WithRandSeed(n int64) Option {
+	return func(o *options) { o.randSeed, o.randSeedSet = n, true }
+}
 
 // WithPassword sets the password of every simulated user (default
 // "Passw0rd!").

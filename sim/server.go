@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	cryptorand "crypto/rand"
 	"crypto/tls"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -52,6 +54,7 @@ type Request struct {
 // Server is a running (or ready to start) simulator of the three APIs.
 type Server struct {
 	opts      options
+	idSeed    int64 // seeds generated object ids (random unless WithRandSeed)
 	clock     *offsetClock
 	cert      *certificate
 	contracts *contracts
@@ -102,7 +105,16 @@ func New(opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sim: %w", err)
 	}
+	idSeed := o.randSeed
+	if !o.randSeedSet {
+		var b [8]byte
+		if _, err := cryptorand.Read(b[:]); err != nil {
+			return nil, fmt.Errorf("sim: seed object ids: %w", err)
+		}
+		idSeed = int64(binary.BigEndian.Uint64(b[:]))
+	}
 	s := &Server{
+		idSeed:    idSeed,
 		opts:      o,
 		clock:     &offsetClock{base: o.clock},
 		cert:      cert,
@@ -152,6 +164,11 @@ func New(opts ...Option) (*Server, error) {
 // env is what the core hands to one API.
 func (s *Server) env(l *listener) simapi.Env {
 	name := l.name
+	// --token-ttl is the VBR token lifetime; VSPC keeps its own 1h default.
+	tokenTTL := s.opts.tokenTTL
+	if name != apiVBR {
+		tokenTTL = 0
+	}
 	return simapi.Env{
 		Clock:    s.clock,
 		Duration: s.duration,
@@ -160,9 +177,9 @@ func (s *Server) env(l *listener) simapi.Env {
 		},
 		Changed:  s.changed,
 		Password: s.opts.password,
-		TokenTTL: s.opts.tokenTTL,
+		TokenTTL: tokenTTL,
 		BaseURL:  l.baseURL,
-		Seed:     s.opts.randSeed,
+		Seed:     s.idSeed,
 	}
 }
 

@@ -221,8 +221,8 @@ func TestPersistenceAcrossRestart(t *testing.T) {
 	// Ids generated after the restart do not collide with earlier ones.
 	_, _, created := vbr(t, s2)(http.MethodPost, repos, repoSpec("repo-second"))
 	for _, d := range after["data"].([]any) {
-		if d.(map[string]any)["id"] == created["resourceId"] {
-			t.Errorf("id %v reused after restart", created["resourceId"])
+		if d.(map[string]any)["id"] == created["id"] {
+			t.Errorf("session id %v reuses an object id after restart", created["id"])
 		}
 	}
 }

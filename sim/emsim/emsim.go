@@ -281,15 +281,24 @@ func (a *api) serve(w http.ResponseWriter, r *http.Request, public bool, roles [
 	}
 }
 
+// base is the URL the client addressed: the listener's scheme and the
+// request's Host header, so Href and Location work through port forwarding
+// and DNS names; the listener's own address when the request names no
+// host.
 func (a *api) base(r *http.Request) string {
+	listener := ""
 	if a.env.BaseURL != nil {
-		if b := a.env.BaseURL(); b != "" {
-			return strings.TrimSuffix(b, "/")
+		listener = strings.TrimSuffix(a.env.BaseURL(), "/")
+	}
+	scheme, _, ok := strings.Cut(listener, "://")
+	if !ok {
+		scheme = "http"
+		if r.TLS != nil {
+			scheme = "https"
 		}
 	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
+	if r.Host == "" && listener != "" {
+		return listener
 	}
 	return scheme + "://" + r.Host
 }

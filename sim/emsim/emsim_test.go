@@ -86,6 +86,7 @@ func (f *fixture) do(method, path, token, accept string, mod ...func(*http.Reque
 	if err != nil {
 		f.t.Fatal(err)
 	}
+	req.Host = "em.test:9398" // the name the client addresses
 	if token != "" {
 		req.Header.Set("X-RestSvcSessionId", token)
 	}

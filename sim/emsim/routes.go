@@ -45,6 +45,7 @@ func (a *api) routes() {
 	a.route("GET /api/tasks/{id}", false, nil, a.getTask)
 	a.route("DELETE /api/tasks/{id}", false, nil, a.deleteTask)
 	a.route("GET /api/query", false, nil, a.query)
+	a.infraRoutes()
 	a.mux.HandleFunc("/", a.notFound)
 }
 

@@ -85,6 +85,10 @@ type state struct {
 	Tasks    []*task          `json:"tasks"`
 	Logons   []*logonSession  `json:"logon_sessions"`
 	NextTask int              `json:"next_task"`
+
+	Repositories     []*repository         `json:"repositories,omitempty"`
+	ProtectionGroups []*protectionGroup    `json:"protection_groups,omitempty"`
+	Computers        []*discoveredComputer `json:"discovered_computers,omitempty"`
 }
 
 // parseSeed reads the EM section of the seed (JSON); empty means DefaultSeed.
@@ -107,6 +111,7 @@ func parseSeed(seed json.RawMessage) (*state, error) {
 	if st.Server.ID == "" {
 		st.Server = backupServer{ID: "8c88c6d6-931f-4044-8c0b-7a0c5f188b00", Name: "vbr01.lab.local", Port: 9392}
 	}
+	st.defaultInfra()
 	if st.NextTask == 0 {
 		st.NextTask = 1
 	}

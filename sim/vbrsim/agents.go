@@ -10,8 +10,6 @@ import (
 	"time"
 )
 
-const pgPath = "/api/v1/agents/protectionGroups"
-
 // agentVersion is the agent build the simulator "installs".
 const agentVersion = "13.0.0.632"
 
@@ -53,7 +51,7 @@ func recoveryTokenValue(id string) string {
 }
 
 // createRecoveryToken serves POST /api/v1/agents/recoveryTokens: the token
-// itself, 200 in rev0 and 201 in rev2. Every backup must exist and the
+// itself, 200 before 1.3-rev2 and 201 in 1.3-rev2. Every backup must exist and the
 // expiration must lie in the future (inferred).
 func (a *API) createRecoveryToken(c *call) *reply {
 	v, bad := decodeBody(c)
@@ -90,7 +88,7 @@ func (a *API) createRecoveryToken(c *call) *reply {
 	o := a.kinds[kRecoveryTokens].put(d)
 	c.changed = true
 	status := http.StatusCreated
-	if c.rev0 {
+	if c.rev != rev2 {
 		status = http.StatusOK
 	}
 	return &reply{status: status, body: a.encode(c, o)}
@@ -265,7 +263,7 @@ func (a *API) entityAction(action string) func(*call) *reply {
 		if action == "uninstallAllComponents" {
 			typ = "Infrastructure"
 		}
-		s := a.start(c, typ, name, pg.id, pgPath+"/"+pg.id, "entity", entityArgs{Action: action, IDs: ids})
+		s := a.start(c, typ, name, "entity", entityArgs{Action: action, IDs: ids})
 		return a.sessionReply(c, http.StatusOK, s)
 	}
 }
@@ -306,7 +304,7 @@ func (a *API) applyEntities(raw json.RawMessage, end time.Time) (string, error) 
 			delete(d, "driverVersion")
 		case "rescan":
 			if str(d, "state") != "Offline" {
-				d["lastConnected"] = end.UTC().Format(time.RFC3339Nano)
+				d["lastConnected"] = formatTime(end.UTC())
 			}
 		}
 		k.changed(o)
@@ -359,6 +357,61 @@ func (a *API) apply(s *session) (string, error) {
 		return a.applyMode(s.Args)
 	case "entity":
 		return a.applyEntities(s.Args, s.Created.Add(s.Duration))
+	case "obj.put", "obj.delete":
+		return a.applyObject(s.Op, s.Args)
+	case "generic":
+		return s.Name + " has finished.", nil
 	}
 	return "", fmt.Errorf("unknown operation %q", s.Op)
+}
+
+// listProtectedComputers serves GET /api/v1/agents/protectedComputers
+// (1.3 revisions): the discovered entities with an installed agent, one
+// per computer name, each listing the protection groups that found it,
+// shaped by the revision's ProtectedComputerModel, with the documented
+// filters and paging.
+func (a *API) listProtectedComputers(c *call) *reply {
+	pi, _ := c.model.find(c.r.URL.Path)
+	op := pi.ops[http.MethodGet]
+	byName := map[string]map[string]any{}
+	coll := &genColl{}
+	for _, e := range a.kinds[kDiscovered].order {
+		if str(e.doc, "agentStatus") != "Installed" {
+			continue
+		}
+		pg := a.kinds[kProtectionGroups].get(str(e.doc, "protectionGroupId"))
+		group := map[string]any{"id": str(e.doc, "protectionGroupId")}
+		if pg != nil {
+			group["name"] = str(pg.doc, "name")
+			group["credentialsId"] = pgCredentials(pg.doc)
+		}
+		name := str(e.doc, "name")
+		if d, ok := byName[name]; ok {
+			d["protectionGroups"] = append(d["protectionGroups"].([]any), group)
+			continue
+		}
+		d := map[string]any{"id": e.id, "name": name, "protectionGroups": []any{group}}
+		byName[name] = d
+		coll.items = append(coll.items, d)
+	}
+	item := c.model.itemSchema(op.schema)
+	g := a.gen(c)
+	g.sparse = true
+	for i, d := range coll.items {
+		if v, ok := g.value(item, "", d, 1).(map[string]any); ok {
+			coll.items[i] = v
+		}
+	}
+	return a.genList(c, op, coll)
+}
+
+// pgCredentials is the credentials id a protection group connects with
+// (the first computer's), or "".
+func pgCredentials(pg doc) string {
+	for _, comp := range asList(pg["computers"]) {
+		if m, ok := comp.(map[string]any); ok && str(m, "credentialsId") != "" {
+			return str(m, "credentialsId")
+		}
+	}
+	return str(pg, "credentialsId")
 }

@@ -15,11 +15,9 @@ import (
 	"github.com/vplay-dev/vplay/sim/simapi"
 )
 
-// Revisions served; any other x-api-version is refused.
-const (
-	rev0 = "1.3-rev0"
-	rev2 = "1.3-rev2"
-)
+// rev2 is the newest document revision; a few hand-written answers differ
+// there (recovery-token create answers 201, mountServer is optional).
+const rev2 = "1.3-rev2"
 
 // Roles: admin is Backup Administrator, operator Backup Operator, viewer
 // Backup Viewer (the "Available to" lists of each operation).
@@ -35,14 +33,15 @@ type API struct {
 	env    simapi.Env
 	routes []route
 
-	mu       sync.Mutex
-	seq      uint64
-	usn      int64
-	kinds    map[string]*kind
-	sessions []*session          // every session, oldest first
-	sess     map[string]*session // every session by id
-	running  map[string]*session // sessions not yet settled
-	tokens   tokenStore
+	mu        sync.Mutex
+	seq       uint64
+	usn       int64
+	kinds     map[string]*kind
+	sessions  []*session          // every session, oldest first
+	sess      map[string]*session // every session by id
+	running   map[string]*session // sessions not yet settled
+	tokens    tokenStore
+	genStores map[string]*genStore // generic state per document revision
 }
 
 // Collection names, as in the seed, snapshots and /_sim/mutate.
@@ -83,6 +82,7 @@ func New(env simapi.Env, seed json.RawMessage) (simapi.API, error) {
 }
 
 func (a *API) reset() {
+	a.genStores = nil
 	a.kinds = map[string]*kind{}
 	for _, c := range collections {
 		a.kinds[c] = newKind(c)
@@ -98,6 +98,13 @@ func (a *API) Handler() http.Handler { return http.HandlerFunc(a.serveHTTP) }
 
 // Template names the route template of a request for the request log.
 func (a *API) Template(r *http.Request) string {
+	if rev, ok := DocRevision(r.Header.Get("x-api-version")); ok {
+		if m, err := modelOf(rev); err == nil {
+			if pi, _ := m.find(r.URL.Path); pi != nil {
+				return pi.tmpl
+			}
+		}
+	}
 	if rt, _, _ := a.match(r.Method, r.URL.Path); rt != nil {
 		return rt.tmpl
 	}
@@ -114,6 +121,9 @@ func (a *API) Snapshot() (json.RawMessage, error) {
 		out[c] = a.kinds[c].docs()
 	}
 	out["sessions"] = a.sessions
+	if len(a.genStores) > 0 {
+		out["generic"] = a.genSnapshot()
+	}
 	b, err := json.Marshal(out)
 	if err != nil {
 		return nil, fmt.Errorf("vbrsim: snapshot: %w", err)
@@ -148,6 +158,10 @@ func (a *API) restore(raw json.RawMessage) error {
 		case "usn":
 			if err := json.Unmarshal(v, &a.usn); err != nil {
 				return fmt.Errorf("usn: %w", err)
+			}
+		case "generic":
+			if err := a.restoreGeneric(v); err != nil {
+				return fmt.Errorf("generic: %w", err)
 			}
 		case "sessions":
 			var ss []*session
@@ -251,7 +265,9 @@ func (a *API) nextUsn() int64 {
 // call is one request being served under the lock.
 type call struct {
 	r       *http.Request
-	rev0    bool
+	rev     string    // document revision the request is served from
+	model   *revModel // that revision's document
+	rev0    bool      // enums in lower case (1.1-rev0, 1.2-rev1, 1.3-rev0)
 	user    string
 	vars    map[string]string
 	body    []byte
@@ -267,7 +283,7 @@ type reply struct {
 
 func (a *API) jsonReply(c *call, status int, v any) *reply {
 	if d, ok := v.(doc); ok {
-		v = render(d, c.rev0)
+		v = render(d, c.spelling())
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -309,8 +325,10 @@ func writeReply(w http.ResponseWriter, rp *reply) {
 	_, _ = w.Write(rp.body)
 }
 
-// serveHTTP checks the version header, the route, the token and the role,
-// then runs the handler under the lock after settling finished sessions.
+// serveHTTP checks the version header, finds the documented path (404
+// otherwise), checks the token before anything else (401), then the method
+// (405) and the role (403), and runs the hand-written handler, or the
+// generic engine, under the lock after settling finished sessions.
 func (a *API) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if !strings.HasPrefix(r.URL.Path, "/api/") {
 		writeReply(w, vbrError(http.StatusNotFound, "NotFound", "The requested resource was not found.", ""))
@@ -319,55 +337,118 @@ func (a *API) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	// The header is required on every operation, /api/oauth2/token
 	// included. A missing header is answered like an unsupported one
 	// (inferred: the vendor documents only the unsupported case).
-	rev := r.Header.Get("x-api-version")
-	if rev != rev0 && rev != rev2 {
+	rev, ok := DocRevision(r.Header.Get("x-api-version"))
+	if !ok {
 		writeReply(w, vbrError(http.StatusBadRequest, "NotImplemented", "The specified API version is not supported.", ""))
 		return
 	}
-	rt, vars, methodOK := a.match(r.Method, r.URL.Path)
-	if rt == nil {
-		if methodOK {
-			writeReply(w, vbrError(http.StatusMethodNotAllowed, "MethodNotAllowed", fmt.Sprintf("The method %s is not allowed for this resource.", r.Method), ""))
-			return
-		}
+	model, err := modelOf(rev)
+	if err != nil {
+		writeReply(w, vbrError(http.StatusInternalServerError, "UnknownError", err.Error(), ""))
+		return
+	}
+	pi, docVars := model.find(r.URL.Path)
+	if pi == nil {
 		writeReply(w, vbrError(http.StatusNotFound, "NotFound", "The requested resource was not found.", ""))
 		return
 	}
+	op := pi.ops[r.Method]
+	rt, vars, _ := a.match(r.Method, r.URL.Path)
+	if rt != nil && rt.tmpl != pi.tmpl {
+		rt = nil // the document routes this path elsewhere (literal segment)
+	}
+	if rt == nil {
+		vars = docVars
+	}
+	public := op != nil && op.public || rt != nil && rt.public
 	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<20))
 	if err != nil {
 		writeReply(w, badRequest("Cannot read the request body."))
 		return
 	}
-	c := &call{r: r, rev0: rev == rev0, vars: vars, body: body}
-	if rt.public {
-		a.mu.Lock()
-		c.now = a.env.Clock.Now()
-		rp := rt.fn(c)
-		a.mu.Unlock()
-		writeReply(w, rp)
-		return
-	}
+	c := &call{r: r, rev: rev, model: model, rev0: lowerEnums(rev), vars: vars, body: body}
 	a.mu.Lock()
-	c.now = a.env.Clock.Now()
-	user, rp := a.authenticate(r, c.now)
-	if rp != nil {
+	c.now = a.env.Clock.Now().Truncate(100 * time.Nanosecond)
+	if !public {
+		user, rp := a.authenticate(r, c.now)
+		if rp != nil {
+			a.mu.Unlock()
+			writeReply(w, rp)
+			return
+		}
+		c.user = user
+	}
+	if op == nil {
 		a.mu.Unlock()
-		writeReply(w, rp)
+		writeReply(w, vbrError(http.StatusMethodNotAllowed, "MethodNotAllowed", fmt.Sprintf("The method %s is not allowed for this resource.", r.Method), ""))
 		return
 	}
-	c.user = user
-	if !contains(rt.roles, user) {
+	roles := op.roles
+	if rt != nil {
+		roles = rt.roles
+	}
+	if !public && !contains(roles, c.user) {
 		a.mu.Unlock()
 		writeReply(w, vbrError(http.StatusForbidden, "AccessDenied", "Forbidden", ""))
 		return
 	}
 	settled := a.settle(c.now)
-	rp = rt.fn(c)
+	var rp *reply
+	if rt != nil {
+		rp = a.conform(c, op, rt.fn(c))
+	} else {
+		rp = a.serveGeneric(c, pi, op)
+	}
 	a.mu.Unlock()
 	if settled || c.changed {
 		a.env.Changed()
 	}
 	writeReply(w, rp)
+}
+
+// conform fits a hand-written answer to the models of revisions the
+// hand-written code does not spell natively (1.1-rev0, 1.2-rev1, 1.3-rev1):
+// fields the revision does not define are dropped, required fields it adds
+// are filled. 1.3-rev0 and 1.3-rev2 answers are written to their documents
+// directly.
+func (a *API) conform(c *call, op *operation, rp *reply) *reply {
+	if c.rev == "1.3-rev0" || c.rev == rev2 || rp.status != op.success || op.schema == nil || len(rp.body) == 0 {
+		return rp
+	}
+	dec := json.NewDecoder(bytes.NewReader(rp.body))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil {
+		return rp
+	}
+	g := a.gen(c)
+	g.sparse = true
+	b, err := json.Marshal(g.value(op.schema, "", v, 0))
+	if err != nil {
+		return rp
+	}
+	return &reply{status: rp.status, body: b}
+}
+
+// lowerEnums reports whether a document revision spells the day and
+// mount-server enums in lower case.
+func lowerEnums(rev string) bool { return rev != "1.3-rev1" && rev != rev2 }
+
+// flatMountServer reports whether a document revision has only the flat
+// MountServerSettingsModel (1.1 and 1.2).
+func flatMountServer(rev string) bool {
+	return strings.HasPrefix(rev, "1.1-") || strings.HasPrefix(rev, "1.2-")
+}
+
+// spelling is the rendering variant of the call's revision.
+func (c *call) spelling() spelling {
+	switch {
+	case flatMountServer(c.rev):
+		return spellFlat
+	case c.rev0:
+		return spellLower
+	}
+	return spellCanonical
 }
 
 func contains(list []string, s string) bool {
@@ -454,7 +535,10 @@ func (a *API) table() []route {
 		op(http.MethodPost, "/api/oauth2/logout", rolesAll, a.logout),
 
 		op(http.MethodGet, ms, rolesAll, a.listManagedServers),
+		op(http.MethodPost, ms, rolesAdmin, a.createObject(kManagedServers, "Managed server", ms+"/{id}")),
 		op(http.MethodGet, ms+"/{id}", rolesAll, a.getManagedServer),
+		op(http.MethodPut, ms+"/{id}", rolesAdmin, a.editObject(kManagedServers, "Managed server", ms+"/{id}")),
+		op(http.MethodDelete, ms+"/{id}", rolesAdmin, a.deleteObject(kManagedServers, "Managed server", a.managedServerUser)),
 
 		op(http.MethodGet, repos, rolesAll, a.listRepositories),
 		op(http.MethodPost, repos, rolesAdmin, a.createRepository),
@@ -483,8 +567,12 @@ func (a *API) table() []route {
 		op(http.MethodPut, rt+"/{id}", rolesAdmin, a.editRecoveryToken),
 		op(http.MethodDelete, rt+"/{id}", rolesAdmin, a.deleteRecoveryToken),
 
+		op(http.MethodGet, "/api/v1/agents/protectedComputers", rolesAdmin, a.listProtectedComputers),
 		op(http.MethodGet, pg, rolesAdmin, a.listProtectionGroups),
+		op(http.MethodPost, pg, rolesAdmin, a.createObject(kProtectionGroups, "Protection group", pg+"/{id}")),
 		op(http.MethodGet, pg+"/{id}", rolesAdmin, a.getProtectionGroup),
+		op(http.MethodPut, pg+"/{id}", rolesAdmin, a.editObject(kProtectionGroups, "Protection group", pg+"/{id}")),
+		op(http.MethodDelete, pg+"/{id}", rolesAdmin, a.deleteObject(kProtectionGroups, "Protection group", nil)),
 		op(http.MethodGet, de, rolesAdmin, a.listDiscovered),
 		op(http.MethodPost, de+"/rescan", rolesAdmin, a.entityAction("rescan")),
 		op(http.MethodPost, de+"/installAgent", rolesAdmin, a.entityAction("installAgent")),

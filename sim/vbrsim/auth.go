@@ -3,6 +3,7 @@ package vbrsim
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"mime"
 	"net/http"
 	"net/url"
@@ -41,6 +42,22 @@ func randomToken() string {
 	_, _ = rand.Read(b[:])
 	head := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`))
 	return head + "." + base64.RawURLEncoding.EncodeToString(b[:16]) + "." + base64.RawURLEncoding.EncodeToString(b[16:])
+}
+
+// accessJWT returns an access token shaped like the vendor's: a JWT whose
+// payload decodes to the user, issue and expiry times (seconds) and a
+// random token id. The signature is random: only the simulator checks the
+// token, by lookup.
+func accessJWT(user string, iat, exp time.Time) string {
+	var id, sig [16]byte
+	_, _ = rand.Read(id[:])
+	_, _ = rand.Read(sig[:])
+	payload, _ := json.Marshal(map[string]any{
+		"unique_name": user, "role": user, "nbf": iat.Unix(), "iat": iat.Unix(), "exp": exp.Unix(),
+		"jti": base64.RawURLEncoding.EncodeToString(id[:]), "iss": "vplay-sim", "aud": "vbr-rest-api",
+	})
+	head := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`))
+	return head + "." + base64.RawURLEncoding.EncodeToString(payload) + "." + base64.RawURLEncoding.EncodeToString(sig[:])
 }
 
 // token serves POST /api/oauth2/token: the password and refresh_token
@@ -91,8 +108,8 @@ func (a *API) token(c *call) *reply {
 // issue creates an access and refresh token pair (TokenModel).
 func (a *API) issue(c *call, user string, shortRefresh bool) *reply {
 	a.tokens.prune(c.now)
-	access, refresh := randomToken(), randomToken()
 	exp := c.now.Add(a.env.TokenTTL)
+	access, refresh := accessJWT(user, c.now, exp), randomToken()
 	rexp := c.now.Add(refreshTTL)
 	if shortRefresh {
 		rexp = exp.Add(15 * time.Minute)

@@ -217,7 +217,9 @@ var (
 
 // repositorySchema is the RepositorySpec (model=false) or RepositoryModel
 // (model=true) of one repository type.
-func repositorySchema(typ string, model, rev0 bool) *schema {
+// mountRequired is set for every revision before 1.3-rev2, where
+// mountServer is required on local repositories.
+func repositorySchema(typ string, model, mountRequired bool) *schema {
 	base := map[string]*schema{
 		"name": tString, "description": tString, "type": enum(repositoryTypes...), "uniqueId": tString,
 		"importBackup": tBool, "importIndex": tBool, "importOptions": importOptions, "id": tUUID,
@@ -232,7 +234,7 @@ func repositorySchema(typ string, model, rev0 bool) *schema {
 		base["repository"] = localRepoSettings
 		base["mountServer"] = mountServers
 		req = append(req, "hostId", "repository")
-		if rev0 && typ != "LinuxHardened" {
+		if mountRequired && typ != "LinuxHardened" {
 			req = append(req, "mountServer")
 		}
 	case "Smb", "Nfs":

@@ -209,3 +209,30 @@ func (c *client) await(clock *fakeClock, session map[string]any) map[string]any 
 	}
 	return s
 }
+
+// idsNamed lists the ids of the objects of a collection named name.
+func idsNamed(c *client, path, name string) []string {
+	c.t.Helper()
+	st, list := c.do(http.MethodGet, path+"?nameFilter="+url.QueryEscape(name), nil)
+	if st != http.StatusOK {
+		c.t.Fatalf("list %s: %d %v", path, st, list)
+	}
+	var ids []string
+	data, _ := list["data"].([]any)
+	for _, d := range data {
+		if id, ok := d.(map[string]any)["id"].(string); ok {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// idNamed is the id of the one object of a collection named name.
+func idNamed(c *client, path, name string) string {
+	c.t.Helper()
+	ids := idsNamed(c, path, name)
+	if len(ids) != 1 {
+		c.t.Fatalf("%s named %q: ids %v, want exactly one", path, name, ids)
+	}
+	return ids[0]
+}

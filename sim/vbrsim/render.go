@@ -15,13 +15,36 @@ var (
 // dayKeys are the fields typed EDayOfWeek (or arrays of it).
 var dayKeys = map[string]bool{"day": true, "days": true, "dayOfWeek": true, "dayOfWeekly": true}
 
-// render returns d as the revision spells it: a deep copy with rev0
-// casing when rev0 is set, d itself otherwise.
-func render(d doc, rev0 bool) any {
-	if !rev0 {
-		return d
+// spelling is how a revision spells the stored (rev2) objects.
+type spelling int
+
+const (
+	spellCanonical spelling = iota // 1.3-rev1, 1.3-rev2
+	spellLower                     // 1.3-rev0: lower-case enums
+	spellFlat                      // 1.1, 1.2: lower-case enums, flat mountServer
+)
+
+// render returns d as the revision spells it: a deep copy with lower-case
+// enums (and, for 1.1 and 1.2, the flat MountServerSettingsModel those
+// revisions define), d itself for the canonical spelling.
+func render(d doc, sp spelling) any {
+	switch sp {
+	case spellLower:
+		return recase(d, "", strings.ToLower)
+	case spellFlat:
+		out := recase(d, "", strings.ToLower).(map[string]any)
+		if ms := sub(out, "mountServer"); ms != nil && ms["mountServerSettingsType"] != nil {
+			side := sub(ms, "windows")
+			if side == nil {
+				side = sub(ms, "linux")
+			}
+			if side != nil {
+				out["mountServer"] = side
+			}
+		}
+		return out
 	}
-	return recase(d, "", strings.ToLower)
+	return d
 }
 
 // normalize converts input enum spellings of either revision to the

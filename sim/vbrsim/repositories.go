@@ -11,7 +11,10 @@ import (
 	"strings"
 )
 
-const reposPath = "/api/v1/backupInfrastructure/repositories"
+const (
+	reposPath    = "/api/v1/backupInfrastructure/repositories"
+	scaleOutPath = "/api/v1/backupInfrastructure/scaleOutRepositories"
+)
 
 var managedServerColumns = map[string]column{
 	"Name":        func(o *obj) any { return str(o.doc, "name") },
@@ -161,7 +164,7 @@ func (a *API) prepareRepository(c *call, model bool) (doc, *reply) {
 		return nil, badRequest("Unexpected content: the body must be an object.")
 	}
 	typ, _ := m["type"].(string)
-	if bad := validate(repositorySchema(canonical(repositoryTypes, typ), model, c.rev0), m); bad != nil {
+	if bad := validate(repositorySchema(canonical(repositoryTypes, typ), model, c.rev != rev2), m); bad != nil {
 		return nil, bad
 	}
 	d := normalize(m).(map[string]any)
@@ -198,7 +201,7 @@ func (a *API) prepareRepository(c *call, model bool) (doc, *reply) {
 			}
 		}
 	}
-	return d, nil
+	return a.withDefaults(c, d, reposPath), nil
 }
 
 // normalizeMountServer turns the flat mount-server object of the rev0
@@ -271,7 +274,7 @@ func (a *API) createRepository(c *call) *reply {
 	if str(d, "uniqueId") == "" {
 		d["uniqueId"] = strings.ReplaceAll(id, "-", "")
 	}
-	s := a.start(c, "Infrastructure", "Infrastructure Item Saving", id, reposPath+"/"+id, "repo.save", d)
+	s := a.start(c, "Infrastructure", "Infrastructure Item Saving", "repo.save", d)
 	return a.sessionReply(c, http.StatusCreated, s)
 }
 
@@ -299,7 +302,7 @@ func (a *API) editRepository(c *call) *reply {
 	if str(d, "uniqueId") == "" {
 		d["uniqueId"] = o.doc["uniqueId"]
 	}
-	s := a.start(c, "Infrastructure", "Infrastructure Item Saving", o.id, reposPath+"/"+o.id, "repo.save", d)
+	s := a.start(c, "Infrastructure", "Infrastructure Item Saving", "repo.save", d)
 	return a.sessionReply(c, http.StatusCreated, s)
 }
 
@@ -343,7 +346,7 @@ func (a *API) rescanRepositories(c *call) *reply {
 			return notFound("Repository", id)
 		}
 	}
-	s := a.start(c, "ConfigurationResynchronize", "Configuration Database Resynchronize", "", "", "repo.rescan", ids)
+	s := a.start(c, "ConfigurationResynchronize", "Configuration Database Resynchronize", "repo.rescan", ids)
 	return a.sessionReply(c, http.StatusCreated, s)
 }
 

@@ -12,17 +12,14 @@ import (
 // session is a VBR SessionModel plus what the simulator needs to finish
 // it: when it ends, whether it fails, and the effect it applies on success.
 type session struct {
-	ID         string        `json:"id"`
-	Name       string        `json:"name"`
-	JobID      string        `json:"jobId"`
-	Type       string        `json:"sessionType"`
-	Created    time.Time     `json:"creationTime"`
-	Duration   time.Duration `json:"duration"`
-	ResourceID string        `json:"resourceId,omitempty"`
-	ResRef     string        `json:"resourceReference,omitempty"`
-	Platform   string        `json:"platformName,omitempty"`
-	Usn        int64         `json:"usn"`
-	InitBy     string        `json:"initiatedBy"`
+	ID       string        `json:"id"`
+	Name     string        `json:"name"`
+	JobID    string        `json:"jobId"`
+	Type     string        `json:"sessionType"`
+	Created  time.Time     `json:"creationTime"`
+	Duration time.Duration `json:"duration"`
+	Usn      int64         `json:"usn"`
+	InitBy   string        `json:"initiatedBy"`
 	// Fail and FailMessage come from Env.SessionFault at start.
 	Fail        bool   `json:"fail,omitempty"`
 	FailMessage string `json:"failMessage,omitempty"`
@@ -62,17 +59,14 @@ func (a *API) addSession(s *session) {
 
 // start begins an asynchronous operation: its fate (Env.SessionFault) is
 // decided now, its effect applies when it ends.
-func (a *API) start(c *call, typ, name, resourceID, resRef, op string, args any) *session {
+func (a *API) start(c *call, typ, name, op string, args any) *session {
 	id := a.newID()
 	raw, _ := json.Marshal(args)
 	f := a.env.SessionFault(c.r.Method, c.r.URL.Path)
 	s := &session{
 		ID: id, Name: name, JobID: id, Type: typ, Created: c.now, Duration: a.env.Duration(),
-		ResourceID: resourceID, ResRef: resRef, Platform: "VMware", Usn: a.nextUsn(),
+		Usn:    a.nextUsn(),
 		InitBy: `.\veeam-rest-service`, Fail: f.Fail, FailMessage: f.Message, Op: op, Args: raw,
-	}
-	if typ == "AgentDiscovery" {
-		s.Platform = "WindowsPhysical"
 	}
 	if s.Fail && s.FailMessage == "" {
 		s.FailMessage = "Simulated failure."
@@ -124,21 +118,17 @@ func (a *API) finish(s *session, end time.Time) {
 
 // model renders a session as SessionModel at time now.
 func (s *session) model(now time.Time) doc {
+	// The fields of the vendor's session example (InfrastructureSession
+	// ModelExample): no resourceId, resourceReference or platform, which
+	// the vendor does not fill reliably and a client must not rely on.
 	d := doc{
 		"id": s.ID, "name": s.Name, "jobId": s.JobID, "sessionType": s.Type,
-		"creationTime": s.Created.Format(time.RFC3339Nano), "usn": s.Usn,
-		"platformName": s.Platform, "platformId": platformID, "initiatedBy": s.InitBy,
-	}
-	if s.ResourceID != "" {
-		d["resourceId"] = s.ResourceID
-	}
-	if s.ResRef != "" {
-		d["resourceReference"] = s.ResRef
+		"creationTime": formatTime(s.Created), "usn": s.Usn, "initiatedBy": s.InitBy,
 	}
 	if s.Done {
 		d["state"] = "Stopped"
 		d["progressPercent"] = 100
-		d["endTime"] = s.End.Format(time.RFC3339Nano)
+		d["endTime"] = formatTime(s.End)
 		d["result"] = map[string]any{"result": s.Result, "message": s.Message, "isCanceled": s.Canceled}
 		return d
 	}
@@ -269,7 +259,7 @@ func (a *API) sessionLogs(c *call) *reply {
 		}
 		recs = append(recs, map[string]any{
 			"id": l.ID, "status": l.Status, "title": l.Title,
-			"startTime": l.Start.Format(time.RFC3339Nano), "updateTime": l.Update.Format(time.RFC3339Nano),
+			"startTime": formatTime(l.Start), "updateTime": formatTime(l.Update),
 		})
 	}
 	return a.jsonReply(c, http.StatusOK, map[string]any{"totalRecords": len(recs), "records": recs})

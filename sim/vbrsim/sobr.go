@@ -77,7 +77,7 @@ func (a *API) prepareScaleOut(c *call, model bool, current *obj) (doc, *reply) {
 	}
 	pt := sub(d, "performanceTier")
 	pt["performanceExtents"] = list
-	return d, nil
+	return a.withDefaults(c, d, scaleOutPath), nil
 }
 
 func (a *API) createScaleOut(c *call) *reply {
@@ -93,7 +93,7 @@ func (a *API) createScaleOut(c *call) *reply {
 	if str(d, "uniqueId") == "" {
 		d["uniqueId"] = strings.ReplaceAll(id, "-", "")
 	}
-	s := a.start(c, "Infrastructure", "Infrastructure Item Saving", id, sobrPath+"/"+id, "sobr.save", d)
+	s := a.start(c, "Infrastructure", "Infrastructure Item Saving", "sobr.save", d)
 	return a.sessionReply(c, http.StatusCreated, s)
 }
 
@@ -117,7 +117,7 @@ func (a *API) editScaleOut(c *call) *reply {
 	if str(d, "uniqueId") == "" {
 		d["uniqueId"] = o.doc["uniqueId"]
 	}
-	s := a.start(c, "Infrastructure", "Infrastructure Item Saving", o.id, sobrPath+"/"+o.id, "sobr.save", d)
+	s := a.start(c, "Infrastructure", "Infrastructure Item Saving", "sobr.save", d)
 	return a.sessionReply(c, http.StatusCreated, s)
 }
 
@@ -172,7 +172,7 @@ func (a *API) extentMode(mode string, enable bool) func(*call) *reply {
 		if !enable {
 			verb = "Disabling"
 		}
-		s := a.start(c, "RepositoryMaintenance", fmt.Sprintf("%s %s mode", verb, strings.ToLower(mode)), o.id, sobrPath+"/"+o.id,
+		s := a.start(c, "RepositoryMaintenance", fmt.Sprintf("%s %s mode", verb, strings.ToLower(mode)),
 			"sobr.mode", modeArgs{ScaleOutID: o.id, IDs: ids, Mode: mode, Enable: enable})
 		return a.sessionReply(c, http.StatusCreated, s)
 	}

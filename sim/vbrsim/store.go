@@ -17,7 +17,7 @@ type obj struct {
 	id    string
 	doc   doc
 	lname string    // lower-case name, for nameFilter
-	enc   [2][]byte // rendered JSON for rev0 and rev2; nil until first use
+	enc   [3][]byte // rendered JSON per spelling; nil until first use
 }
 
 // kind is one collection: objects by id, insertion order, and sorted views
@@ -53,7 +53,7 @@ func (k *kind) put(d doc) *obj {
 
 // changed drops the cached encodings of o after an in-place edit.
 func (k *kind) changed(o *obj) {
-	o.enc = [2][]byte{}
+	o.enc = [3][]byte{}
 	o.lname = strings.ToLower(str(o.doc, "name"))
 	k.touch()
 }
@@ -241,12 +241,9 @@ func (a *API) listResult(c *call, k *kind, p page, columns map[string]column, ke
 
 // encode renders an object for the request's revision, cached.
 func (a *API) encode(c *call, o *obj) []byte {
-	i := 1
-	if c.rev0 {
-		i = 0
-	}
+	i := c.spelling()
 	if o.enc[i] == nil {
-		b, err := json.Marshal(render(o.doc, c.rev0))
+		b, err := json.Marshal(render(o.doc, i))
 		if err != nil {
 			b = []byte("{}")
 		}

@@ -48,7 +48,7 @@ func TestAuthentication(t *testing.T) {
 	bogus.token = "not-a-token"
 	noVersion := newClient(t, s, "")
 	noVersion.token = admin.token
-	oldVersion := newClient(t, s, "1.2-rev1")
+	oldVersion := newClient(t, s, "1.2-rev9")
 	oldVersion.token = admin.token
 	tests := map[string]struct {
 		c    *client
@@ -58,7 +58,7 @@ func TestAuthentication(t *testing.T) {
 		"no token":            {anon, want{401, "AccessDenied"}},
 		"unknown token":       {bogus, want{401, "InvalidToken"}},
 		"missing api version": {noVersion, want{400, "NotImplemented"}},
-		"old api version":     {oldVersion, want{400, "NotImplemented"}},
+		"unknown api version": {oldVersion, want{400, "NotImplemented"}},
 	}
 	for name, tc := range tests {
 		st, body := tc.c.do(http.MethodGet, reposPath, nil)
@@ -214,10 +214,16 @@ func TestRepositoryLifecycle(t *testing.T) {
 	if st != 201 || s["sessionType"] != "Infrastructure" || s["state"] != "Starting" || field(s, "result", "result") != "None" {
 		t.Fatalf("create: %d %v", st, s)
 	}
-	id := s["resourceId"].(string)
+	// The session carries only the fields of the vendor example: no
+	// resourceId a client could wrongly rely on.
+	for _, k := range []string{"resourceId", "resourceReference", "platformName", "platformId"} {
+		if _, ok := s[k]; ok {
+			t.Errorf("create session has %s: %v", k, s)
+		}
+	}
 	// Not visible before the session ends.
-	if st, _ := admin.do(http.MethodGet, reposPath+"/"+id, nil); st != 404 {
-		t.Errorf("repository visible while its session runs: %d", st)
+	if ids := idsNamed(admin, reposPath, "repo-ams"); len(ids) != 0 {
+		t.Errorf("repository visible while its session runs: %v", ids)
 	}
 	clock.Advance(sessionDuration / 2)
 	_, mid := admin.do(http.MethodGet, "/api/v1/sessions/"+s["id"].(string), nil)
@@ -228,6 +234,7 @@ func TestRepositoryLifecycle(t *testing.T) {
 	if field(done, "result", "result") != "Success" || done["endTime"] == nil || done["progressPercent"] != float64(100) {
 		t.Errorf("finished session: %v", done)
 	}
+	id := idNamed(admin, reposPath, "repo-ams")
 	st, repo := admin.do(http.MethodGet, reposPath+"/"+id, nil)
 	if st != 200 || repo["name"] != "repo-ams" || field(repo, "mountServer", "mountServerSettingsType") != "Windows" {
 		t.Fatalf("created repository: %d %v", st, repo)
@@ -284,7 +291,7 @@ func TestFlatMountServerAndStates(t *testing.T) {
 		t.Fatalf("create with flat mountServer: %d %v", st, s)
 	}
 	admin.await(clock, s)
-	_, repo := admin.do(http.MethodGet, reposPath+"/"+s["resourceId"].(string), nil)
+	_, repo := admin.do(http.MethodGet, reposPath+"/"+idNamed(admin, reposPath, "repo-flat"), nil)
 	if field(repo, "mountServer", "windows", "mountServerId") != vbr01 {
 		t.Errorf("flat mount server not normalised: %v", repo["mountServer"])
 	}
@@ -343,8 +350,8 @@ func TestSessionFaultsAndStop(t *testing.T) {
 	if field(done, "result", "result") != "Failed" || field(done, "result", "message") != "Cannot connect to linux01.tech.local." {
 		t.Errorf("failed session: %v", done)
 	}
-	if st, _ := admin.do(http.MethodGet, reposPath+"/"+first["resourceId"].(string), nil); st != 404 {
-		t.Errorf("failed create left a repository: %d", st)
+	if ids := idsNamed(admin, reposPath, "repo-fail"); len(ids) != 0 {
+		t.Errorf("failed create left a repository: %v", ids)
 	}
 	_, logs := admin.do(http.MethodGet, "/api/v1/sessions/"+first["id"].(string)+"/logs?statusFilter=Failed", nil)
 	if logs["totalRecords"] != float64(1) {
@@ -366,8 +373,8 @@ func TestSessionFaultsAndStop(t *testing.T) {
 		t.Errorf("stopped session: %v", stopped)
 	}
 	clock.Advance(2 * sessionDuration)
-	if st, _ := admin.do(http.MethodGet, reposPath+"/"+third["resourceId"].(string), nil); st != 404 {
-		t.Errorf("stopped create left a repository: %d", st)
+	if ids := idsNamed(admin, reposPath, "repo-stop"); len(ids) != 0 {
+		t.Errorf("stopped create left a repository: %v", ids)
 	}
 	if st, _ := admin.do(http.MethodPost, "/api/v1/sessions/"+third["id"].(string)+"/stop", nil); st != 400 {
 		t.Errorf("stop of a stopped session: %d, want 400", st)
@@ -443,7 +450,7 @@ func TestScaleOutModes(t *testing.T) {
 	if diff := cmp.Diff([]string{"sobr-2", "sobr-main"}, names(list)); diff != "" {
 		t.Errorf("scale-out list (-want +got):\n%s", diff)
 	}
-	if st, _ := admin.do(http.MethodDelete, sobrPath+"/"+s["resourceId"].(string), nil); st != 204 {
+	if st, _ := admin.do(http.MethodDelete, sobrPath+"/"+idNamed(admin, sobrPath, "sobr-2"), nil); st != 204 {
 		t.Errorf("delete sobr: %d", st)
 	}
 }

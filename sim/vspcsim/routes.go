@@ -33,6 +33,7 @@ func (a *api) routes() {
 	a.route("DELETE /api/v3/asyncActions/{actionId}", anyUser, a.cancelAction)
 	a.route("GET /api/v3/asyncActions/{actionId}/result", anyUser, a.actionResult)
 	a.route("DELETE /api/v3/asyncActions/{actionId}/result", anyUser, a.clearResult)
+	a.infraRoutes()
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeReply(w, errReply(http.StatusNotFound, "logical", fmt.Sprintf("The resource %s was not found.", r.URL.Path)))
 	})

@@ -235,6 +235,16 @@ type respError struct {
 	Type          string `json:"type"`
 	Code          int    `json:"code"`
 	ParameterName string `json:"parameterName,omitempty"`
+	// FailedJSONPatch names the JSON Patch operation a PATCH could not
+	// apply.
+	FailedJSONPatch *failedPatch `json:"failedJsonPatch,omitempty"`
+}
+
+// failedPatch is the vendor's failedJsonPatch {op, path, value}.
+type failedPatch struct {
+	Op    string `json:"op"`
+	Path  string `json:"path"`
+	Value any    `json:"value"`
 }
 
 // reply is what a route answers; it is written after the lock is released.
@@ -420,15 +430,23 @@ func (a *api) finish(act *action, rep reply, at time.Time) {
 	act.Finished = &end
 }
 
+// base is the URL the client addressed: the listener's scheme and the
+// request's Host header (Location of async actions); the listener's own
+// address when the request names no host.
 func (a *api) base(r *http.Request) string {
+	listener := ""
 	if a.env.BaseURL != nil {
-		if b := a.env.BaseURL(); b != "" {
-			return strings.TrimSuffix(b, "/")
+		listener = strings.TrimSuffix(a.env.BaseURL(), "/")
+	}
+	scheme, _, ok := strings.Cut(listener, "://")
+	if !ok {
+		scheme = "http"
+		if r.TLS != nil {
+			scheme = "https"
 		}
 	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
+	if r.Host == "" && listener != "" {
+		return listener
 	}
 	return scheme + "://" + r.Host
 }

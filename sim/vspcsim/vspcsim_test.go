@@ -86,6 +86,7 @@ func (f *fixture) do(method, path, token string, hdr map[string]string, body str
 	if err != nil {
 		f.t.Fatal(err)
 	}
+	req.Host = "vspc.test:1280" // the name the client addresses
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}

@@ -46,6 +46,22 @@ func run(vendor, out string) error {
 			return fmt.Errorf("write trimmed document: %w", err)
 		}
 		fmt.Printf("%s: %d bytes (from %d)\n", r.dst, len(b), len(src))
+		full, err := trim.Full(src)
+		if err != nil {
+			return fmt.Errorf("full model of %s: %w", r.src, err)
+		}
+		gz, err := trim.Gzip(full)
+		if err != nil {
+			return fmt.Errorf("compress full model of %s: %w", r.src, err)
+		}
+		dst := filepath.Join(out, "full", r.dst+".gz")
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return fmt.Errorf("create full model directory: %w", err)
+		}
+		if err := os.WriteFile(dst, gz, 0o644); err != nil {
+			return fmt.Errorf("write full model: %w", err)
+		}
+		fmt.Printf("full/%s.gz: %d bytes (%d uncompressed)\n", r.dst, len(gz), len(full))
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ package trim
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -123,7 +124,16 @@ var methods = []string{"get", "put", "post", "delete", "patch", "head", "options
 // Trim reads a vendor document and returns the trimmed one: the operations
 // in Paths, every component they reference transitively, no prose, keys
 // sorted and indented.
-func Trim(src []byte) ([]byte, error) {
+func Trim(src []byte) ([]byte, error) { return trimDoc(src, false) }
+
+// Full reads a vendor document and returns its full model: every path and
+// operation, every component they reference, with the roles extension, the
+// same schema fix-ups as Trim and the vendor examples kept (the simulator
+// builds plausible objects from them), but no prose. Keys are sorted and
+// not indented.
+func Full(src []byte) ([]byte, error) { return trimDoc(src, true) }
+
+func trimDoc(src []byte, full bool) ([]byte, error) {
 	dec := json.NewDecoder(bytes.NewReader(src))
 	dec.UseNumber()
 	var in map[string]any
@@ -139,7 +149,11 @@ func Trim(src []byte) ([]byte, error) {
 
 	paths := map[string]any{}
 	tags := map[string]bool{}
-	for _, p := range Paths {
+	keep := Paths
+	if full {
+		keep = sortedKeys(srcPaths)
+	}
+	for _, p := range keep {
 		item, ok := srcPaths[p].(map[string]any)
 		if !ok {
 			continue
@@ -157,14 +171,14 @@ func Trim(src []byte) ([]byte, error) {
 				}
 			}
 		}
-		paths[p] = clean(item, object)
+		paths[p] = cleanKeep(item, object, full)
 	}
 
 	comps := map[string]any{}
 	if ss, ok := srcComps["securitySchemes"]; ok {
 		comps["securitySchemes"] = clean(ss, names)
 	}
-	if err := collect(paths, srcComps, comps); err != nil {
+	if err := collect(paths, srcComps, comps, full); err != nil {
 		return nil, err
 	}
 	if schemas, ok := comps["schemas"].(map[string]any); ok {
@@ -203,7 +217,9 @@ func Trim(src []byte) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	enc.SetIndent("", " ")
+	if !full {
+		enc.SetIndent("", " ")
+	}
 	if err := enc.Encode(out); err != nil {
 		return nil, fmt.Errorf("encode trimmed document: %w", err)
 	}
@@ -221,16 +237,24 @@ const (
 )
 
 // clean deep-copies n without prose keys and unknown extensions.
-func clean(n any, m mode) any {
+func clean(n any, m mode) any { return cleanKeep(n, m, false) }
+
+// cleanKeep is clean; with examples set, sample values (example, examples
+// and the value of an Example object) are kept as data, for the full model.
+func cleanKeep(n any, m mode, examples bool) any {
 	switch n := n.(type) {
 	case map[string]any:
 		out := make(map[string]any, len(n))
 		for k, v := range n {
 			switch {
 			case m == names:
-				out[k] = clean(v, object)
+				out[k] = cleanKeep(v, object, examples)
 			case m == responses:
-				out[k] = clean(v, response)
+				out[k] = cleanKeep(v, response, examples)
+			case examples && (k == "example" || k == "value"):
+				out[k] = v
+			case examples && k == "examples":
+				out[k] = cleanKeep(v, names, examples)
 			case dropKeys[k] || (strings.HasPrefix(k, "x-") && !keepExtensions[k]):
 			case verbatimKeys[k]:
 				out[k] = v
@@ -242,7 +266,7 @@ func clean(n any, m mode) any {
 						child = responses
 					}
 				}
-				out[k] = clean(v, child)
+				out[k] = cleanKeep(v, child, examples)
 			}
 		}
 		if _, isRef := n["$ref"]; m == response && !isRef {
@@ -254,7 +278,7 @@ func clean(n any, m mode) any {
 	case []any:
 		out := make([]any, len(n))
 		for i, v := range n {
-			out[i] = clean(v, object)
+			out[i] = cleanKeep(v, object, examples)
 		}
 		return out
 	default:
@@ -266,7 +290,7 @@ const refPrefix = "#/components/"
 
 // collect copies into comps every component reachable from root through
 // $ref values and discriminator mappings, cleaning each one.
-func collect(root any, src, comps map[string]any) error {
+func collect(root any, src, comps map[string]any, examples bool) error {
 	seen := map[string]bool{}
 	queue := refs(root, nil)
 	for i := 0; i < len(queue); i++ {
@@ -288,7 +312,7 @@ func collect(root any, src, comps map[string]any) error {
 		if kind == "responses" {
 			cm = response
 		}
-		c := clean(v, cm)
+		c := cleanKeep(v, cm, examples)
 		dst, _ := comps[kind].(map[string]any)
 		if dst == nil {
 			dst = map[string]any{}
@@ -542,4 +566,21 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// Gzip compresses b deterministically (no name, no time stamp), so
+// generated files only change when their content does.
+func Gzip(b []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := zw.Write(b); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }

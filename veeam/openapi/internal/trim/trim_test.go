@@ -154,3 +154,30 @@ func TestTrim(t *testing.T) {
 		t.Error("Trim with a dangling reference succeeded")
 	}
 }
+
+func TestFull(t *testing.T) {
+	t.Parallel()
+	doc := `{"openapi":"3.0.1","info":{"title":"T","version":"1.3-rev2"},
+	 "paths":{
+	  "/api/v1/jobs":{"get":{"summary":"s","description":"<p>**Available to**&#58; Veeam Backup Viewer.</p>",
+	    "responses":{"200":{"description":"OK","content":{"application/json":{"schema":{"$ref":"#/components/schemas/J"},
+	      "examples":{"E":{"$ref":"#/components/examples/E"}}}}}}}},
+	  "/api/v1/license":{"get":{"responses":{"200":{"description":"OK"}}}}},
+	 "components":{"schemas":{"J":{"type":"object","description":"d","example":{"name":"job"},"properties":{"name":{"type":"string","example":"Job 1"}}}},
+	  "examples":{"E":{"summary":"s","value":{"data":[{"name":"Backup Job 1"}]}}}}}`
+	got, err := Full([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"openapi":"3.0.1","info":{"title":"T","version":"1.3-rev2"},
+	 "paths":{
+	  "/api/v1/jobs":{"get":{"x-vplay-roles":["Backup Viewer"],
+	    "responses":{"200":{"description":"","content":{"application/json":{"schema":{"$ref":"#/components/schemas/J"},
+	      "examples":{"E":{"$ref":"#/components/examples/E"}}}}}}}},
+	  "/api/v1/license":{"get":{"x-vplay-roles":[],"responses":{"200":{"description":""}}}}},
+	 "components":{"schemas":{"J":{"type":"object","example":{"name":"job"},"properties":{"name":{"type":"string","example":"Job 1"}}}},
+	  "examples":{"E":{"value":{"data":[{"name":"Backup Job 1"}]}}}}}`
+	if diff := cmp.Diff(decode(t, want), decode(t, string(got))); diff != "" {
+		t.Errorf("Full (-want +got):\n%s", diff)
+	}
+}
