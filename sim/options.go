@@ -27,6 +27,8 @@ type options struct {
 	latency         time.Duration
 	faultRate       float64
 	failSessions    float64
+	lostAnswerRate  float64
+	faultSeed       *uint64
 	randSeed        int64
 	password        string
 	contract        ContractFunc
@@ -98,7 +100,18 @@ func WithFaultRate(p float64) Option { return func(o *options) { o.faultRate = p
 // actions fail.
 func WithFailSessions(p float64) Option { return func(o *options) { o.failSessions = p } }
 
-// WithRandSeed seeds every random choice (jitter, faults, generated ids).
+// WithLostAnswerRate makes a fraction p of vendor write requests (every
+// method but GET) succeed on the server and lose their answer: the client
+// gets a 500 or a dropped connection although the work was done.
+func WithLostAnswerRate(p float64) Option { return func(o *options) { o.lostAnswerRate = p } }
+
+// WithFaultSeed seeds the generator of random faults (--fault-rate,
+// --fail-sessions, --lost-answer-rate), so a run's fault sequence can be
+// repeated. Without it each Server draws its own seed (Server.FaultSeed).
+func WithFaultSeed(n uint64) Option { return func(o *options) { o.faultSeed = &n } }
+
+// WithRandSeed seeds the simulator's other random choices (session
+// duration jitter, generated ids); faults have their own (WithFaultSeed).
 func WithRandSeed(n int64) Option { return func(o *options) { o.randSeed = n } }
 
 // WithPassword sets the password of every simulated user (default
