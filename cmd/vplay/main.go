@@ -10,8 +10,40 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 )
+
+// atHardExit is what must run even when a second interrupt exits at once:
+// releasing the apply locks.
+var atHardExit struct {
+	sync.Mutex
+	fns []func()
+}
+
+// onHardExit registers fn to run before a second interrupt exits; the
+// returned function unregisters it.
+func onHardExit(fn func()) (remove func()) {
+	atHardExit.Lock()
+	defer atHardExit.Unlock()
+	atHardExit.fns = append(atHardExit.fns, fn)
+	i := len(atHardExit.fns) - 1
+	return func() {
+		atHardExit.Lock()
+		defer atHardExit.Unlock()
+		atHardExit.fns[i] = nil
+	}
+}
+
+func runAtHardExit() {
+	atHardExit.Lock()
+	defer atHardExit.Unlock()
+	for _, fn := range atHardExit.fns {
+		if fn != nil {
+			fn()
+		}
+	}
+}
 
 func main() {
 	ctx, stop := signalContext()
@@ -34,6 +66,7 @@ func signalContext() (context.Context, context.CancelFunc) {
 			return
 		}
 		<-sigs
+		runAtHardExit()
 		os.Exit(exitInterrupted)
 	}()
 	return ctx, func() {
