@@ -142,7 +142,10 @@ func (recoveryTokenOps) Create(ctx context.Context, c *Conn, env Env, name strin
 	}
 	body := Doc{"backupIds": ids, "expirationDate": spec["expirationDate"]}
 	resp, err := cl.Post(ctx, pathRecoveryTokens, nil, body)
-	if errors.Is(err, veeam.ErrUncertain) {
+	var apiErr *veeam.APIError
+	if errors.Is(err, veeam.ErrUncertain) || (errors.As(err, &apiErr) && apiErr.Status >= 500) {
+		// Lost, or a server error that may come after the server acted: a
+		// token created this way has no value anyone can read.
 		return Object{}, recoveryTokenLost(ctx, cl, name, before, err)
 	}
 	if err != nil {
