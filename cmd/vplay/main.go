@@ -37,8 +37,9 @@ func onHardExit(fn func()) (remove func()) {
 
 func runAtHardExit() {
 	atHardExit.Lock()
-	defer atHardExit.Unlock()
-	for _, fn := range atHardExit.fns {
+	fns := append([]func(){}, atHardExit.fns...)
+	atHardExit.Unlock()
+	for _, fn := range fns {
 		if fn != nil {
 			fn()
 		}

@@ -18,7 +18,7 @@ func (a *app) lockDirs() []string {
 	return []string{engine.DefaultLockDir(a.Env), engine.HostLockDir()}
 }
 
-// heldLocks are an apply's locks, released once, by the apply's defer or
+// heldLocks are an apply's locks, released once: by the apply's defer or
 // by a second interrupt, whichever comes first.
 type heldLocks struct {
 	once   sync.Once
@@ -26,12 +26,13 @@ type heldLocks struct {
 	unhook func()
 }
 
-// Release drops the locks (and the hard-exit hook).
+// release drops the locks, once; the hard-exit hook calls it.
+func (h *heldLocks) release() { h.once.Do(func() { _ = h.locks.Release() }) }
+
+// Release drops the locks and the hard-exit hook (apply's defer).
 func (h *heldLocks) Release() {
-	h.once.Do(func() {
-		h.unhook()
-		_ = h.locks.Release()
-	})
+	h.unhook()
+	h.release()
 }
 
 // lockTargets takes the apply lock of every target of the session's
@@ -66,7 +67,7 @@ func (a *app) lockTargets(ctx context.Context, s *session, playbookPath string, 
 		return nil, err
 	}
 	h := &heldLocks{locks: locks}
-	h.unhook = onHardExit(func() { _ = locks.Release() })
+	h.unhook = onHardExit(h.release)
 	return h, nil
 }
 
