@@ -252,11 +252,28 @@ func acquire(ctx context.Context, path string, owner LockInfo, o LockOptions) (*
 
 // tryLock makes one attempt at the lock file at path.
 func tryLock(path string, owner LockInfo, warnf func(string, ...any)) (*lockFile, error) {
-	f, err := openLockFile(path)
-	if err != nil {
-		return nil, err
+	for range 3 {
+		f, err := openLockFile(path)
+		if err != nil {
+			return nil, err
+		}
+		err = flock(f, true)
+		if err == nil && !isCurrent(f, path) {
+			// The holder released and removed the file between our open
+			// and our flock: what we hold is no longer the lock.
+			_ = flock(f, false)
+			f.Close()
+			continue
+		}
+		return lockOpened(f, path, owner, warnf, err)
 	}
-	if err := flock(f, true); err != nil {
+	return nil, &LockedError{Holder: LockInfo{Target: owner.Target}, Path: path}
+}
+
+// lockOpened finishes an attempt on the open lock file f whose flock
+// attempt answered err.
+func lockOpened(f *os.File, path string, owner LockInfo, warnf func(string, ...any), err error) (*lockFile, error) {
+	if err != nil {
 		holder, _ := readHolder(f)
 		f.Close()
 		if errors.Is(err, errWouldBlock) {
@@ -293,12 +310,14 @@ func tryLock(path string, owner LockInfo, warnf func(string, ...any)) (*lockFile
 	return &lockFile{f: f, path: path}, nil
 }
 
-// release empties the lock file (so the next run finds it free, not
+// release removes the lock file (so the next run finds the lock free, not
 // stale) and drops the flock.
 func (l *lockFile) release() error {
+	// Empty it, then remove it while still holding it: a run that opened
+	// it meanwhile finds it replaced (isCurrent) and opens the new one.
 	err := l.f.Truncate(0)
-	if err == nil {
-		err = l.f.Sync()
+	if rerr := os.Remove(l.path); err == nil && !errors.Is(rerr, os.ErrNotExist) {
+		err = rerr
 	}
 	_ = flock(l.f, false)
 	if cerr := l.f.Close(); err == nil {
@@ -310,7 +329,7 @@ func (l *lockFile) release() error {
 	return nil
 }
 
-// unlockFile empties the lock file at path unless a live run holds it.
+// unlockFile removes the lock file at path unless a live run holds it.
 func unlockFile(path string) (*LockInfo, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|oNoFollow, 0)
 	if errors.Is(err, os.ErrNotExist) {
@@ -335,7 +354,21 @@ func unlockFile(path string) (*LockInfo, error) {
 	if err := f.Truncate(0); err != nil {
 		return nil, fmt.Errorf("unlock %s: %w", path, err)
 	}
-	return holder, f.Sync()
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("unlock %s: %w", path, err)
+	}
+	return holder, nil
+}
+
+// isCurrent reports whether f is still the file at path (not removed or
+// replaced since it was opened).
+func isCurrent(f *os.File, path string) bool {
+	a, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	b, err := os.Lstat(path)
+	return err == nil && os.SameFile(a, b)
 }
 
 // openLockFile opens (creating) a lock file, its directory too. The host

@@ -76,6 +76,35 @@ func TestLockRefusesSecondHolder(t *testing.T) {
 	if err := second.Release(); err != nil {
 		t.Errorf("second release: %v", err)
 	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("released locks left files: %v", entries)
+	}
+}
+
+// TestLockFileReplaced: a file opened before its holder released (and
+// removed) it is not the lock any more.
+func TestLockFileReplaced(t *testing.T) {
+	t.Parallel()
+	p := filepath.Join(t.TempDir(), "x.lock")
+	f, err := openLockFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if !isCurrent(f, p) {
+		t.Fatal("a freshly opened lock file is not current")
+	}
+	if err := os.Remove(p); err != nil {
+		t.Fatal(err)
+	}
+	g, err := openLockFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if isCurrent(f, p) || !isCurrent(g, p) {
+		t.Errorf("isCurrent after a replace: old %v, new %v; want false, true", isCurrent(f, p), isCurrent(g, p))
+	}
 }
 
 func TestLockWaitsForRelease(t *testing.T) {
