@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/vplay-dev/vplay/veeam"
@@ -146,7 +147,7 @@ func (recoveryTokenOps) Create(ctx context.Context, c *Conn, env Env, name strin
 	if errors.Is(err, veeam.ErrUncertain) || (errors.As(err, &apiErr) && apiErr.Status >= 500) {
 		// Lost, or a server error that may come after the server acted: a
 		// token created this way has no value anyone can read.
-		return Object{}, recoveryTokenLost(ctx, cl, name, before, err)
+		return Object{}, recoveryTokenLost(ctx, cl, name, body["expirationDate"], before, err)
 	}
 	if err != nil {
 		return Object{}, fmt.Errorf("create recovery token %q: %w", name, err)
@@ -223,7 +224,7 @@ func discardRecoveryToken(ctx context.Context, cl *vbr.Client, name string, crea
 // is gone with the answer, so a token that appeared since the listing is
 // unusable and is deleted (never POSTed again in this run); the next run
 // creates a new one.
-func recoveryTokenLost(ctx context.Context, cl *vbr.Client, name string, before []Doc, cause error) error {
+func recoveryTokenLost(ctx context.Context, cl *vbr.Client, name string, expiration any, before []Doc, cause error) error {
 	after, err := cl.List(ctx, pathRecoveryTokens, nil)
 	if err != nil {
 		return fmt.Errorf("create recovery token %q: re-read after %w: %v; a token may have been created without its value: look for a new token named by the server", name, cause, err)
@@ -232,13 +233,27 @@ func recoveryTokenLost(ctx context.Context, cl *vbr.Client, name string, before 
 	for _, d := range before {
 		known[scalarString(d["id"])] = true
 	}
+	// Ours is new since the listing and expires when we asked; anything
+	// else new was made by someone else and is left alone.
+	want := normalizeRecoveryToken("expirationDate", expiration)
+	var ours []Doc
 	for _, d := range after {
-		if known[scalarString(d["id"])] {
-			continue
+		if !known[scalarString(d["id"])] && normalizeRecoveryToken("expirationDate", d["expirationDate"]) == want {
+			ours = append(ours, d)
 		}
-		return discardRecoveryToken(ctx, cl, name, d, fmt.Errorf("created, but its value was lost with the answer: %w", cause))
 	}
-	return fmt.Errorf("create recovery token %q: not found after re-reading live state, not retried: %w", name, cause)
+	switch len(ours) {
+	case 0:
+		return fmt.Errorf("create recovery token %q: not found after re-reading live state, not retried: %w", name, cause)
+	case 1:
+		return discardRecoveryToken(ctx, cl, name, ours[0], fmt.Errorf("created, but its value was lost with the answer: %w", cause))
+	}
+	var ids []string
+	for _, d := range ours {
+		ids = append(ids, fmt.Sprintf("%s (%q)", scalarString(d["id"]), str(d, "name")))
+	}
+	return fmt.Errorf("create recovery token %q: %w; %d new tokens with this expiration appeared meanwhile and vplay cannot tell which is its own (its value was lost): %s; delete the unusable one by hand",
+		name, cause, len(ours), strings.Join(ids, ", "))
 }
 
 func (recoveryTokenOps) Update(ctx context.Context, c *Conn, env Env, live Object, spec Doc) (Object, error) {
