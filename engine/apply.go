@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -359,7 +358,7 @@ func (a *applier) runResource(ctx context.Context, pr *plannedResource, act Acti
 		}
 		a.setOutput(pr.addr, &obj)
 	case Delete:
-		if err := pr.kind.Ops.Delete(ctx, conn, env, *pr.live, pr.res.Options); err != nil {
+		if err := pr.kind.Ops.Delete(ctx, conn, env, *pr.live, pr.options); err != nil {
 			return err
 		}
 		a.setOutput(pr.addr, nil)
@@ -503,16 +502,16 @@ func (a *applier) sink(pr *plannedResource) func(name, value string) error {
 		}
 		a.sunk[pr.addr][name] = eval.NewSecret(value)
 		a.mu.Unlock()
-		path, _ := pr.res.Options["token_file"].(string)
+		path, _ := pr.options["token_file"].(string)
 		if path == "" {
 			return nil
 		}
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(filepath.Dir(a.x.pb.File), path)
 		}
-		if err := os.WriteFile(path, []byte(value+"\n"), 0o600); err != nil {
+		if err := writeFileDurable(path, []byte(value+"\n"), 0o600); err != nil {
 			return fmt.Errorf("write token_file: %w", err)
 		}
-		return os.Chmod(path, 0o600)
+		return nil
 	}
 }

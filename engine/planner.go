@@ -50,6 +50,7 @@ type plannedResource struct {
 	each    any
 	hasEach bool
 	spec    map[string]any // evaluated; may hold KnownAfterApply
+	options map[string]any // evaluated options (token_file, delete_backups, ...)
 	live    *steps.Object
 	action  Action
 	policy  Policy
@@ -341,6 +342,11 @@ func (e *Engine) planResources(x *execState, base *eval.Scope) error {
 			}
 			pr.spec = m
 		}
+		options, err := evalOptions(ex.res, &s)
+		if err != nil {
+			return fmt.Errorf("%s: %s: %w", ex.res.Pos, pr.addr, err)
+		}
+		pr.options = options
 		policy, err := evalPolicy(ex.res, &s)
 		if err != nil {
 			return err
@@ -687,4 +693,21 @@ func summarize(p *Plan) Summary {
 		}
 	}
 	return s
+}
+
+// evalOptions evaluates a resource's options for one item, revealing
+// secrets (options go to the catalogue, never to output).
+func evalOptions(r *playbook.Resource, s *eval.Scope) (map[string]any, error) {
+	if r.OptionsValue == nil {
+		return r.Options, nil
+	}
+	v, err := r.OptionsValue.Eval(s)
+	if err != nil {
+		return nil, fmt.Errorf("options: %w", err)
+	}
+	m, ok := eval.Reveal(v).(map[string]any)
+	if !ok && v != nil {
+		return nil, fmt.Errorf("options: expected a mapping, got %s", display(v))
+	}
+	return m, nil
 }

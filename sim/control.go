@@ -12,8 +12,8 @@ import (
 //
 //	GET    /_sim/requests[?api=vbr|em|vspc|all]  log and counts per "METHOD template" (default: this listener's API)
 //	DELETE /_sim/requests                        empty the log
-//	GET    /_sim/faults                          fault rules and how often each answered
-//	POST   /_sim/faults                          add a FaultRule (api defaults to this listener's)
+//	GET    /_sim/faults                          fault rules and how often each answered, faults injected, fault seed
+//	POST   /_sim/faults                          add a FaultRule (api defaults to this listener's; "act": true loses the answer of a performed request)
 //	DELETE /_sim/faults                          remove every rule
 //	GET    /_sim/state                           the whole state, one section per API
 //	POST   /_sim/mutate                          {"api","collection","name","merge":{...}} or {...,"delete":true}
@@ -37,8 +37,9 @@ func (s *Server) control(l *listener, w http.ResponseWriter, r *http.Request) {
 		for _, f := range s.faults {
 			out = append(out, ruleUse{f.rule, f.used})
 		}
+		injected := s.injected
 		s.mu.Unlock()
-		writeJSON(w, http.StatusOK, map[string]any{"faults": out})
+		writeJSON(w, http.StatusOK, map[string]any{"faults": out, "injected": injected, "seed": s.faultSeed})
 	case "POST /_sim/faults":
 		var rule FaultRule
 		if err := decodeControl(r, &rule); err != nil {

@@ -13,7 +13,9 @@ import (
 // FaultRule is a deterministic fault: requests that match API, Method and
 // Path are answered Times times with Status (or a dropped connection), or,
 // with FailSession set, the session, task or async action they start fails
-// with that message. Rules come from the seed file's `faults:` section,
+// with that message. With Act set, the server performs the request first
+// and only its answer is lost (replaced by Status, or dropped): the case
+// "the server acted, the client never heard". Rules come from the seed file's `faults:` section,
 // from POST /_sim/faults and from Server.AddFault; the first matching rule
 // with answers left wins.
 type FaultRule struct {
@@ -38,6 +40,10 @@ type FaultRule struct {
 	RetryAfter int `json:"retryAfter,omitempty"`
 	// Drop closes the connection without an answer instead.
 	Drop bool `json:"drop,omitempty"`
+	// Act performs the request before the fault: the object is created,
+	// the session started, the token consumed; then the answer is replaced
+	// by Status or, with Drop, the connection is closed.
+	Act bool `json:"act,omitempty"`
 	// FailSession, when set, lets the request through and makes the
 	// session it starts fail with this message.
 	FailSession string `json:"failSession,omitempty"`
@@ -57,6 +63,9 @@ func (f FaultRule) validate() error {
 	}
 	if f.Status != 0 && (f.Status < 400 || f.Status > 599) {
 		return fmt.Errorf("fault rule: status %d is not an error status", f.Status)
+	}
+	if f.Act && f.FailSession != "" {
+		return fmt.Errorf("fault rule: act and failSession exclude each other (act loses the answer, failSession fails the session it starts)")
 	}
 	return nil
 }
@@ -113,6 +122,7 @@ func (s *Server) takeFault(api, method, path string) (FaultRule, bool) {
 	for _, f := range s.faults {
 		if f.matches(api, method, path, false) {
 			f.used++
+			s.injected++
 			return f.rule, true
 		}
 	}
@@ -127,28 +137,59 @@ func (s *Server) sessionFault(api, method, path string) simapi.SessionFault {
 	for _, f := range s.faults {
 		if f.matches(api, method, path, true) {
 			f.used++
+			s.injected++
 			return simapi.SessionFault{Fail: true, Message: f.rule.FailSession}
 		}
 	}
-	if s.opts.failSessions > 0 && s.rng.Float64() < s.opts.failSessions {
+	if s.opts.failSessions > 0 && s.faultRng.Float64() < s.opts.failSessions {
+		s.injected++
 		return simapi.SessionFault{Fail: true, Message: "Simulated failure (--fail-sessions)."}
 	}
 	return simapi.SessionFault{}
 }
 
-// randomFault draws a random fault for --fault-rate: 0 means none, -1 a
-// dropped connection, otherwise a status.
-func (s *Server) randomFault() int {
-	if s.opts.faultRate <= 0 {
-		return 0
+// randomFault draws a random fault for a request: first --fault-rate (the
+// request is refused: 500, 503, 429 or a dropped connection), then, for
+// writes only, --lost-answer-rate (the request is performed and its answer
+// lost: 500 or a dropped connection).
+func (s *Server) randomFault(method string) (FaultRule, bool) {
+	if s.opts.faultRate <= 0 && s.opts.lostAnswerRate <= 0 {
+		return FaultRule{}, false
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.rng.Float64() >= s.opts.faultRate {
-		return 0
+	if s.opts.faultRate > 0 && s.faultRng.Float64() < s.opts.faultRate {
+		s.injected++
+		switch k := []int{http.StatusInternalServerError, http.StatusServiceUnavailable, http.StatusTooManyRequests, -1}[s.faultRng.IntN(4)]; k {
+		case -1:
+			return FaultRule{Drop: true}, true
+		case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+			return FaultRule{Status: k, RetryAfter: 1}, true
+		default:
+			return FaultRule{Status: k}, true
+		}
 	}
-	return []int{http.StatusInternalServerError, http.StatusServiceUnavailable, http.StatusTooManyRequests, -1}[s.rng.IntN(4)]
+	if method != http.MethodGet && s.opts.lostAnswerRate > 0 && s.faultRng.Float64() < s.opts.lostAnswerRate {
+		s.injected++
+		if s.faultRng.IntN(2) == 0 {
+			return FaultRule{Act: true, Drop: true}, true
+		}
+		return FaultRule{Act: true, Status: http.StatusInternalServerError}, true
+	}
+	return FaultRule{}, false
 }
+
+// FaultsInjected is the number of faults injected so far: rule answers,
+// failed sessions and random faults of every kind.
+func (s *Server) FaultsInjected() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.injected
+}
+
+// FaultSeed is the seed of the fault random generator (WithFaultSeed, or
+// drawn at random when not given): pass it again to repeat a run's faults.
+func (s *Server) FaultSeed() uint64 { return s.faultSeed }
 
 // writeFault answers a request with a fault. It reports false when the
 // connection could not be dropped (no hijacker), after answering 503.

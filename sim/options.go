@@ -27,6 +27,8 @@ type options struct {
 	latency         time.Duration
 	faultRate       float64
 	failSessions    float64
+	lostAnswerRate  float64
+	faultSeed       *uint64
 	randSeed        int64
 	randSeedSet     bool
 	password        string
@@ -99,8 +101,19 @@ func WithFaultRate(p float64) Option { return func(o *options) { o.faultRate = p
 // actions fail.
 func WithFailSessions(p float64) Option { return func(o *options) { o.failSessions = p } }
 
-// WithRandSeed seeds every random choice (jitter, faults, generated ids),
-// for tests that need the same ids on every run. Without it, generated
+// WithLostAnswerRate makes a fraction p of vendor write requests (every
+// method but GET) succeed on the server and lose their answer: the client
+// gets a 500 or a dropped connection although the work was done.
+func WithLostAnswerRate(p float64) Option { return func(o *options) { o.lostAnswerRate = p } }
+
+// WithFaultSeed seeds the generator of random faults (--fault-rate,
+// --fail-sessions, --lost-answer-rate), so a run's fault sequence can be
+// repeated. Without it each Server draws its own seed (Server.FaultSeed).
+func WithFaultSeed(n uint64) Option { return func(o *options) { o.faultSeed = &n } }
+
+// WithRandSeed seeds the simulator's other random choices (session
+// duration jitter, generated ids), for tests that need the same ids on every
+// run; faults have their own seed (WithFaultSeed). Without it, generated
 // object ids are random per process, as a real server's are.
 func WithRandSeed(n int64) Option {
 	return func(o *options) { o.randSeed, o.randSeedSet = n, true }

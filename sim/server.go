@@ -61,8 +61,11 @@ type Server struct {
 
 	lis [3]*listener
 
-	mu           sync.Mutex // guards everything below and rng
+	mu           sync.Mutex // guards everything below, rng and faultRng
 	rng          *rand.Rand
+	faultRng     *rand.Rand // random faults only (WithFaultSeed)
+	faultSeed    uint64
+	injected     int // faults injected so far
 	requests     []Request
 	counts       map[string]map[string]int // api -> "METHOD template" -> n
 	faults       []*faultState
@@ -122,6 +125,11 @@ func New(opts ...Option) (*Server, error) {
 		rng:       rand.New(rand.NewPCG(uint64(o.randSeed), 0x5eed)),
 		counts:    map[string]map[string]int{},
 	}
+	s.faultSeed = rand.Uint64()
+	if o.faultSeed != nil {
+		s.faultSeed = *o.faultSeed
+	}
+	s.faultRng = rand.New(rand.NewPCG(s.faultSeed, 0xfa17))
 	seed, err := loadSeed(o)
 	if err != nil {
 		return nil, fmt.Errorf("sim: %w", err)
@@ -390,31 +398,33 @@ func (s *Server) serveVendor(l *listener, w http.ResponseWriter, r *http.Request
 			return
 		}
 	}
-	if rule, ok := s.takeFault(l.name, r.Method, r.URL.Path); ok {
-		writeFault(rec, r, l.name, rule)
-		return
+	rule, ok := s.takeFault(l.name, r.Method, r.URL.Path)
+	if !ok {
+		rule, ok = s.randomFault(r.Method)
 	}
-	switch k := s.randomFault(); {
-	case k < 0:
-		writeFault(rec, r, l.name, FaultRule{Drop: true})
-		return
-	case k > 0:
-		rule := FaultRule{Status: k}
-		if k == http.StatusTooManyRequests || k == http.StatusServiceUnavailable {
-			rule.RetryAfter = 1
+	if ok {
+		if rule.Act {
+			// The server acts; the answer it gives is thrown away.
+			s.serveAPI(l, &bufferedResponse{header: http.Header{}}, r)
 		}
 		writeFault(rec, r, l.name, rule)
 		return
 	}
+	s.serveAPI(l, rec, r)
+}
+
+// serveAPI hands a request to the API's handler, under the vendor contract
+// for VBR.
+func (s *Server) serveAPI(l *listener, w http.ResponseWriter, r *http.Request) {
 	if l.handler == nil {
-		writeVendorError(rec, r, l.name, http.StatusNotImplemented, "This API is not simulated yet.")
+		writeVendorError(w, r, l.name, http.StatusNotImplemented, "This API is not simulated yet.")
 		return
 	}
 	if l.name == apiVBR {
-		s.serveChecked(l, rec, r)
+		s.serveChecked(l, w, r)
 		return
 	}
-	l.handler.ServeHTTP(rec, r)
+	l.handler.ServeHTTP(w, r)
 }
 
 // serveChecked serves a VBR request under the vendor contract: requests are

@@ -283,7 +283,7 @@ func TestDroppedConnection(t *testing.T) {
 
 func TestRandomFaultRate(t *testing.T) {
 	t.Parallel()
-	s := start(t, sim.WithFaultRate(1), sim.WithRandSeed(7))
+	s := start(t, sim.WithFaultRate(1), sim.WithFaultSeed(7))
 	hc := httpClient(t, s)
 	seen := map[string]bool{}
 	for range 40 {

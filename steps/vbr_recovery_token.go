@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/vplay-dev/vplay/veeam"
@@ -27,8 +28,10 @@ func vbrRecoveryToken() *Kind {
 backups) with an expiration date. The server generates both the token's name and its value: vplay creates it (POST)
 and then renames it to the resource name (PUT), so the playbook identifies it by name like any other resource. The
 value is shown only once, at creation: vplay hands it to the declared sink (the option token_file:, written with mode
-0600, or a sensitive output for later steps) and never stores it in a plan, a state document or a log; it is stripped
-from every live document. The vendor model does not echo the backups, so they are used at creation only and never
+0600, written durably before the token is renamed, or a sensitive output for later steps) and never stores it in a
+plan, a state document or a log; it is stripped from every live document. A token whose value could not be stored,
+whose rename failed or whose creation answer was lost is deleted again (the error says so, and names the token should
+the delete fail too), so no unnamed token is left behind and the next run creates a new one. The vendor model does not echo the backups, so they are used at creation only and never
 diffed (changing them needs a new token); expirationDate is compared as an instant. Delete answers 204.`,
 			Example: `resources:
   - kind: vbr.recovery_token
@@ -140,8 +143,11 @@ func (recoveryTokenOps) Create(ctx context.Context, c *Conn, env Env, name strin
 	}
 	body := Doc{"backupIds": ids, "expirationDate": spec["expirationDate"]}
 	resp, err := cl.Post(ctx, pathRecoveryTokens, nil, body)
-	if errors.Is(err, veeam.ErrUncertain) {
-		return recoveryTokenPending(ctx, cl, name, spec, before, err)
+	var apiErr *veeam.APIError
+	if errors.Is(err, veeam.ErrUncertain) || (errors.As(err, &apiErr) && apiErr.Status >= 500) {
+		// Lost, or a server error that may come after the server acted: a
+		// token created this way has no value anyone can read.
+		return Object{}, recoveryTokenLost(ctx, cl, name, body["expirationDate"], before, err)
 	}
 	if err != nil {
 		return Object{}, fmt.Errorf("create recovery token %q: %w", name, err)
@@ -151,20 +157,22 @@ func (recoveryTokenOps) Create(ctx context.Context, c *Conn, env Env, name strin
 	if id == "" {
 		return Object{}, fmt.Errorf("create recovery token %q: the answer has no id", name)
 	}
-	// The value is visible only now: hand it to the sink before anything
-	// else can fail.
+	// The value is visible only now: the sink stores it durably before the
+	// token gets its name, so a token named after the resource always has
+	// its value stored. Should anything fail from here on, the token is
+	// unusable (its value lost) or unnamed (the next plan would create
+	// another): it is deleted.
 	if token := str(created, "recoveryToken"); token != "" && env.Sink != nil {
 		if err := env.Sink(RecoveryTokenSink, token); err != nil {
-			return Object{}, fmt.Errorf("create recovery token %q: store the token value: %w", name, err)
+			return Object{}, discardRecoveryToken(ctx, cl, name, created, fmt.Errorf("store the token value: %w", err))
 		}
 	}
-	// Rename the token to the resource name so that identity-by-name works
-	// on the next plan. Should this PUT fail, the token keeps the server's
-	// name and the next plan proposes a new one; the value already reached
-	// the sink.
 	d, err := renameRecoveryToken(ctx, cl, id, name, created["expirationDate"])
 	if err != nil {
-		return Object{}, fmt.Errorf("create recovery token %q: %w", name, err)
+		if d, ok := renamedAfterAll(ctx, cl, id, name); ok {
+			return objectOf(stripToken(d)), nil
+		}
+		return Object{}, discardRecoveryToken(ctx, cl, name, created, fmt.Errorf("%w (the value stored in the sink belongs to the deleted token)", err))
 	}
 	return objectOf(stripToken(d)), nil
 }
@@ -185,30 +193,67 @@ func renameRecoveryToken(ctx context.Context, cl *vbr.Client, id, name string, e
 	return d, nil
 }
 
-// recoveryTokenPending handles a create whose answer was lost: the token
-// value is gone with the answer. A token that appeared since the listing is
-// renamed to the resource name (so it is managed, and can be deleted and
-// recreated to get a value); the create still fails, saying why.
-func recoveryTokenPending(ctx context.Context, cl *vbr.Client, name string, spec Doc, before []Doc, cause error) (Object, error) {
+// renamedAfterAll re-reads a token whose rename failed: when the answer to
+// the PUT was lost the rename may have happened.
+func renamedAfterAll(ctx context.Context, cl *vbr.Client, id, name string) (Doc, bool) {
+	d, err := cl.Get(ctx, pathRecoveryTokens+"/"+url.PathEscape(id), nil)
+	if err != nil || str(d, "name") != name {
+		return nil, false
+	}
+	return d, true
+}
+
+// discardRecoveryToken deletes a token created by this run that cannot be
+// used (its value was not stored, or it could not be named), so that no
+// orphan stays behind under the server's name; the next run creates a new
+// one. When even the delete fails, the error names the orphan.
+func discardRecoveryToken(ctx context.Context, cl *vbr.Client, name string, created Doc, cause error) error {
+	id := scalarString(created["id"])
+	// Clean up even when the run is being interrupted.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	_, err := cl.Delete(ctx, pathRecoveryTokens+"/"+url.PathEscape(id), nil)
+	if err != nil && !isNotFound(err) {
+		return fmt.Errorf("create recovery token %q: %w; the created token is orphaned: id %s, named %q by the server; delete it by hand (could not: %v)",
+			name, cause, id, str(created, "name"), err)
+	}
+	return fmt.Errorf("create recovery token %q: %w; the created token (id %s) was deleted, apply again to create a new one", name, cause, id)
+}
+
+// recoveryTokenLost handles a create whose answer was lost: the token value
+// is gone with the answer, so a token that appeared since the listing is
+// unusable and is deleted (never POSTed again in this run); the next run
+// creates a new one.
+func recoveryTokenLost(ctx context.Context, cl *vbr.Client, name string, expiration any, before []Doc, cause error) error {
 	after, err := cl.List(ctx, pathRecoveryTokens, nil)
 	if err != nil {
-		return Object{}, fmt.Errorf("create recovery token %q: re-read after %w: %v", name, cause, err)
+		return fmt.Errorf("create recovery token %q: re-read after %w: %v; a token may have been created without its value: look for a new token named by the server", name, cause, err)
 	}
 	known := map[string]bool{}
 	for _, d := range before {
 		known[scalarString(d["id"])] = true
 	}
+	// Ours is new since the listing and expires when we asked; anything
+	// else new was made by someone else and is left alone.
+	want := normalizeRecoveryToken("expirationDate", expiration)
+	var ours []Doc
 	for _, d := range after {
-		id := scalarString(d["id"])
-		if known[id] {
-			continue
+		if !known[scalarString(d["id"])] && normalizeRecoveryToken("expirationDate", d["expirationDate"]) == want {
+			ours = append(ours, d)
 		}
-		if _, err := renameRecoveryToken(ctx, cl, id, name, d["expirationDate"]); err != nil {
-			return Object{}, fmt.Errorf("create recovery token %q: %w", name, err)
-		}
-		return Object{}, fmt.Errorf("create recovery token %q: created, but its value was lost with the answer; delete the token and apply again to get a new one: %w", name, cause)
 	}
-	return Object{}, fmt.Errorf("create recovery token %q: not found after re-reading live state, not retried: %w", name, cause)
+	switch len(ours) {
+	case 0:
+		return fmt.Errorf("create recovery token %q: not found after re-reading live state, not retried: %w", name, cause)
+	case 1:
+		return discardRecoveryToken(ctx, cl, name, ours[0], fmt.Errorf("created, but its value was lost with the answer: %w", cause))
+	}
+	var ids []string
+	for _, d := range ours {
+		ids = append(ids, fmt.Sprintf("%s (%q)", scalarString(d["id"]), str(d, "name")))
+	}
+	return fmt.Errorf("create recovery token %q: %w; %d new tokens with this expiration appeared meanwhile and vplay cannot tell which is its own (its value was lost): %s; delete the unusable one by hand",
+		name, cause, len(ours), strings.Join(ids, ", "))
 }
 
 func (recoveryTokenOps) Update(ctx context.Context, c *Conn, env Env, live Object, spec Doc) (Object, error) {

@@ -27,6 +27,7 @@ type applyFlags struct {
 	autoApprove      bool
 	allowDestructive bool
 	parallelism      int
+	lockTimeout      time.Duration
 }
 
 func (f *applyFlags) validate(args []string) error {
@@ -35,6 +36,9 @@ func (f *applyFlags) validate(args []string) error {
 	}
 	if f.parallelism < 1 {
 		return usageError{fmt.Errorf("--parallelism %d: must be at least 1", f.parallelism)}
+	}
+	if f.lockTimeout < 0 {
+		return usageError{fmt.Errorf("--lock-timeout %s: must not be negative", f.lockTimeout)}
 	}
 	return f.runFlags.validate("text", "json")
 }
@@ -48,6 +52,10 @@ func newApplyCmd(a *app) *cobra.Command {
 order (up to --parallelism at once), then steps in order. Every asynchronous operation is awaited
 to its end. A saved plan (vplay plan --out FILE) is re-checked against live state first and refused
 when anything it read has changed.
+
+Apply holds a lock per target (its URL) from before the plan to the end: a second apply of
+the same target refuses at once, naming the holder, or waits up to --lock-timeout. Locks left
+by a process that is gone are taken over with a warning; vplay unlock TARGET removes the rest.
 
 Without a terminal, --auto-approve is required; with it, destructive work (deletes, destructive or
 disruptive steps) also needs --allow-destructive. The first interrupt stops launching new work and
@@ -69,6 +77,7 @@ Exit status: 0 success, 1 error or refused, 130 interrupted.`,
 	fl.BoolVar(&f.autoApprove, "auto-approve", false, "apply without asking (for scripts)")
 	fl.BoolVar(&f.allowDestructive, "allow-destructive", false, "with --auto-approve, also run deletes and destructive or disruptive steps")
 	fl.IntVar(&f.parallelism, "parallelism", 4, "how many resources change at once")
+	fl.DurationVar(&f.lockTimeout, "lock-timeout", 0, "wait this long for another apply of the same target to finish (0: refuse at once)")
 	return cmd
 }
 
@@ -86,6 +95,11 @@ func (a *app) apply(ctx context.Context, arg string, f *applyFlags) error {
 		return err
 	}
 	defer s.engine.Close(context.WithoutCancel(ctx))
+	locks, err := a.lockTargets(ctx, s, playbookPath, f.lockTimeout)
+	if err != nil {
+		return err
+	}
+	defer locks.Release()
 	p, err := s.engine.Plan(ctx, s.pb)
 	if err != nil {
 		return err

@@ -15,6 +15,38 @@ import (
 	"time"
 )
 
+// atHardExit is what must run even when a second interrupt exits at once:
+// releasing the apply locks.
+var atHardExit struct {
+	sync.Mutex
+	fns []func()
+}
+
+// onHardExit registers fn to run before a second interrupt exits; the
+// returned function unregisters it.
+func onHardExit(fn func()) (remove func()) {
+	atHardExit.Lock()
+	defer atHardExit.Unlock()
+	atHardExit.fns = append(atHardExit.fns, fn)
+	i := len(atHardExit.fns) - 1
+	return func() {
+		atHardExit.Lock()
+		defer atHardExit.Unlock()
+		atHardExit.fns[i] = nil
+	}
+}
+
+func runAtHardExit() {
+	atHardExit.Lock()
+	fns := append([]func(){}, atHardExit.fns...)
+	atHardExit.Unlock()
+	for _, fn := range fns {
+		if fn != nil {
+			fn()
+		}
+	}
+}
+
 func main() {
 	ctx, stop := signalContext()
 	defer stop()
@@ -76,6 +108,7 @@ func signalContext() (context.Context, context.CancelFunc) {
 			case <-time.After(hardGrace):
 			}
 		}
+		runAtHardExit()
 		os.Exit(exitInterrupted)
 	}()
 	return ctx, func() {

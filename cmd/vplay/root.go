@@ -41,6 +41,7 @@ var commands = []func(*app) *cobra.Command{
 	newValidateCmd,
 	newPlanCmd,
 	newApplyCmd,
+	newUnlockCmd,
 	newSimCmd,
 	func(a *app) *cobra.Command { return newDescribeCmd(a.Catalog) },
 	newSchemaCmd,

@@ -23,6 +23,9 @@ type simFlags struct {
 	tokenTTL, sessionDuration time.Duration
 	latency                   time.Duration
 	faultRate, failSessions   float64
+	lostAnswerRate            float64
+	faultSeed                 uint64
+	faultSeedSet              bool
 	strict                    bool
 	password                  string
 }
@@ -33,6 +36,8 @@ func (f *simFlags) validate() error {
 		return usageError{fmt.Errorf("--fault-rate must be between 0 and 1, got %v", f.faultRate)}
 	case f.failSessions < 0 || f.failSessions > 1:
 		return usageError{fmt.Errorf("--fail-sessions must be between 0 and 1, got %v", f.failSessions)}
+	case f.lostAnswerRate < 0 || f.lostAnswerRate > 1:
+		return usageError{fmt.Errorf("--lost-answer-rate must be between 0 and 1, got %v", f.lostAnswerRate)}
 	case f.tokenTTL <= 0:
 		return usageError{errors.New("--token-ttl must be positive")}
 	case f.sessionDuration < 0 || f.latency < 0:
@@ -52,6 +57,7 @@ func (f *simFlags) options() []sim.Option {
 		sim.WithLatency(f.latency),
 		sim.WithFaultRate(f.faultRate),
 		sim.WithFailSessions(f.failSessions),
+		sim.WithLostAnswerRate(f.lostAnswerRate),
 		sim.WithStrict(f.strict),
 		sim.WithPassword(f.password),
 	}
@@ -60,6 +66,9 @@ func (f *simFlags) options() []sim.Option {
 	}
 	if f.state != "" {
 		opts = append(opts, sim.WithStateFile(f.state))
+	}
+	if f.faultSeedSet {
+		opts = append(opts, sim.WithFaultSeed(f.faultSeed))
 	}
 	return opts
 }
@@ -77,12 +86,14 @@ EM_ and VSPC_) once every listener is ready, so its appearance is the readiness 
 The control API under /_sim/ on every listener exposes the request log, faults and state.`,
 		Example: `  vplay sim --env-file .sim.env --state .sim.json
   . ./.sim.env && vplay plan playbooks/quickstart.yaml
-  vplay sim --fault-rate 0.1 --latency 200ms --session-duration 5s`,
+  vplay sim --fault-rate 0.1 --latency 200ms --session-duration 5s
+  vplay sim --lost-answer-rate 0.2 --fault-seed 42   # writes succeed, answers lost; repeatable`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := f.validate(); err != nil {
 				return err
 			}
+			f.faultSeedSet = cmd.Flags().Changed("fault-seed")
 			ctx := cmd.Context()
 			if ctx == nil {
 				ctx = context.Background()
@@ -104,6 +115,8 @@ The control API under /_sim/ on every listener exposes the request log, faults a
 	fl.DurationVar(&f.latency, "latency", 0, "delay added to every API request")
 	fl.Float64Var(&f.faultRate, "fault-rate", 0, "fraction of requests answered 500/503/429 or dropped at random")
 	fl.Float64Var(&f.failSessions, "fail-sessions", 0, "fraction of sessions, tasks and async actions that fail")
+	fl.Float64Var(&f.lostAnswerRate, "lost-answer-rate", 0, "fraction of write requests performed whose answer is then lost (500 or a dropped connection)")
+	fl.Uint64Var(&f.faultSeed, "fault-seed", 0, "seed of the random faults (default: a new one per run, printed at start)")
 	fl.BoolVar(&f.strict, "strict", false, "validate every VBR response against the vendor OpenAPI (mismatches answer 500)")
 	fl.StringVar(&f.password, "password", "Passw0rd!", "password of every simulated user")
 	return cmd
@@ -125,6 +138,9 @@ func runSim(ctx context.Context, f *simFlags, out, errOut io.Writer) error {
 		// The password is the simulator's own throwaway credential.
 		fmt.Fprintf(out, "%-4s %s  fingerprint %s  username %s  password %s\n", strings.ToLower(api),
 			env[api+"_URL"], env[api+"_FINGERPRINT"], env[api+"_USERNAME"], env[api+"_PASSWORD"])
+	}
+	if f.faultRate > 0 || f.failSessions > 0 || f.lostAnswerRate > 0 {
+		fmt.Fprintf(out, "faults seed %d (repeat with --fault-seed %d)\n", s.FaultSeed(), s.FaultSeed())
 	}
 	if f.caOut != "" {
 		if err := sim.WriteFileAtomic(f.caOut, s.CertPEM(), 0o644); err != nil {

@@ -254,6 +254,8 @@ func TestSimCmdFlags(t *testing.T) {
 	}{
 		{"fail sessions above 1", []string{"--fail-sessions", "2"}, "--fail-sessions"},
 		{"negative fault rate", []string{"--fault-rate", "-0.5"}, "--fault-rate"},
+		{"lost answer rate above 1", []string{"--lost-answer-rate", "1.5"}, "--lost-answer-rate"},
+		{"fault seed not a number", []string{"--fault-seed", "abc"}, "--fault-seed"},
 		{"zero token ttl", []string{"--token-ttl", "0s"}, "--token-ttl"},
 		{"negative session duration", []string{"--session-duration", "-1s"}, "--session-duration"},
 		{"negative latency", []string{"--latency", "-5ms"}, "--latency"},

@@ -615,6 +615,7 @@ func (l *loader) loadResources() {
 		}
 		if on := get(n, "options"); on != nil {
 			r.Options, _ = on.Plain().(map[string]any)
+			r.OptionsValue = l.value(on, decl)
 		}
 		var scope *eval.Scope
 		if r.ForEach != nil && itemsKnown && len(items) > 0 {

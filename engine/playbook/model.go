@@ -119,6 +119,9 @@ type Resource struct {
 	// Options are kind-specific options as written (delete_backups,
 	// token_file, ...).
 	Options map[string]any
+	// OptionsValue is Options compiled like Spec: the planner evaluates it
+	// per item (`token_file: "token-${{ each }}.txt"`). nil without options.
+	OptionsValue *eval.Value
 	// DependsOn lists the resources this one converges after: explicit
 	// depends_on entries plus those its expressions reference, each as
 	// "TARGET/KIND/NAME" or "TARGET/KIND" (every resource of that kind).
