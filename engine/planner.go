@@ -56,8 +56,9 @@ type plannedResource struct {
 // writes to any server.
 func (e *Engine) Plan(ctx context.Context, pb *playbook.Playbook) (*Plan, error) {
 	// Plan only reads: memoize list calls so a collection that a kind and a
-	// step preview both read is fetched once.
-	ctx = veeam.WithListCache(ctx)
+	// step preview both read is fetched once, and what the previews of a
+	// for_each share (an indexed job list) is computed once.
+	ctx = steps.WithRunMemo(veeam.WithListCache(ctx))
 	x := &execState{pb: pb, targets: map[string]TargetConfig{}, data: map[string]any{}, steps: pb.Steps}
 	plan := &Plan{FormatVersion: FormatVersion, Playbook: pb.File, Name: pb.Name, PlaybookHash: pb.Hash}
 

@@ -70,6 +70,9 @@ func (a *applier) failStep(st *playbook.Step, item string, err error, dur time.D
 // runStep runs every iteration of a step, st.Parallel at a time.
 func (a *applier) runStep(ctx context.Context, st *playbook.Step, items []any, hasEach bool) {
 	action, _ := a.e.cfg.Catalog.Action(st.Action)
+	// What every iteration selects from (the live list of an action) is
+	// read once for the step, not once per item.
+	ctx = steps.WithRunMemo(ctx)
 	par := max(st.Parallel, 1)
 	sem := make(chan struct{}, par)
 	results := make([]any, len(items))
