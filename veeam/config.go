@@ -22,6 +22,9 @@ type Config struct {
 	// PageSize is the page size List asks for; 0 means the largest page
 	// the server is documented to allow (VBR 200, its default; VSPC 500).
 	PageSize int
+	// PollFloor is the shortest wait between two polls of one session,
+	// task or action (default 25ms).
+	PollFloor time.Duration
 	// Retry bounds the retries of idempotent calls; zero means defaults.
 	Retry RetryPolicy
 	// Timeout bounds one HTTP attempt, default 60s.

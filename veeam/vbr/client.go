@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/vplay-dev/vplay/veeam"
 )
@@ -31,6 +33,10 @@ type Client struct {
 	auth     *veeam.OAuth2
 	version  string
 	pageSize int
+
+	pollFloor time.Duration
+	pollOnce  sync.Once
+	poller    *veeam.Poller
 }
 
 // New checks cfg and returns a client; it does not connect until the
@@ -40,7 +46,7 @@ func New(cfg veeam.Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{t: t, version: cfg.APIVersion, pageSize: cfg.PageSize}
+	c := &Client{t: t, version: cfg.APIVersion, pageSize: cfg.PageSize, pollFloor: cfg.PollFloor}
 	if c.version == "" {
 		c.version = DefaultAPIVersion
 	}
@@ -181,6 +187,12 @@ func (c *Client) AwaitSession(ctx context.Context, id string, o veeam.AwaitOptio
 	if err != nil {
 		return nil, err
 	}
+	return c.sessionOutcome(ctx, id, final, o)
+}
+
+// sessionOutcome turns a finished session into the await result: the
+// session, or an *veeam.AsyncError with the problems of its log.
+func (c *Client) sessionOutcome(ctx context.Context, id string, final veeam.Doc, o veeam.AwaitOptions) (veeam.Doc, error) {
 	result := veeam.String(final, "result", "result")
 	switch {
 	case strings.EqualFold(result, "Success"):
