@@ -119,6 +119,13 @@ func measure(bin, dir string, sc scenario, sz size, runs int) (result, error) {
 			return result{}, err
 		}
 	}
+	statePath := ""
+	if sc.live != nil {
+		var err error
+		if statePath, err = writeState(bin, dir, sc.live(sz)); err != nil {
+			return result{}, err
+		}
+	}
 	args := slices.Clone(sc.args)
 	for i, a := range args {
 		if a == "" { // --parallelism of apply-100
@@ -133,7 +140,7 @@ func measure(bin, dir string, sc scenario, sz size, runs int) (result, error) {
 		if !sc.noSim && (s == nil || sc.fresh) {
 			s.stop()
 			var err error
-			if s, err = startSim(bin, filepath.Join(dir, fmt.Sprintf("sim%d", i)), seedPath, sc.session); err != nil {
+			if s, err = startSim(bin, filepath.Join(dir, fmt.Sprintf("sim%d", i)), seedPath, statePath, sc.session); err != nil {
 				return r, err
 			}
 		}
@@ -213,8 +220,39 @@ type simProc struct {
 	client *http.Client
 }
 
-// startSim starts the simulator and waits (bounded) for its env file.
-func startSim(bin, dir, seed string, session time.Duration) (*simProc, error) {
+// writeState writes a --state file: the built-in seed's state (read from a
+// simulator's /_sim/state) plus n live repositories.
+func writeState(bin, dir string, n int) (string, error) {
+	s, err := startSim(bin, filepath.Join(dir, "base"), "", "", time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer s.stop()
+	resp, err := s.client.Get(s.env["VBR_URL"] + "/_sim/state")
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var apis map[string]map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&apis); err != nil {
+		return "", fmt.Errorf("read /_sim/state: %w", err)
+	}
+	repos, _ := apis["vbr"]["repositories"].([]any)
+	for i := range n {
+		repos = append(repos, liveRepo(i))
+	}
+	apis["vbr"]["repositories"] = repos
+	b, err := json.Marshal(map[string]any{"version": 1, "apis": apis})
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "state.json")
+	return path, os.WriteFile(path, b, 0o644)
+}
+
+// startSim starts the simulator and waits (bounded) for its env file. A
+// state file is copied first: the simulator saves every change to it.
+func startSim(bin, dir, seed, state string, session time.Duration) (*simProc, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -222,6 +260,17 @@ func startSim(bin, dir, seed string, session time.Duration) (*simProc, error) {
 	args := []string{"sim", "--env-file", envFile, "--ca-out", caFile, "--latency", "10ms", "--session-duration", session.String()}
 	if seed != "" {
 		args = append(args, "--seed", seed)
+	}
+	if state != "" {
+		b, err := os.ReadFile(state)
+		if err != nil {
+			return nil, err
+		}
+		own := filepath.Join(dir, "state.json")
+		if err := os.WriteFile(own, b, 0o644); err != nil {
+			return nil, err
+		}
+		args = append(args, "--state", own)
 	}
 	cmd := exec.Command(bin, args...)
 	var errOut strings.Builder

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/goccy/go-yaml"
-
-	"github.com/vplay-dev/vplay/sim/vbrsim"
 )
 
 // size is the scale of one benchmark run: full for `make bench`, tiny for
@@ -28,8 +26,12 @@ var (
 
 // scenario is one row of the table.
 type scenario struct {
-	name     string
-	seed     func(size) ([]byte, error) // nil: the built-in seed
+	name string
+	seed func(size) ([]byte, error) // nil: the built-in seed
+	// live is how many repositories the server holds besides the seed's,
+	// named planName(i): they are written into a --state file (JSON),
+	// which the simulator reads far faster than a YAML seed.
+	live     func(size) int
 	playbook func(size) string
 	args     []string      // vplay arguments before the playbook path
 	session  time.Duration // simulator session/task duration
@@ -47,29 +49,33 @@ const hostID = "3251ddfc-3691-4d20-a43e-860dc275147e"
 func scenarios() []scenario {
 	return []scenario{
 		{
-			name: "plan-1k", seed: planSeed, playbook: planPlaybook, args: []string{"plan"}, session: 500 * time.Millisecond,
+			name: "plan-1k", live: func(s size) int { return s.planSame + s.planDrift }, playbook: planPlaybook, args: []string{"plan"}, session: 500 * time.Millisecond,
 			objects: func(s size) int { return s.planDeclared },
 			target:  "<= 10 requests, <= 0.5 s",
 			met:     func(r result, _ size) bool { return r.Requests <= 10 && r.Wall <= 0.5 },
 		},
 		{
-			name: "plan-100k-live", seed: manySeed, playbook: manyPlaybook, args: []string{"plan"}, session: 500 * time.Millisecond,
+			name: "plan-100k-live", live: func(s size) int { return s.liveMany }, playbook: manyPlaybook, args: []string{"plan"}, session: 500 * time.Millisecond,
 			objects: func(s size) int { return s.liveDeclared },
 			target:  "<= 1.5 s, <= 200 MB",
 			met:     func(r result, _ size) bool { return r.Wall <= 1.5 && r.PeakRSSMB <= 200 },
 		},
 		{
 			name: "apply-100", playbook: createPlaybook, session: 500 * time.Millisecond, fresh: true,
-			args:    []string{"apply", "--auto-approve", "--parallelism", ""}, // filled from size
-			ideal:   func(s size) time.Duration { return time.Duration(ceilDiv(s.creates, s.createPar)) * 500 * time.Millisecond },
+			args: []string{"apply", "--auto-approve", "--parallelism", ""}, // filled from size
+			ideal: func(s size) time.Duration {
+				return time.Duration(ceilDiv(s.creates, s.createPar)) * 500 * time.Millisecond
+			},
 			objects: func(s size) int { return s.creates },
 			target:  "<= 1.10 x ideal, <= 2.2 requests per object",
 			met:     func(r result, _ size) bool { return r.Ratio <= 1.10 && r.PerObject <= 2.2 },
 		},
 		{
 			name: "steps-500", seed: jobSeed, playbook: retryPlaybook, session: 300 * time.Millisecond, fresh: true,
-			args:    []string{"apply", "--auto-approve"},
-			ideal:   func(s size) time.Duration { return time.Duration(ceilDiv(s.retries, s.retryPar)) * 300 * time.Millisecond },
+			args: []string{"apply", "--auto-approve"},
+			ideal: func(s size) time.Duration {
+				return time.Duration(ceilDiv(s.retries, s.retryPar)) * 300 * time.Millisecond
+			},
 			objects: func(s size) int { return s.retries },
 			target:  "<= 1.15 x ideal, 1 job list per run, <= 3 requests per job",
 			met: func(r result, _ size) bool {
@@ -87,16 +93,6 @@ func scenarios() []scenario {
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
-// vbrSeed returns the built-in VBR seed as a value.
-func vbrSeed() (map[string]any, error) {
-	j, err := yaml.YAMLToJSON(vbrsim.DefaultSeed)
-	if err != nil {
-		return nil, err
-	}
-	var m map[string]any
-	return m, json.Unmarshal(j, &m)
-}
-
 // repoSpec is a LinuxLocal repository on the seed's Linux host.
 func repoSpec(name, description string) map[string]any {
 	return map[string]any{
@@ -112,30 +108,16 @@ func repoSpec(name, description string) map[string]any {
 	}
 }
 
-// seedWithRepos is the built-in seed plus n live repositories named
-// name(i).
-func seedWithRepos(n int, name func(int) string) ([]byte, error) {
-	vbr, err := vbrSeed()
-	if err != nil {
-		return nil, err
-	}
-	repos, _ := vbr["repositories"].([]any)
-	for i := range n {
-		r := repoSpec(name(i), "live "+name(i))
-		r["id"] = fmt.Sprintf("%08x-0000-4000-8000-00000000b16a", i)
-		r["uniqueId"] = fmt.Sprintf("%08x00004000800000000000b16a", i)
-		r["name"] = name(i)
-		repos = append(repos, r)
-	}
-	vbr["repositories"] = repos
-	return json.Marshal(map[string]any{"vbr": vbr}) // JSON is YAML
+// liveRepo is the i-th live repository of a --state file.
+func liveRepo(i int) map[string]any {
+	r := repoSpec(planName(i), "live "+planName(i))
+	r["id"] = fmt.Sprintf("%08x-0000-4000-8000-00000000b16a", i)
+	r["uniqueId"] = fmt.Sprintf("%08x00004000800000000000b16a", i)
+	r["name"] = planName(i)
+	return r
 }
 
 func planName(i int) string { return fmt.Sprintf("repo-%05d", i) }
-
-func planSeed(s size) ([]byte, error) { return seedWithRepos(s.planSame+s.planDrift, planName) }
-
-func manySeed(s size) ([]byte, error) { return seedWithRepos(s.liveMany, planName) }
 
 const header = `vplay: 1
 name: bench

@@ -23,7 +23,7 @@ type Config struct {
 	// the server is documented to allow (VBR 200, its default; VSPC 500).
 	PageSize int
 	// PollFloor is the shortest wait between two polls of one session,
-	// task or action (default 25ms).
+	// task or action (default 10ms).
 	PollFloor time.Duration
 	// Retry bounds the retries of idempotent calls; zero means defaults.
 	Retry RetryPolicy

@@ -29,7 +29,7 @@ type PollerConfig struct {
 	// Clock is the time source; nil is the system clock.
 	Clock Clock
 	// Floor is the shortest wait between two polls of an operation
-	// (default 25ms): the bound that keeps a fast operation from being
+	// (default 10ms): the bound that keeps a fast operation from being
 	// polled in a tight loop.
 	Floor time.Duration
 	// Max is the longest wait between two polls (default 5s).
@@ -61,6 +61,9 @@ type Poller struct {
 	running bool
 	wake    chan struct{}
 	took    []time.Duration // recent durations, newest last
+	// lastList is when the last list was sent: lists, which observe every
+	// operation at once, are spaced by the floor instead of each operation.
+	lastList time.Time
 }
 
 // watch is one waiter.
@@ -80,6 +83,11 @@ type watchResult struct {
 	err error
 }
 
+// progressMargin is added to the end a progress percentage predicts: whole
+// percents round the prediction, and a look just before the end costs a
+// list more.
+const progressMargin = 3 * time.Millisecond
+
 // maxLearned bounds the remembered durations.
 const maxLearned = 64
 
@@ -89,7 +97,7 @@ func NewPoller(cfg PollerConfig) *Poller {
 		cfg.Clock = SystemClock{}
 	}
 	if cfg.Floor <= 0 {
-		cfg.Floor = 25 * time.Millisecond
+		cfg.Floor = 10 * time.Millisecond
 	}
 	if cfg.Max <= 0 {
 		cfg.Max = 5 * time.Second
@@ -171,16 +179,29 @@ func percentOf(p Progress, seen bool) string {
 	return percent(p.Percent)
 }
 
-// firstWait is when to look at a new operation first: when the recent
-// ones finished (their median), or o.PollMin before anything was learned.
-// Callers hold p.mu.
+// schedule is where in the distribution of recent durations an operation
+// is looked at: first when 40% of recent operations had finished, then at
+// 75% and at the slowest. Two or three looks catch most operations within
+// a fraction of the spread of durations; past the slowest, waits grow from
+// the floor.
+var schedule = []float64{0.4, 0.75, 1}
+
+// firstWait is when to look at a new operation first: at the first point
+// of the schedule, or o.PollMin before anything was learned. Callers hold
+// p.mu.
 func (p *Poller) firstWait(o AwaitOptions) time.Duration {
 	if len(p.took) == 0 {
 		return o.withDefaults().PollMin
 	}
+	return max(p.quantile(schedule[0]), p.cfg.Floor)
+}
+
+// quantile returns the q-quantile of the recent durations. Callers hold
+// p.mu and know there is one.
+func (p *Poller) quantile(q float64) time.Duration {
 	s := slices.Clone(p.took)
 	slices.Sort(s)
-	return max(s[len(s)/2], p.cfg.Floor)
+	return s[min(int(q*float64(len(s))), len(s)-1)]
 }
 
 // learn records how long a finished operation took.
@@ -224,6 +245,10 @@ func (p *Poller) loop(ctx context.Context) {
 				next = w.due
 			}
 		}
+		if p.cfg.List != nil && next.Before(p.lastList.Add(p.cfg.Floor)) {
+			// One list observes everything: the floor spaces the lists.
+			next = p.lastList.Add(p.cfg.Floor)
+		}
 		p.mu.Unlock()
 		if d := next.Sub(clock.Now()); d > 0 {
 			select {
@@ -260,6 +285,9 @@ func (p *Poller) tick(ctx context.Context) {
 	seen := map[string]Observation{}
 	var listErr error
 	if p.cfg.List != nil && !since.IsZero() {
+		p.mu.Lock()
+		p.lastList = now
+		p.mu.Unlock()
 		// A second of margin for servers that round creation times.
 		seen, listErr = p.cfg.List(ctx, since.Add(-time.Second))
 		if seen == nil {
@@ -325,7 +353,7 @@ func (p *Poller) tick(ctx context.Context) {
 		if !isDue && left <= 0 {
 			continue // observed for free; keep its schedule
 		}
-		w.due = at.Add(p.nextWait(w, left))
+		w.due = at.Add(p.nextWait(w, left, at))
 	}
 }
 
@@ -339,11 +367,25 @@ func remaining(percent int, elapsed time.Duration) time.Duration {
 }
 
 // nextWait is how long to wait before looking at a running operation
-// again: until its progress says it ends, or half again as long as the
-// last wait, from the floor.
-func (p *Poller) nextWait(w *watch, left time.Duration) time.Duration {
+// again: until its progress says it ends; else the next point of the
+// schedule not yet passed; else half again as long as the last wait, from
+// the floor. Callers hold p.mu.
+func (p *Poller) nextWait(w *watch, left time.Duration, at time.Time) time.Duration {
+	if left > 0 && p.cfg.List != nil {
+		// Lists are spaced by the floor already (loop): look right when
+		// the progress says the operation ends.
+		return min(max(left+progressMargin, time.Millisecond), p.cfg.Max)
+	}
 	if left > 0 {
 		return min(max(left, p.cfg.Floor), p.cfg.Max)
+	}
+	if len(p.took) > 0 {
+		elapsed := at.Sub(w.started)
+		for _, q := range schedule[1:] {
+			if d := p.quantile(q) - elapsed; d >= p.cfg.Floor {
+				return min(d, p.cfg.Max)
+			}
+		}
 	}
 	if w.delay <= 0 {
 		w.delay = p.cfg.Floor
