@@ -34,6 +34,7 @@ type Client struct {
 	version  string
 	pageSize int
 
+	pages     chan struct{} // bounds the pages in flight, PageConcurrency
 	pollFloor time.Duration
 	pollOnce  sync.Once
 	poller    *veeam.Poller
@@ -47,6 +48,11 @@ func New(cfg veeam.Config) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{t: t, version: cfg.APIVersion, pageSize: cfg.PageSize, pollFloor: cfg.PollFloor}
+	pc := cfg.PageConcurrency
+	if pc <= 0 {
+		pc = veeam.DefaultPageConcurrency
+	}
+	c.pages = make(chan struct{}, pc)
 	if c.version == "" {
 		c.version = DefaultAPIVersion
 	}
@@ -133,7 +139,14 @@ func (c *Client) list(ctx context.Context, path string, q url.Values) ([]veeam.D
 			limit = n
 		}
 	}
-	docs, err := veeam.CollectPages(ctx, limit, func(ctx context.Context, offset, limit int) (veeam.Page, error) {
+	docs, err := veeam.CollectPagesConcurrently(ctx, limit, cap(c.pages), func(ctx context.Context, offset, limit int) (veeam.Page, error) {
+		// Pages of every list of this target share one bound.
+		select {
+		case c.pages <- struct{}{}:
+		case <-ctx.Done():
+			return veeam.Page{}, ctx.Err()
+		}
+		defer func() { <-c.pages }()
 		pq := cloneValues(q)
 		pq.Set("skip", strconv.Itoa(offset))
 		pq.Set("limit", strconv.Itoa(limit))
