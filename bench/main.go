@@ -26,7 +26,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -125,6 +124,7 @@ func measure(bin, dir string, sc scenario, sz size, runs int) (result, error) {
 		if statePath, err = writeState(bin, dir, sc.live(sz)); err != nil {
 			return result{}, err
 		}
+
 	}
 	args := slices.Clone(sc.args)
 	for i, a := range args {
@@ -191,8 +191,32 @@ func runVplay(bin string, args []string, s *simProc) (wall, rssMB float64, err e
 	var errOut strings.Builder
 	cmd.Stdout, cmd.Stderr = io.Discard, &errOut
 	start := time.Now()
-	err = cmd.Run()
+	if err := cmd.Start(); err != nil {
+		return 0, 0, err
+	}
+	// Peak RSS is sampled from /proc (VmHWM of vplay's own address space):
+	// the rusage of a child started by exec from a vfork also counts the
+	// RSS of this harness.
+	done := make(chan struct{})
+	peak := make(chan float64, 1)
+	go func() {
+		high := 0.0
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			high = max(high, vmHWM(cmd.Process.Pid))
+			select {
+			case <-done:
+				peak <- high
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	err = cmd.Wait()
 	wall = time.Since(start).Seconds()
+	close(done)
+	rssMB = <-peak
 	var exit *exec.ExitError
 	if errors.As(err, &exit) && exit.ExitCode() == 2 {
 		err = nil
@@ -200,10 +224,23 @@ func runVplay(bin string, args []string, s *simProc) (wall, rssMB float64, err e
 	if err != nil {
 		return 0, 0, fmt.Errorf("vplay %s: %w: %s", strings.Join(args, " "), err, tail(errOut.String()))
 	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rssMB = float64(ru.Maxrss) / 1024 // KiB on Linux
-	}
 	return wall, rssMB, nil
+}
+
+// vmHWM reads a running process's peak resident set size in MB (0 when it
+// has exited).
+func vmHWM(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			return float64(kb) / 1024
+		}
+	}
+	return 0
 }
 
 func tail(s string) string {

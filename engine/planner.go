@@ -33,6 +33,9 @@ type execState struct {
 	resources []*plannedResource // aligned with Plan.Changes
 	steps     []*playbook.Step   // the steps apply runs (all, unless restricted)
 	live      map[kindKey][]steps.Object
+	// declared is the names of each (target, kind), evaluated before
+	// listing so kinds can read only those (steps.WithDeclaredNames).
+	declared map[kindKey][]string
 }
 
 type kindKey struct{ target, kind string }
@@ -86,6 +89,7 @@ func (e *Engine) Plan(ctx context.Context, pb *playbook.Playbook) (*Plan, error)
 	}
 	base.Data = x.data
 
+	x.declared = declaredNames(x.pb, base)
 	if err := e.listKinds(ctx, x); err != nil {
 		return nil, err
 	}
@@ -241,7 +245,11 @@ func (e *Engine) listKinds(ctx context.Context, x *execState) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			objs, err := kind.Ops.List(ctx, conn)
+			lctx := ctx
+			if names, ok := x.declared[k]; ok {
+				lctx = steps.WithDeclaredNames(ctx, names)
+			}
+			objs, err := kind.Ops.List(lctx, conn)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -253,6 +261,39 @@ func (e *Engine) listKinds(ctx context.Context, x *execState) error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// declaredNames evaluates the resource names of each (target, kind) before
+// live state is read, so a kind can read just the declared objects among
+// many. Names depend only on vars, env, data and each. A kind with a name
+// that does not evaluate here is left out: it is listed whole, and
+// planResources reports the error.
+func declaredNames(pb *playbook.Playbook, base *eval.Scope) map[kindKey][]string {
+	out := map[kindKey][]string{}
+	bad := map[kindKey]bool{}
+	for _, r := range pb.Resources {
+		k := kindKey{r.Target, r.Kind}
+		items, hasEach, err := forEachItems(r.ForEach, base)
+		if err != nil {
+			bad[k] = true
+			continue
+		}
+		for _, it := range items {
+			s := *base
+			s.Each, s.HasEach = it, hasEach
+			nv, err := r.Name.Eval(&s)
+			name, ok := eval.Reveal(nv).(string)
+			if err != nil || !ok || name == "" {
+				bad[k] = true
+				break
+			}
+			out[k] = append(out[k], name)
+		}
+	}
+	for k := range bad {
+		delete(out, k)
+	}
+	return out
 }
 
 // planResources expands for_each, evaluates names and specs and compares

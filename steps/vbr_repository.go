@@ -98,7 +98,12 @@ func (repositoryOps) List(ctx context.Context, c *Conn) ([]Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	items, err := cl.List(ctx, pathRepositories, nil)
+	var items []Doc
+	if names, ok := declaredNames(ctx); ok {
+		items, err = cl.ListNamed(ctx, pathRepositories, names)
+	} else {
+		items, err = cl.List(ctx, pathRepositories, nil)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list repositories: %w", err)
 	}

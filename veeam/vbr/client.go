@@ -140,25 +140,7 @@ func (c *Client) list(ctx context.Context, path string, q url.Values) ([]veeam.D
 		}
 	}
 	docs, err := veeam.CollectPagesConcurrently(ctx, limit, cap(c.pages), func(ctx context.Context, offset, limit int) (veeam.Page, error) {
-		// Pages of every list of this target share one bound.
-		select {
-		case c.pages <- struct{}{}:
-		case <-ctx.Done():
-			return veeam.Page{}, ctx.Err()
-		}
-		defer func() { <-c.pages }()
-		pq := cloneValues(q)
-		pq.Set("skip", strconv.Itoa(offset))
-		pq.Set("limit", strconv.Itoa(limit))
-		d, err := c.Get(ctx, path, pq)
-		if err != nil {
-			return veeam.Page{}, err
-		}
-		p := veeam.Page{Items: veeam.Items(d, "data")}
-		if total, ok := veeam.Int(d, "pagination", "total"); ok {
-			p.Total, p.HasTotal = int(total), true
-		}
-		return p, nil
+		return c.page(ctx, path, q, offset, limit)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", path, err)
