@@ -22,6 +22,11 @@ type TargetConfig struct {
 	Password   string
 	APIVersion string
 	TLS        veeam.TLS
+	// PageSize, PageConcurrency and PollFloor are the target's read and
+	// poll bounds (veeam.Config); zero means defaults.
+	PageSize        int
+	PageConcurrency int
+	PollFloor       time.Duration
 }
 
 // Connector opens live connections to targets.

@@ -150,7 +150,8 @@ func (e *Engine) evalTarget(t *playbook.Target, s *eval.Scope) (TargetConfig, er
 		}
 		return str, nil
 	}
-	tc := TargetConfig{Name: t.Name, API: t.API, APIVersion: t.APIVersion}
+	tc := TargetConfig{Name: t.Name, API: t.API, APIVersion: t.APIVersion,
+		PageSize: t.PageSize, PageConcurrency: t.PageConcurrency, PollFloor: t.PollFloor}
 	var err error
 	if tc.URL, err = str("url", t.URL); err != nil {
 		return tc, err

@@ -57,7 +57,12 @@ type Target struct {
 	Password   *eval.Value
 	APIVersion string
 	TLS        TLSSpec
-	Pos        diag.Pos
+	// PageSize, PageConcurrency and PollFloor bound how the target is
+	// read and polled; zero means the client's default.
+	PageSize        int
+	PageConcurrency int
+	PollFloor       time.Duration
+	Pos             diag.Pos
 }
 
 // TLSSpec says how a target's certificate is verified: at most one field is
