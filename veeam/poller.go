@@ -193,7 +193,9 @@ func (p *Poller) firstWait(o AwaitOptions) time.Duration {
 	if len(p.took) == 0 {
 		return o.withDefaults().PollMin
 	}
-	return max(p.quantile(schedule[0]), p.cfg.Floor)
+	// Capped: a long operation is still looked at (and its progress
+	// reported) every Max.
+	return min(max(p.quantile(schedule[0]), p.cfg.Floor), p.cfg.Max)
 }
 
 // quantile returns the q-quantile of the recent durations. Callers hold
@@ -292,6 +294,13 @@ func (p *Poller) tick(ctx context.Context) {
 		seen, listErr = p.cfg.List(ctx, since.Add(-time.Second))
 		if seen == nil {
 			seen = map[string]Observation{}
+		}
+		if listErr != nil && p.cfg.Permanent(listErr) {
+			// A server that refuses the filtered list (an older version,
+			// a filter it lacks) is polled per operation from now on.
+			p.mu.Lock()
+			p.cfg.List = nil
+			p.mu.Unlock()
 		}
 	}
 	var errs map[string]error

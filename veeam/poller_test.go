@@ -230,3 +230,20 @@ func BenchmarkPoller500(b *testing.B) {
 		b.ReportMetric(float64(sum.Milliseconds())/500, "late-ms/op")
 	}
 }
+
+func TestPollerFallsBackToGetsWhenListIsRefused(t *testing.T) {
+	f := newFakeOps()
+	var lists atomic.Int32
+	refuse := func(context.Context, time.Time) (map[string]Observation, error) {
+		lists.Add(1)
+		return nil, &APIError{Status: http.StatusBadRequest, Message: "unknown filter"}
+	}
+	p := NewPoller(PollerConfig{Get: f.get, List: refuse, Floor: 2 * time.Millisecond})
+	waitAll(t, p, f, "op", 5, 30*time.Millisecond, 0, true)
+	if n := lists.Load(); n != 1 {
+		t.Errorf("a refused list was sent %d times, want once", n)
+	}
+	if f.gets.Load() == 0 {
+		t.Error("no per-operation GETs after the list was refused")
+	}
+}
