@@ -75,6 +75,7 @@ type watch struct {
 	due      time.Time
 	delay    time.Duration
 	failures int
+	finished bool // seen done (or failed for good): never looked at again
 	out      chan watchResult
 }
 
@@ -111,7 +112,9 @@ func NewPoller(cfg PollerConfig) *Poller {
 	return &Poller{cfg: cfg, wake: make(chan struct{}, 1)}
 }
 
-// PermanentStatus reports whether err is final for a poller: it treats a 4xx answer other than 408 and 429 as final.
+// PermanentStatus reports whether a failed poll is final: a 4xx answer
+// other than 408 and 429. Anything else (5xx, a lost connection) is
+// retried.
 func PermanentStatus(err error) bool {
 	var e *APIError
 	if !errors.As(err, &e) {
@@ -272,6 +275,9 @@ func (p *Poller) tick(ctx context.Context) {
 	var due []*watch
 	var since time.Time
 	for _, w := range p.watches {
+		if w.finished {
+			continue
+		}
 		if !w.due.After(now) {
 			due = append(due, w)
 		}
@@ -321,6 +327,9 @@ func (p *Poller) tick(ctx context.Context) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, w := range all {
+		if w.finished {
+			continue
+		}
 		o, ok := seen[w.id]
 		isDue := !w.due.After(now)
 		if !ok {
@@ -353,7 +362,7 @@ func (p *Poller) tick(ctx context.Context) {
 			}
 			p.learn(took)
 			p.deliver(w, watchResult{obs: o})
-			w.due = at.Add(p.cfg.Max) // the waiter leaves; never polled again
+			w.finished, w.due = true, at.Add(p.cfg.Max) // the waiter leaves
 			continue
 		}
 		w.lastSeen = at
@@ -409,7 +418,7 @@ func (p *Poller) nextWait(w *watch, left time.Duration, at time.Time) time.Durat
 func (p *Poller) failed(w *watch, err error, at time.Time) {
 	if p.cfg.Permanent(err) {
 		p.deliver(w, watchResult{err: err})
-		w.due = at.Add(p.cfg.Max)
+		w.finished, w.due = true, at.Add(p.cfg.Max)
 		return
 	}
 	w.failures++
