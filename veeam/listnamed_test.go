@@ -16,7 +16,6 @@ import (
 // read with nameFilter (first page + one read each, not 20 pages); many
 // names read the pages, concurrently, keeping only the named objects.
 func TestListNamedReadsOnlyWhatIsDeclared(t *testing.T) {
-	t.Parallel()
 	ctx := testContext(t)
 	s := startSim(t, sim.WithSeedYAML(bigSeed(t)))
 	cfg := clientConfig(s, "VBR", nil)

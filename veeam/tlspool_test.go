@@ -16,7 +16,6 @@ import (
 // kept and reused by the second, instead of closing all but 8 and
 // handshaking again (33 new TLS handshakes at parallelism 20 before).
 func TestIdlePoolKeepsParallelConnections(t *testing.T) {
-	t.Parallel()
 	const par = 20
 	var opened atomic.Int32
 	release := make(chan struct{})

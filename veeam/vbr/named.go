@@ -2,6 +2,7 @@ package vbr
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -30,15 +31,29 @@ func (c *Client) ListNamed(ctx context.Context, path string, names []string) ([]
 	keep := func(items []veeam.Doc) []veeam.Doc {
 		return slices.DeleteFunc(items, func(d veeam.Doc) bool { return !want[veeam.String(d, "name")] })
 	}
-	first, err := c.page(ctx, path, nil, 0, c.pageSize)
-	if err != nil {
+	// A collection that fits its first page is the whole list: it goes
+	// through the plan's list cache (veeam.WithListCache), so a step that
+	// lists it too reads nothing more, and one already listed is not read.
+	var first veeam.Page
+	all, err := veeam.CachedList(ctx, veeam.VBR, path, nil, func() ([]veeam.Doc, error) {
+		p, err := c.page(ctx, path, nil, 0, c.pageSize)
+		if err != nil {
+			return nil, err
+		}
+		first = p
+		if !p.HasTotal || len(p.Items) == 0 || len(p.Items) >= p.Total {
+			return p.Items, nil
+		}
+		return nil, errPartial
+	})
+	if err == nil {
+		return keep(all), nil // all is this caller's slice; documents are not changed
+	}
+	if !errors.Is(err, errPartial) {
 		return nil, fmt.Errorf("list %s: %w", path, err)
 	}
 	got := len(first.Items)
 	out := keep(first.Items)
-	if !first.HasTotal || got == 0 || got >= first.Total {
-		return out, nil
-	}
 	pages := (first.Total - got + c.pageSize - 1) / c.pageSize
 	if !exact || len(names) >= pages {
 		rest, err := c.pagesFrom(ctx, path, got, first.Total, keep)
@@ -79,6 +94,10 @@ func (c *Client) ListNamed(ctx context.Context, path string, names []string) ([]
 	}
 	return out, nil
 }
+
+// errPartial says a first page does not hold the whole collection; it is
+// never cached.
+var errPartial = errors.New("collection continues past its first page")
 
 // page reads one page of a collection under the client's page bound.
 func (c *Client) page(ctx context.Context, path string, q url.Values, offset, limit int) (veeam.Page, error) {
