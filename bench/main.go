@@ -41,6 +41,7 @@ type result struct {
 	PerObject float64        `json:"requests_per_object"`
 	ByKind    map[string]int `json:"requests_by_kind"`
 	PeakRSSMB float64        `json:"peak_rss_mb"` // the largest over the runs
+	CPU       float64        `json:"cpu_s"`       // user+system CPU of vplay in the fastest run
 	Target    string         `json:"target"`
 	Met       bool           `json:"target_met"`
 }
@@ -149,14 +150,14 @@ func measure(bin, dir string, sc scenario, sz size, runs int) (result, error) {
 				return r, err
 			}
 		}
-		wall, rss, err := runVplay(bin, args, s)
+		wall, rss, cpu, err := runVplay(bin, args, s)
 		if err != nil {
 			return r, err
 		}
 		r.Walls = append(r.Walls, wall)
 		r.PeakRSSMB = max(r.PeakRSSMB, rss)
 		if wall < r.Wall {
-			r.Wall = wall
+			r.Wall, r.CPU = wall, cpu
 			if s != nil {
 				if r.ByKind, err = s.requests(); err != nil {
 					return r, err
@@ -180,7 +181,7 @@ func measure(bin, dir string, sc scenario, sz size, runs int) (result, error) {
 }
 
 // runVplay runs the binary once; exit status 2 (changes present) is fine.
-func runVplay(bin string, args []string, s *simProc) (wall, rssMB float64, err error) {
+func runVplay(bin string, args []string, s *simProc) (wall, rssMB, cpu float64, err error) {
 	cmd := exec.Command(bin, args...)
 	cmd.Env = os.Environ()
 	if s != nil {
@@ -192,7 +193,7 @@ func runVplay(bin string, args []string, s *simProc) (wall, rssMB float64, err e
 	cmd.Stdout, cmd.Stderr = io.Discard, &errOut
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	// Peak RSS is sampled from /proc (VmHWM of vplay's own address space):
 	// the rusage of a child started by exec from a vfork also counts the
@@ -222,9 +223,10 @@ func runVplay(bin string, args []string, s *simProc) (wall, rssMB float64, err e
 		err = nil
 	}
 	if err != nil {
-		return 0, 0, fmt.Errorf("vplay %s: %w: %s", strings.Join(args, " "), err, tail(errOut.String()))
+		return 0, 0, 0, fmt.Errorf("vplay %s: %w: %s", strings.Join(args, " "), err, tail(errOut.String()))
 	}
-	return wall, rssMB, nil
+	cpu = (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
+	return wall, rssMB, cpu, nil
 }
 
 // vmHWM reads a running process's peak resident set size in MB (0 when it
@@ -405,8 +407,8 @@ func (s *simProc) requests() (map[string]int, error) {
 // table renders the results as a Markdown table.
 func table(rs []result) string {
 	var b strings.Builder
-	b.WriteString("| scenario | wall (min) | ideal | ratio | requests (per object) | requests by kind | peak RSS | target | met |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| scenario | wall (min) | ideal | ratio | vplay CPU | requests (per object) | requests by kind | peak RSS | target | met |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rs {
 		ideal, ratio := "-", "-"
 		if r.Ideal > 0 {
@@ -421,8 +423,8 @@ func table(rs []result) string {
 		if r.Met {
 			met = "yes"
 		}
-		fmt.Fprintf(&b, "| %s | %.2f s | %s | %s | %d (%.2f) | %s | %.0f MB | %s | %s |\n",
-			r.Scenario, r.Wall, ideal, ratio, r.Requests, r.PerObject, strings.Join(kinds, "; "), r.PeakRSSMB, r.Target, met)
+		fmt.Fprintf(&b, "| %s | %.2f s | %s | %s | %.2f s | %d (%.2f) | %s | %.0f MB | %s | %s |\n",
+			r.Scenario, r.Wall, ideal, ratio, r.CPU, r.Requests, r.PerObject, strings.Join(kinds, "; "), r.PeakRSSMB, r.Target, met)
 	}
 	return b.String()
 }
