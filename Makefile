@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 FUZZTIME ?= 20s
 
-.PHONY: all build test vet demo bench fuzz soak generate clean
+.PHONY: all build test vet demo bench bench-go fuzz soak generate clean
 
 all: build
 
@@ -24,7 +24,13 @@ generate:
 demo: build
 	./scripts/demo.sh $(BIN)
 
-bench:
+# The five scenarios of issue 14 through the real binary against vplay sim:
+# writes bench/results.json and prints the table (a few minutes on 2 cores).
+bench: build
+	$(GO) run ./bench -vplay $(BIN) -out bench/results.json
+
+# Go benchmarks of the hot paths (list decoding, diff, expressions, poller).
+bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 fuzz:

@@ -53,6 +53,9 @@ func (cc ClientConnector) Connect(_ context.Context, t TargetConfig) (*steps.Con
 	cfg.Password = t.Password
 	cfg.TLS = t.TLS
 	cfg.APIVersion = t.APIVersion
+	cfg.PageSize = t.PageSize
+	cfg.PageConcurrency = t.PageConcurrency
+	cfg.PollFloor = t.PollFloor
 	conn := &steps.Conn{Target: t.Name, API: t.API}
 	var err error
 	switch t.API {

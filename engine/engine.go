@@ -25,6 +25,11 @@ type TargetConfig struct {
 	TLS        veeam.TLS
 	// InsecureHTTP allows a plain http:// URL (the target's insecure_http).
 	InsecureHTTP bool
+	// PageSize, PageConcurrency and PollFloor are the target's read and
+	// poll bounds (veeam.Config); zero means defaults.
+	PageSize        int
+	PageConcurrency int
+	PollFloor       time.Duration
 }
 
 // Connector opens live connections to targets.

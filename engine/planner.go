@@ -38,6 +38,9 @@ type execState struct {
 	ended map[string]endedEntry
 	// owed lists the steps earlier runs owe (read at plan time).
 	owed *owedBook
+	// declared is the names of each (target, kind), evaluated before
+	// listing so kinds can read only those (steps.WithDeclaredNames).
+	declared map[kindKey][]string
 }
 
 type kindKey struct{ target, kind string }
@@ -62,8 +65,9 @@ type plannedResource struct {
 // writes to any server.
 func (e *Engine) Plan(ctx context.Context, pb *playbook.Playbook) (*Plan, error) {
 	// Plan only reads: memoize list calls so a collection that a kind and a
-	// step preview both read is fetched once.
-	ctx = veeam.WithListCache(ctx)
+	// step preview both read is fetched once, and what the previews of a
+	// for_each share (an indexed job list) is computed once.
+	ctx = steps.WithRunMemo(veeam.WithListCache(ctx))
 	x := &execState{pb: pb, targets: map[string]TargetConfig{}, data: map[string]any{}, steps: pb.Steps}
 	owed, err := openOwed(e.cfg.JournalDir, pb.File)
 	if err != nil {
@@ -97,6 +101,7 @@ func (e *Engine) Plan(ctx context.Context, pb *playbook.Playbook) (*Plan, error)
 	}
 	base.Data = x.data
 
+	x.declared = declaredNames(x.pb, base)
 	if err := e.listKinds(ctx, x); err != nil {
 		return nil, err
 	}
@@ -162,7 +167,8 @@ func (e *Engine) evalTarget(t *playbook.Target, s *eval.Scope) (TargetConfig, er
 		}
 		return str, nil
 	}
-	tc := TargetConfig{Name: t.Name, API: t.API, APIVersion: t.APIVersion, InsecureHTTP: t.InsecureHTTP}
+	tc := TargetConfig{Name: t.Name, API: t.API, APIVersion: t.APIVersion, InsecureHTTP: t.InsecureHTTP,
+		PageSize: t.PageSize, PageConcurrency: t.PageConcurrency, PollFloor: t.PollFloor}
 	var err error
 	if tc.URL, err = str("url", t.URL); err != nil {
 		return tc, err
@@ -257,7 +263,11 @@ func (e *Engine) listKinds(ctx context.Context, x *execState) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			objs, err := kind.Ops.List(ctx, conn)
+			lctx := ctx
+			if names, ok := x.declared[k]; ok {
+				lctx = steps.WithDeclaredNames(ctx, names)
+			}
+			objs, err := kind.Ops.List(lctx, conn)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -269,6 +279,39 @@ func (e *Engine) listKinds(ctx context.Context, x *execState) error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// declaredNames evaluates the resource names of each (target, kind) before
+// live state is read, so a kind can read just the declared objects among
+// many. Names depend only on vars, env, data and each. A kind with a name
+// that does not evaluate here is left out: it is listed whole, and
+// planResources reports the error.
+func declaredNames(pb *playbook.Playbook, base *eval.Scope) map[kindKey][]string {
+	out := map[kindKey][]string{}
+	bad := map[kindKey]bool{}
+	for _, r := range pb.Resources {
+		k := kindKey{r.Target, r.Kind}
+		items, hasEach, err := forEachItems(r.ForEach, base)
+		if err != nil {
+			bad[k] = true
+			continue
+		}
+		for _, it := range items {
+			s := *base
+			s.Each, s.HasEach = it, hasEach
+			nv, err := r.Name.Eval(&s)
+			name, ok := eval.Reveal(nv).(string)
+			if err != nil || !ok || name == "" {
+				bad[k] = true
+				break
+			}
+			out[k] = append(out[k], name)
+		}
+	}
+	for k := range bad {
+		delete(out, k)
+	}
+	return out
 }
 
 // planResources expands for_each, evaluates names and specs and compares

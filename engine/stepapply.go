@@ -96,6 +96,9 @@ type iteration struct {
 // playbook wants: every iteration done, or failed under continue_on_error.
 func (a *applier) runStep(ctx context.Context, st *playbook.Step, items []any, hasEach bool) bool {
 	action, _ := a.e.cfg.Catalog.Action(st.Action)
+	// What every iteration selects from (the live list of an action) is
+	// read once for the step, not once per item.
+	ctx = steps.WithRunMemo(ctx)
 	par := max(st.Parallel, 1)
 	sem := make(chan struct{}, par)
 	results := make([]any, len(items))

@@ -73,6 +73,12 @@ func Generate(cat *steps.Catalog) ([]byte, error) {
 			"api_version":   str("VBR x-api-version, e.g. 1.3-rev0."),
 			"tls":           ref("tls"),
 			"insecure_http": boolean("Allow a plain http:// url (such as `vplay sim --http`): the password and tokens travel unencrypted (warned about)."),
+			"page_size": map[string]any{"type": "integer", "minimum": 1, "maximum": 1000,
+				"description": "Objects per page of a list (default: the largest the API documents, VBR 200, VSPC 500)."},
+			"page_concurrency": map[string]any{"type": "integer", "minimum": 1, "maximum": 32,
+				"description": "Pages (and filtered reads) of this target fetched at once (default 4)."},
+			"poll_floor": map[string]any{"$ref": "#/$defs/duration",
+				"description": "Shortest wait between two polls of a session, task or action (default 10ms)."},
 		},
 	}
 	defs["tls"] = map[string]any{

@@ -23,6 +23,10 @@ type asyncRef struct {
 	Kind      veeam.AsyncKind
 	ID        string // session id, task id, async action id, or watched object id
 	RequestID string // the VSPC x-request-id, when one was sent
+	// Created is when the server says a session started, from the answer
+	// that started it; zero when unknown (resumed work). Not journalled: it
+	// only lets the poller observe the session by its list from the start.
+	Created time.Time
 }
 
 // track reports r to the engine's journal.
@@ -57,13 +61,13 @@ func awaitRef(ctx context.Context, c *Conn, env Env, r asyncRef) (Doc, error) {
 		if err != nil {
 			return nil, err
 		}
-		return cl.AwaitSession(ctx, r.ID, awaitOptions(env))
+		return cl.WatchSession(ctx, r.ID, r.Created, awaitOptions(env))
 	case veeam.KindTask:
 		cl, err := emOf(c)
 		if err != nil {
 			return nil, err
 		}
-		return cl.AwaitTask(ctx, r.ID, awaitOptions(env))
+		return cl.WatchTask(ctx, r.ID, awaitOptions(env))
 	case veeam.KindAsyncAction:
 		cl, err := vspcOf(c)
 		if err != nil {
@@ -200,7 +204,7 @@ func sessionRef(resp *veeam.Response) (asyncRef, error) {
 	if id == "" || (resp.Doc["state"] == nil && resp.Doc["sessionType"] == nil) {
 		return asyncRef{}, fmt.Errorf("response %d is not a session", resp.Status)
 	}
-	return asyncRef{Kind: veeam.KindSession, ID: id}, nil
+	return asyncRef{Kind: veeam.KindSession, ID: id, Created: vbr.SessionCreated(resp.Doc)}, nil
 }
 
 // vbrSessionCall is a startFunc for a VBR POST or PUT answered with a

@@ -45,45 +45,71 @@ with Success="false" fails the step with the server's message. The result lists 
 
 type agentJobRetryOps struct{}
 
-// selectJobs returns the jobs to retry and the others with the reason.
+// agentJobIndex is the agent job list of one target with lookups by id
+// (lower case) and by name, built once per step run and shared read-only
+// by its iterations.
+type agentJobIndex struct {
+	jobs   []Doc
+	byID   map[string][]int
+	byName map[string][]int
+}
+
+// agentJobs returns the indexed agent job list of c, listed once per step
+// run (or plan) under a run memo, however many iterations select from it.
+func agentJobs(ctx context.Context, c *Conn, cl *em.Client) (*agentJobIndex, error) {
+	return memoize(ctx, "em.agent_jobs "+c.Target, func(ctx context.Context) (*agentJobIndex, error) {
+		jobs, err := listAgentJobs(ctx, cl)
+		if err != nil {
+			return nil, err
+		}
+		x := &agentJobIndex{jobs: jobs, byID: make(map[string][]int, len(jobs)), byName: make(map[string][]int, len(jobs))}
+		for i, j := range jobs {
+			id := strings.ToLower(scalarString(j["id"]))
+			x.byID[id] = append(x.byID[id], i)
+			x.byName[str(j, "name")] = append(x.byName[str(j, "name")], i)
+		}
+		return x, nil
+	})
+}
+
+// selectJobs returns the jobs to retry and the others with the reason, in
+// the order the server lists them.
 func (agentJobRetryOps) selectJobs(ctx context.Context, c *Conn, with Doc) (retry []Doc, skipped []string, err error) {
 	cl, err := emOf(c)
 	if err != nil {
 		return nil, nil, err
 	}
-	jobs, err := listAgentJobs(ctx, cl)
+	x, err := agentJobs(ctx, c, cl)
 	if err != nil {
 		return nil, nil, err
 	}
-	ids := stringList(with["id"])
-	names := stringList(with["name"])
-	found := map[string]bool{}
-	for _, j := range jobs {
-		id, name := scalarString(j["id"]), str(j, "name")
-		byID := slices.ContainsFunc(ids, func(s string) bool { return strings.EqualFold(s, id) })
-		if !byID && !slices.Contains(names, name) {
-			continue
-		}
-		found[strings.ToLower(id)], found[name] = true, true
-		if r := scalarString(j["lastResult"]); !strings.EqualFold(r, "Failed") {
-			skipped = append(skipped, fmt.Sprintf("%s (last result %s)", name, r))
-			continue
-		}
-		retry = append(retry, j)
-	}
+	var hits []int
 	var missing []string
-	for _, id := range ids {
-		if !found[strings.ToLower(id)] {
+	for _, id := range stringList(with["id"]) {
+		ps, ok := x.byID[strings.ToLower(id)]
+		if !ok {
 			missing = append(missing, id)
 		}
+		hits = append(hits, ps...)
 	}
-	for _, n := range names {
-		if !found[n] {
+	for _, n := range stringList(with["name"]) {
+		ps, ok := x.byName[n]
+		if !ok {
 			missing = append(missing, n)
 		}
+		hits = append(hits, ps...)
 	}
 	if len(missing) > 0 {
 		return nil, nil, fmt.Errorf("agent jobs %s: %w", quoteList(missing), ErrNotFound)
+	}
+	slices.Sort(hits)
+	for _, i := range slices.Compact(hits) {
+		j := x.jobs[i]
+		if r := scalarString(j["lastResult"]); !strings.EqualFold(r, "Failed") {
+			skipped = append(skipped, fmt.Sprintf("%s (last result %s)", str(j, "name"), r))
+			continue
+		}
+		retry = append(retry, j)
 	}
 	return retry, skipped, nil
 }

@@ -116,12 +116,17 @@ func TestRepositoryLifecycle(t *testing.T) {
 	})
 	for _, name := range names {
 		spec := specs[name]
+		s.srv.ResetRequests()
 		obj, err := k.Ops.Create(ctx, s.vbr, s.env, name, spec)
 		if err != nil {
 			t.Fatalf("create %s: %v", name, err)
 		}
 		if obj.ID == "" || obj.Name != name {
 			t.Fatalf("create %s returned %+v", name, obj)
+		}
+		// The finished session names the object: no read back by name.
+		if n := s.srv.RequestCounts("vbr")["GET /api/v1/backupInfrastructure/repositories"]; n != 0 {
+			t.Errorf("create %s read the repositories back %d times", name, n)
 		}
 		objs, err := k.Ops.List(ctx, s.vbr)
 		if err != nil {
@@ -130,6 +135,9 @@ func TestRepositoryLifecycle(t *testing.T) {
 		live, ok := findObject(t, objs, name)
 		if !ok {
 			t.Fatalf("list does not show %s after create", name)
+		}
+		if live.ID != obj.ID {
+			t.Errorf("create %s returned id %s, the server has %s", name, obj.ID, live.ID)
 		}
 		if d := declaredDiff(k, spec, live.Doc); len(d) > 0 {
 			t.Errorf("%s: plan after create is not a no-op: %v", name, d)
@@ -165,6 +173,14 @@ func TestRepositoryLifecycle(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"PUT /api/v1/backupInfrastructure/repositories/{id}"}, s.writes("vbr")); diff != "" {
 		t.Errorf("update writes -want +got:\n%s", diff)
+	}
+	// One GET before the PUT (the current full model), none after it.
+	if n := s.srv.RequestCounts("vbr")["GET /api/v1/backupInfrastructure/repositories/{id}"]; n != 1 {
+		t.Errorf("update read the repository %d times, want 1", n)
+	}
+	objs, _ = k.Ops.List(ctx, s.vbr)
+	if now, _ := findObject(t, objs, "repo-linux"); strAt(now.Doc, "repository.maxTaskCount") != "6" {
+		t.Errorf("server after update: %v", now.Doc)
 	}
 
 	// Delete with delete_backups.

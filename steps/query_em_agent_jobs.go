@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/url"
 	"strings"
 
@@ -43,12 +44,12 @@ func fetchEMAgentJobs(ctx context.Context, c *Conn, params Doc) ([]Doc, error) {
 	if err != nil {
 		return nil, err
 	}
-	jobs, err := listAgentJobs(ctx, cl)
+	x, err := agentJobs(ctx, c, cl)
 	if err != nil {
 		return nil, err
 	}
 	var out []Doc
-	for _, j := range jobs {
+	for _, j := range x.jobs {
 		if n := str(params, "name"); n != "" && str(j, "name") != n {
 			continue
 		}
@@ -71,7 +72,9 @@ func listAgentJobs(ctx context.Context, cl *em.Client) ([]Doc, error) {
 	out := make([]Doc, 0, len(items))
 	needSessions := false
 	for _, d := range items {
-		j := copyDoc(d)
+		// Listed documents are shared (veeam.CachedList): the computed
+		// fields go into a copy of the top level only.
+		j := maps.Clone(d)
 		j["id"] = emGUID(j)
 		j["name"] = str(j, "Name")
 		if r := emLastResult(j); r != "" {

@@ -98,7 +98,12 @@ func (repositoryOps) List(ctx context.Context, c *Conn) ([]Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	items, err := cl.List(ctx, pathRepositories, nil)
+	var items []Doc
+	if names, ok := declaredNames(ctx); ok {
+		items, err = cl.ListNamed(ctx, pathRepositories, names)
+	} else {
+		items, err = cl.List(ctx, pathRepositories, nil)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list repositories: %w", err)
 	}
@@ -123,12 +128,19 @@ func (repositoryOps) Create(ctx context.Context, c *Conn, env Env, name string, 
 		body["description"] = ""
 	}
 	since := time.Now()
-	_, err = runAsync(ctx, c, env, vbrSessionCall(cl, http.MethodPost, pathRepositories, nil, body))
+	session, err := runAsync(ctx, c, env, vbrSessionCall(cl, http.MethodPost, pathRepositories, nil, body))
 	if errors.Is(err, veeam.ErrUncertain) {
 		return createPending(ctx, c, env, pathRepositories, "repository", name, since, err)
 	}
 	if err != nil {
 		return Object{}, fmt.Errorf("create repository %q: %w", name, err)
+	}
+	// The finished session names what it created: the object is what was
+	// sent with that id, and costs no read back. A server that does not say
+	// is asked by name.
+	if id := scalarString(session["resourceId"]); id != "" {
+		body["id"] = id
+		return objectOf(body), nil
 	}
 	d, err := vbrFindByName(ctx, cl, pathRepositories, "repository", name)
 	if err != nil {
@@ -153,11 +165,10 @@ func (repositoryOps) Update(ctx context.Context, c *Conn, env Env, live Object, 
 	if _, err := runAsync(ctx, c, env, vbrSessionCall(cl, http.MethodPut, p, nil, body)); err != nil {
 		return Object{}, fmt.Errorf("update repository %q: %w", live.Name, err)
 	}
-	d, err := cl.Get(ctx, p, nil)
-	if err != nil {
-		return Object{}, fmt.Errorf("update repository %q: read back: %w", live.Name, err)
-	}
-	return objectOf(d), nil
+	// The PUT replaced the whole model with body and its session succeeded:
+	// body is the object now, no read back needed. The GET before it stays:
+	// it makes the PUT carry the server's current model, not the plan's.
+	return objectOf(body), nil
 }
 
 func (repositoryOps) Delete(ctx context.Context, c *Conn, env Env, live Object, opts Doc) error {

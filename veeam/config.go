@@ -22,6 +22,16 @@ type Config struct {
 	// PageSize is the page size List asks for; 0 means the largest page
 	// the server is documented to allow (VBR 200, its default; VSPC 500).
 	PageSize int
+	// Conns is how many requests may be in flight to the target at once
+	// (the parallelism); that many connections are kept for reuse. 0 means
+	// DefaultConns.
+	Conns int
+	// PageConcurrency bounds how many pages of a list are fetched at once
+	// once the first page gives the total; 0 means DefaultPageConcurrency.
+	PageConcurrency int
+	// PollFloor is the shortest wait between two polls of one session,
+	// task or action (default 10ms).
+	PollFloor time.Duration
 	// Retry bounds the retries of idempotent calls; zero means defaults.
 	Retry RetryPolicy
 	// Timeout bounds one HTTP attempt, default 60s.

@@ -3,6 +3,7 @@ package veeam
 import (
 	"context"
 	"net/url"
+	"slices"
 	"sync"
 )
 
@@ -17,14 +18,19 @@ type listCacheKey struct{}
 // WithListCache returns a context under which List calls of every client
 // are memoized by API, path and query: a plan that reads the same
 // collection for a resource kind and for a step's preview lists it once.
-// Use it only where nothing writes (plan); results are deep-copied on the
-// way out, so callers may modify them.
+// Use it only where nothing writes (plan).
+//
+// The listed documents are shared by every caller, not copied: they are
+// immutable. A caller that changes a document (adds a computed field,
+// resolves names) changes a copy (maps.Clone for the top level, a deep copy
+// for nested values); the slice itself is the caller's own.
 func WithListCache(ctx context.Context) context.Context {
 	return context.WithValue(ctx, listCacheKey{}, &listCache{m: map[string][]Doc{}})
 }
 
 // CachedList returns the memoized result of fetch for (api, path, q) when
-// ctx carries a list cache, and calls fetch otherwise.
+// ctx carries a list cache, and calls fetch otherwise. The documents are
+// shared with every other caller and must not be modified.
 func CachedList(ctx context.Context, api API, path string, q url.Values, fetch func() ([]Doc, error)) ([]Doc, error) {
 	c, ok := ctx.Value(listCacheKey{}).(*listCache)
 	if !ok {
@@ -43,28 +49,7 @@ func CachedList(ctx context.Context, api API, path string, q url.Values, fetch f
 		c.m[key] = docs
 		c.mu.Unlock()
 	}
-	out := make([]Doc, len(docs))
-	for i, d := range docs {
-		out[i], _ = copyValue(d).(Doc)
-	}
-	return out, nil
-}
-
-// copyValue deep-copies a decoded JSON value.
-func copyValue(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		m := make(map[string]any, len(t))
-		for k, x := range t {
-			m[k] = copyValue(x)
-		}
-		return m
-	case []any:
-		l := make([]any, len(t))
-		for i, x := range t {
-			l[i] = copyValue(x)
-		}
-		return l
-	}
-	return v
+	// The slice is copied (callers may sort or filter it in place); the
+	// documents are not.
+	return slices.Clone(docs), nil
 }

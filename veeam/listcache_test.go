@@ -25,13 +25,19 @@ func TestCachedList(t *testing.T) {
 	}
 	ctx := WithListCache(context.Background())
 	first, _ := CachedList(ctx, VBR, "/p", q, fetch)
-	first[0]["nested"].(map[string]any)["n"] = 99 // callers may modify results
+	first[0] = Doc{"name": "replaced"} // the slice is the caller's own
 	second, _ := CachedList(ctx, VBR, "/p", q, fetch)
 	if calls != 3 {
 		t.Errorf("with a cache: %d fetches, want 3", calls)
 	}
-	if got := second[0]["nested"].(map[string]any)["n"]; got != 1 {
-		t.Errorf("cached result was modified through a previous caller: %v", got)
+	if got := second[0]["name"]; got != "a" {
+		t.Errorf("cached slice was modified through a previous caller: %v", got)
+	}
+	// Documents are shared, not copied: a hit costs no deep copy.
+	third, _ := CachedList(ctx, VBR, "/p", q, fetch)
+	third[0]["probe"] = true
+	if _, shared := second[0]["probe"]; !shared {
+		t.Error("documents were copied on a cache hit; they should be shared")
 	}
 	if _, _ = CachedList(ctx, VBR, "/p", url.Values{}, fetch); calls != 4 {
 		t.Errorf("another query must fetch again: %d fetches", calls)

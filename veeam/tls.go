@@ -99,8 +99,17 @@ func tlsConfig(t TLS, warnf func(string, ...any), target string) (*tls.Config, e
 	return cfg, nil
 }
 
-// newHTTPClient builds the one http.Client of a target.
-func newHTTPClient(t TLS, warnf func(string, ...any), target string) (*http.Client, error) {
+// DefaultConns is how many connections to one target are kept open for
+// reuse when Config.Conns is not set: more than any usual parallelism, so
+// a parallel apply does not close and re-handshake connections between
+// bursts.
+const DefaultConns = 64
+
+// newHTTPClient builds the one http.Client of a target. conns sizes the
+// idle pool: the requests a target may have in flight at once (the
+// parallelism). HTTP/2 is used where the server offers it, and multiplexes
+// them on one connection.
+func newHTTPClient(t TLS, warnf func(string, ...any), target string, conns int) (*http.Client, error) {
 	tc, err := tlsConfig(t, warnf, target)
 	if err != nil {
 		return nil, err
@@ -110,8 +119,8 @@ func newHTTPClient(t TLS, warnf func(string, ...any), target string) (*http.Clie
 		DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		TLSClientConfig:       tc,
 		TLSHandshakeTimeout:   15 * time.Second,
-		MaxIdleConns:          16,
-		MaxIdleConnsPerHost:   8,
+		MaxIdleConns:          conns,
+		MaxIdleConnsPerHost:   conns,
 		IdleConnTimeout:       90 * time.Second,
 		ExpectContinueTimeout: time.Second,
 		ForceAttemptHTTP2:     true,

@@ -94,7 +94,11 @@ func NewTransport(api API, cfg Config, hooks Hooks) (*Transport, error) {
 	}
 	hc := cfg.HTTPClient
 	if hc == nil {
-		hc, err = newHTTPClient(cfg.TLS, cfg.Warnf, base)
+		conns := cfg.Conns
+		if conns <= 0 {
+			conns = DefaultConns
+		}
+		hc, err = newHTTPClient(cfg.TLS, cfg.Warnf, base, conns)
 		if err != nil {
 			return nil, fmt.Errorf("%s target %s: %w", api, base, err)
 		}

@@ -315,6 +315,9 @@ func (l *loader) loadTargets() {
 			l.diags = append(l.diags, d)
 		}
 		t.APIVersion = str(get(n, "api_version"))
+		t.PageSize = intOf(get(n, "page_size"))
+		t.PageConcurrency = intOf(get(n, "page_concurrency"))
+		t.PollFloor = l.duration(get(n, "poll_floor"))
 		l.instSet(decl, nil, n, "targets", name)
 		tls := get(n, "tls")
 		if tls == nil || tls.Kind != eval.MappingNode {

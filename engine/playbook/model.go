@@ -60,7 +60,12 @@ type Target struct {
 	// InsecureHTTP allows a plain http:// URL (insecure_http: true): the
 	// password and tokens then travel unencrypted.
 	InsecureHTTP bool
-	Pos          diag.Pos
+	// PageSize, PageConcurrency and PollFloor bound how the target is
+	// read and polled; zero means the client's default.
+	PageSize        int
+	PageConcurrency int
+	PollFloor       time.Duration
+	Pos             diag.Pos
 }
 
 // TLSSpec says how a target's certificate is verified: at most one field is

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/vplay-dev/vplay/veeam"
 )
@@ -33,6 +34,10 @@ type Client struct {
 	logonID string // id in /api/logonSessions/{id}
 	gen     int    // bumped on every logon
 	tasks   map[string]int
+
+	pollFloor time.Duration
+	pollOnce  sync.Once
+	poller    *veeam.Poller
 }
 
 // New checks cfg and returns a client; it logs on at the first call.
@@ -41,7 +46,7 @@ func New(cfg veeam.Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{t: t, username: cfg.Username, password: cfg.Password, sem: make(chan struct{}, 1), tasks: map[string]int{}}, nil
+	return &Client{t: t, username: cfg.Username, password: cfg.Password, sem: make(chan struct{}, 1), tasks: map[string]int{}, pollFloor: cfg.PollFloor}, nil
 }
 
 // parseError reads EM's Error: XML <Error Message StatusCode Status/> or
@@ -351,20 +356,11 @@ func (c *Client) AwaitTask(ctx context.Context, taskID string, o veeam.AwaitOpti
 			}
 			return veeam.Progress{}, false, fmt.Errorf("await task %s: %w", taskID, err)
 		}
-		d := resp.Doc
-		state := veeam.String(d, "State")
-		done := strings.EqualFold(state, "Finished")
+		p, done := taskProgress(taskID, resp.Doc)
 		if done {
-			final = d
+			final = resp.Doc
 		}
-		return veeam.Progress{
-			Kind:    veeam.KindTask,
-			ID:      taskID,
-			Name:    veeam.String(d, "Operation"),
-			State:   state,
-			Percent: -1,
-			Message: veeam.String(d, "Result", "Message"),
-		}, done, nil
+		return p, done, nil
 	})
 	c.mu.Lock()
 	delete(c.tasks, taskID)
@@ -372,6 +368,12 @@ func (c *Client) AwaitTask(ctx context.Context, taskID string, o veeam.AwaitOpti
 	if err != nil {
 		return nil, err
 	}
+	return taskOutcome(taskID, final)
+}
+
+// taskOutcome turns a finished task into the await result: the task, or
+// an *veeam.AsyncError when it did not succeed.
+func taskOutcome(taskID string, final veeam.Doc) (veeam.Doc, error) {
 	if ok, _ := veeam.Bool(final, "Result", "Success"); ok {
 		return final, nil
 	}

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/vplay-dev/vplay/veeam"
 )
@@ -31,6 +33,11 @@ type Client struct {
 	auth     *veeam.OAuth2
 	version  string
 	pageSize int
+
+	pages     chan struct{} // bounds the pages in flight, PageConcurrency
+	pollFloor time.Duration
+	pollOnce  sync.Once
+	poller    *veeam.Poller
 }
 
 // New checks cfg and returns a client; it does not connect until the
@@ -40,7 +47,12 @@ func New(cfg veeam.Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{t: t, version: cfg.APIVersion, pageSize: cfg.PageSize}
+	c := &Client{t: t, version: cfg.APIVersion, pageSize: cfg.PageSize, pollFloor: cfg.PollFloor}
+	pc := cfg.PageConcurrency
+	if pc <= 0 {
+		pc = veeam.DefaultPageConcurrency
+	}
+	c.pages = make(chan struct{}, pc)
 	if c.version == "" {
 		c.version = DefaultAPIVersion
 	}
@@ -127,19 +139,8 @@ func (c *Client) list(ctx context.Context, path string, q url.Values) ([]veeam.D
 			limit = n
 		}
 	}
-	docs, err := veeam.CollectPages(ctx, limit, func(ctx context.Context, offset, limit int) (veeam.Page, error) {
-		pq := cloneValues(q)
-		pq.Set("skip", strconv.Itoa(offset))
-		pq.Set("limit", strconv.Itoa(limit))
-		d, err := c.Get(ctx, path, pq)
-		if err != nil {
-			return veeam.Page{}, err
-		}
-		p := veeam.Page{Items: veeam.Items(d, "data")}
-		if total, ok := veeam.Int(d, "pagination", "total"); ok {
-			p.Total, p.HasTotal = int(total), true
-		}
-		return p, nil
+	docs, err := veeam.CollectPagesConcurrently(ctx, limit, cap(c.pages), func(ctx context.Context, offset, limit int) (veeam.Page, error) {
+		return c.page(ctx, path, q, offset, limit)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", path, err)
@@ -181,6 +182,12 @@ func (c *Client) AwaitSession(ctx context.Context, id string, o veeam.AwaitOptio
 	if err != nil {
 		return nil, err
 	}
+	return c.sessionOutcome(ctx, id, final, o)
+}
+
+// sessionOutcome turns a finished session into the await result: the
+// session, or an *veeam.AsyncError with the problems of its log.
+func (c *Client) sessionOutcome(ctx context.Context, id string, final veeam.Doc, o veeam.AwaitOptions) (veeam.Doc, error) {
 	result := veeam.String(final, "result", "result")
 	switch {
 	case strings.EqualFold(result, "Success"):

@@ -1,0 +1,430 @@
+// Command bench runs vplay's performance scenarios through the real binary
+// against `vplay sim` (10 ms latency, the session and task durations of each
+// scenario) and writes bench/results.json and a table: scenario, wall (min
+// of the runs), ideal, ratio, requests by kind, peak RSS and whether the
+// target is met.
+//
+//	go run ./bench -vplay bin/vplay            # full size (make bench)
+//	go run ./bench -vplay bin/vplay -smoke     # tiny size, seconds
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// result is one scenario's row.
+type result struct {
+	Scenario  string         `json:"scenario"`
+	Objects   int            `json:"objects"`
+	Wall      float64        `json:"wall_s"`  // minimum over the runs
+	Walls     []float64      `json:"walls_s"` // every run
+	Ideal     float64        `json:"ideal_s,omitempty"`
+	Ratio     float64        `json:"ratio,omitempty"`
+	Requests  int            `json:"requests"` // vendor requests of the fastest run
+	PerObject float64        `json:"requests_per_object"`
+	ByKind    map[string]int `json:"requests_by_kind"`
+	PeakRSSMB float64        `json:"peak_rss_mb"` // the largest over the runs
+	CPU       float64        `json:"cpu_s"`       // user+system CPU of vplay in the fastest run
+	Target    string         `json:"target"`
+	Met       bool           `json:"target_met"`
+}
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	bin := flag.String("vplay", "bin/vplay", "the vplay binary to measure")
+	out := flag.String("out", "bench/results.json", "where to write the results (JSON); the table goes to stdout")
+	runs := flag.Int("runs", 3, "runs per scenario; wall is the minimum")
+	tiny := flag.Bool("smoke", false, "tiny sizes (a smoke test of the harness and of each scenario)")
+	only := flag.String("only", "", "comma-separated scenario names to run (default all)")
+	flag.Parse()
+	if *runs < 1 {
+		return errors.New("-runs must be at least 1")
+	}
+	abs, err := filepath.Abs(*bin)
+	if err != nil {
+		return err
+	}
+	sz := full
+	if *tiny {
+		sz = smoke
+	}
+	dir, err := os.MkdirTemp("", "vplay-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	var results []result
+	for _, sc := range scenarios() {
+		if *only != "" && !slices.Contains(strings.Split(*only, ","), sc.name) {
+			continue
+		}
+		r, err := measure(abs, filepath.Join(dir, sc.name), sc, sz, *runs)
+		if err != nil {
+			return fmt.Errorf("%s: %w", sc.name, err)
+		}
+		results = append(results, r)
+		fmt.Fprintf(os.Stderr, "%s: %.2fs, %d requests, %.0f MB\n", r.Scenario, r.Wall, r.Requests, r.PeakRSSMB)
+	}
+	b, err := json.MarshalIndent(results, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(*out, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	fmt.Print(table(results))
+	return nil
+}
+
+// measure runs one scenario runs times.
+func measure(bin, dir string, sc scenario, sz size, runs int) (result, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return result{}, err
+	}
+	pb := filepath.Join(dir, "playbook.yaml")
+	if err := os.WriteFile(pb, []byte(sc.playbook(sz)), 0o644); err != nil {
+		return result{}, err
+	}
+	seedPath := ""
+	if sc.seed != nil {
+		seed, err := sc.seed(sz)
+		if err != nil {
+			return result{}, err
+		}
+		seedPath = filepath.Join(dir, "seed.yaml")
+		if err := os.WriteFile(seedPath, seed, 0o644); err != nil {
+			return result{}, err
+		}
+	}
+	statePath := ""
+	if sc.live != nil {
+		var err error
+		if statePath, err = writeState(bin, dir, sc.live(sz)); err != nil {
+			return result{}, err
+		}
+
+	}
+	args := slices.Clone(sc.args)
+	for i, a := range args {
+		if a == "" { // --parallelism of apply-100
+			args[i] = strconv.Itoa(sz.createPar)
+		}
+	}
+	args = append(args, pb)
+	r := result{Scenario: sc.name, Objects: sc.objects(sz), Wall: math.Inf(1), Target: sc.target}
+	var s *simProc
+	defer func() { s.stop() }()
+	for i := range runs {
+		if !sc.noSim && (s == nil || sc.fresh) {
+			s.stop()
+			var err error
+			if s, err = startSim(bin, filepath.Join(dir, fmt.Sprintf("sim%d", i)), seedPath, statePath, sc.session); err != nil {
+				return r, err
+			}
+		}
+		if s != nil {
+			if err := s.resetRequests(); err != nil {
+				return r, err
+			}
+		}
+		wall, rss, cpu, err := runVplay(bin, args, s)
+		if err != nil {
+			return r, err
+		}
+		r.Walls = append(r.Walls, wall)
+		r.PeakRSSMB = max(r.PeakRSSMB, rss)
+		if wall < r.Wall {
+			r.Wall, r.CPU = wall, cpu
+			if s != nil {
+				if r.ByKind, err = s.requests(); err != nil {
+					return r, err
+				}
+			}
+		}
+	}
+	r.Requests = 0
+	for _, n := range r.ByKind {
+		r.Requests += n
+	}
+	if r.Objects > 0 {
+		r.PerObject = float64(r.Requests) / float64(r.Objects)
+	}
+	if sc.ideal != nil {
+		r.Ideal = sc.ideal(sz).Seconds()
+		r.Ratio = r.Wall / r.Ideal
+	}
+	r.Met = sc.met(r, sz)
+	return r, nil
+}
+
+// runVplay runs the binary once; exit status 2 (changes present) is fine.
+func runVplay(bin string, args []string, s *simProc) (wall, rssMB, cpu float64, err error) {
+	cmd := exec.Command(bin, args...)
+	cmd.Env = os.Environ()
+	if s != nil {
+		for k, v := range s.env {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+	}
+	var errOut strings.Builder
+	cmd.Stdout, cmd.Stderr = io.Discard, &errOut
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return 0, 0, 0, err
+	}
+	// Peak RSS is sampled from /proc (VmHWM of vplay's own address space):
+	// the rusage of a child started by exec from a vfork also counts the
+	// RSS of this harness.
+	done := make(chan struct{})
+	peak := make(chan float64, 1)
+	go func() {
+		high := 0.0
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			high = max(high, vmHWM(cmd.Process.Pid))
+			select {
+			case <-done:
+				peak <- high
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	err = cmd.Wait()
+	wall = time.Since(start).Seconds()
+	close(done)
+	rssMB = <-peak
+	var exit *exec.ExitError
+	if errors.As(err, &exit) && exit.ExitCode() == 2 {
+		err = nil
+	}
+	if err != nil {
+		return 0, 0, 0, fmt.Errorf("vplay %s: %w: %s", strings.Join(args, " "), err, tail(errOut.String()))
+	}
+	cpu = (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
+	return wall, rssMB, cpu, nil
+}
+
+// vmHWM reads a running process's peak resident set size in MB (0 when it
+// has exited).
+func vmHWM(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			return float64(kb) / 1024
+		}
+	}
+	return 0
+}
+
+func tail(s string) string {
+	if len(s) > 2000 {
+		return "..." + s[len(s)-2000:]
+	}
+	return s
+}
+
+// simProc is a running `vplay sim`.
+type simProc struct {
+	cmd    *exec.Cmd
+	env    map[string]string
+	client *http.Client
+}
+
+// writeState writes a --state file: the built-in seed's state (read from a
+// simulator's /_sim/state) plus n live repositories.
+func writeState(bin, dir string, n int) (string, error) {
+	s, err := startSim(bin, filepath.Join(dir, "base"), "", "", time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer s.stop()
+	resp, err := s.client.Get(s.env["VBR_URL"] + "/_sim/state")
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var apis map[string]map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&apis); err != nil {
+		return "", fmt.Errorf("read /_sim/state: %w", err)
+	}
+	repos, _ := apis["vbr"]["repositories"].([]any)
+	for i := range n {
+		repos = append(repos, liveRepo(i))
+	}
+	apis["vbr"]["repositories"] = repos
+	b, err := json.Marshal(map[string]any{"version": 1, "apis": apis})
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "state.json")
+	return path, os.WriteFile(path, b, 0o644)
+}
+
+// startSim starts the simulator and waits (bounded) for its env file. A
+// state file is copied first: the simulator saves every change to it.
+func startSim(bin, dir, seed, state string, session time.Duration) (*simProc, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	envFile, caFile := filepath.Join(dir, "sim.env"), filepath.Join(dir, "ca.pem")
+	args := []string{"sim", "--env-file", envFile, "--ca-out", caFile, "--latency", "10ms", "--session-duration", session.String()}
+	if seed != "" {
+		args = append(args, "--seed", seed)
+	}
+	if state != "" {
+		b, err := os.ReadFile(state)
+		if err != nil {
+			return nil, err
+		}
+		own := filepath.Join(dir, "state.json")
+		if err := os.WriteFile(own, b, 0o644); err != nil {
+			return nil, err
+		}
+		args = append(args, "--state", own)
+	}
+	cmd := exec.Command(bin, args...)
+	var errOut strings.Builder
+	cmd.Stdout, cmd.Stderr = io.Discard, &errOut
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &simProc{cmd: cmd}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for {
+		if b, err := os.ReadFile(envFile); err == nil {
+			s.env = parseEnv(string(b))
+			break
+		}
+		select {
+		case <-ctx.Done():
+			s.stop()
+			return nil, fmt.Errorf("vplay sim did not start: %s", tail(errOut.String()))
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		s.stop()
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	s.client = &http.Client{Timeout: time.Minute, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	return s, nil
+}
+
+// parseEnv reads KEY='value' lines.
+func parseEnv(s string) map[string]string {
+	out := map[string]string{}
+	for _, line := range strings.Split(s, "\n") {
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			continue
+		}
+		out[k] = strings.ReplaceAll(strings.Trim(v, "'"), `'\''`, "'")
+	}
+	return out
+}
+
+func (s *simProc) stop() {
+	if s == nil || s.cmd.Process == nil {
+		return
+	}
+	_ = s.cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { _ = s.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-done
+	}
+	s.cmd.Process = nil
+}
+
+func (s *simProc) resetRequests() error {
+	req, _ := http.NewRequest(http.MethodDelete, s.env["VBR_URL"]+"/_sim/requests", nil)
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return err
+	}
+	return resp.Body.Close()
+}
+
+// requests returns the vendor request counts of every API since the last
+// reset, by "METHOD template".
+func (s *simProc) requests() (map[string]int, error) {
+	resp, err := s.client.Get(s.env["VBR_URL"] + "/_sim/requests?api=all")
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Counts map[string]int `json:"counts"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return nil, err
+	}
+	out := map[string]int{}
+	for k, n := range body.Counts {
+		if !strings.Contains(k, "/_sim/") {
+			out[k] = n
+		}
+	}
+	return out, nil
+}
+
+// table renders the results as a Markdown table.
+func table(rs []result) string {
+	var b strings.Builder
+	b.WriteString("| scenario | wall (min) | ideal | ratio | vplay CPU | requests (per object) | requests by kind | peak RSS | target | met |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, r := range rs {
+		ideal, ratio := "-", "-"
+		if r.Ideal > 0 {
+			ideal, ratio = fmt.Sprintf("%.2f s", r.Ideal), fmt.Sprintf("%.2f", r.Ratio)
+		}
+		kinds := make([]string, 0, len(r.ByKind))
+		for k, n := range r.ByKind {
+			kinds = append(kinds, fmt.Sprintf("%s %d", k, n))
+		}
+		sort.Strings(kinds)
+		met := "no"
+		if r.Met {
+			met = "yes"
+		}
+		fmt.Fprintf(&b, "| %s | %.2f s | %s | %s | %.2f s | %d (%.2f) | %s | %.0f MB | %s | %s |\n",
+			r.Scenario, r.Wall, ideal, ratio, r.CPU, r.Requests, r.PerObject, strings.Join(kinds, "; "), r.PeakRSSMB, r.Target, met)
+	}
+	return b.String()
+}

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// TestSmoke runs every scenario once at a tiny size through a freshly
+// built binary and the simulator: the harness works end to end, and the
+// request counts that do not depend on size hold.
+func TestSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and starts simulators")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "vplay")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/vplay-dev/vplay/cmd/vplay").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	for _, sc := range scenarios() {
+		t.Run(sc.name, func(t *testing.T) {
+			r, err := measure(bin, filepath.Join(dir, sc.name), sc, smoke, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Wall <= 0 || r.PeakRSSMB <= 0 {
+				t.Errorf("wall %.3fs, peak RSS %.1f MB: not measured", r.Wall, r.PeakRSSMB)
+			}
+			if !sc.noSim && r.Requests == 0 {
+				t.Errorf("no requests counted")
+			}
+			switch sc.name {
+			case "plan-1k":
+				if r.Requests > 10 {
+					t.Errorf("%d requests, want <= 10: %v", r.Requests, r.ByKind)
+				}
+			case "plan-100k-live":
+				// First page, then one filtered read per declared name.
+				if n := r.ByKind["GET /api/v1/backupInfrastructure/repositories"]; n > 1+smoke.liveDeclared {
+					t.Errorf("%d repository reads for %d declared names: %v", n, smoke.liveDeclared, r.ByKind)
+				}
+			case "apply-100":
+				// One list to plan; creates read nothing back.
+				if n := r.ByKind["GET /api/v1/backupInfrastructure/repositories"]; n != 1 {
+					t.Errorf("%d repository lists, want 1 (no read back per create): %v", n, r.ByKind)
+				}
+				if n := r.ByKind["POST /api/v1/backupInfrastructure/repositories"]; n != smoke.creates {
+					t.Errorf("%d creates, want %d", n, smoke.creates)
+				}
+			case "steps-500":
+				// One list to plan and one for the step, however many items.
+				if n := r.ByKind["GET /api/agents/jobs"]; n != 2 {
+					t.Errorf("%d job lists, want 2 (plan and step): %v", n, r.ByKind)
+				}
+				if n := r.ByKind["POST /api/agents/jobs/{id}"]; n != smoke.retries {
+					t.Errorf("%d retries, want %d", n, smoke.retries)
+				}
+			}
+		})
+	}
+}
