@@ -19,9 +19,10 @@ import (
 	"github.com/vplay-dev/vplay/veeam"
 )
 
-// Load reads the playbook name from fsys and loads it with Parse.
+// Load reads the playbook name from fsys (at most MaxFileSize bytes) and
+// loads it with Parse.
 func Load(fsys fs.FS, name string, cat *steps.Catalog, opts Options) (*Playbook, diag.Diagnostics) {
-	text, err := fs.ReadFile(fsys, name)
+	text, err := readFS(fsys, name)
 	if err != nil {
 		return nil, diag.Diagnostics{diag.Errorf(diag.Pos{File: name}, "read", "read playbook: %v", err)}
 	}

@@ -17,8 +17,11 @@ import (
 // compiled once per expanded node), a long flow-style line (positions were
 // found by rescanning the line), a scalar with many templates (each position
 // rescanned the scalar), deep static nesting (each level copied its
-// subtree), and thousands of unknown keys in one mapping (each diagnostic
-// scanned the mapping's keys).
+// subtree), thousands of unknown keys in one mapping (each diagnostic
+// scanned the mapping's keys), nesting far beyond MaxDepth (goccy keeps
+// each node's path: memory grew with the square of the depth, 50,000 levels
+// ran out of memory) and a block mapping with more than MaxBlockKeys keys
+// (goccy parses it in time growing with the square of its length).
 func pathological(scale int) map[string][]byte {
 	const head = "vplay: 1\ntargets:\n  vbr: { type: vbr, url: u }\n"
 	repeat := func(n int, f func(b *strings.Builder, i int)) string {
@@ -43,8 +46,11 @@ func pathological(scale int) map[string][]byte {
 		"many templates in a scalar": []byte(head + "resources:\n  - kind: vbr.repository\n    name: \"" +
 			repeat(250*scale, func(b *strings.Builder, i int) { fmt.Fprintf(b, "é${{ vars.nope%d }}", i) }) + "\"\n"),
 		"deep static nesting": []byte(head + "steps:\n  - id: s\n    action: http\n    with: { method: GET, path: /x, body: " +
-			strings.Repeat("[", 250*scale) + strings.Repeat("]", 250*scale) + " }\n"),
-		"many unknown keys": []byte(head + repeat(500*scale, func(b *strings.Builder, i int) { fmt.Fprintf(b, "key%d: 1\n", i) })),
+			strings.Repeat("[", min(250*scale, MaxDepth-10)) + strings.Repeat("]", min(250*scale, MaxDepth-10)) + " }\n"),
+		"nesting 50,000 deep":    []byte(head + "vars:\n  x: " + strings.Repeat("[", 3125*scale) + strings.Repeat("]", 3125*scale) + "\n"),
+		"block nesting too deep": []byte(head + "vars:\n  x:\n    " + strings.Repeat("- ", 70*scale) + "x\n"),
+		"too many block keys":    []byte(head + "vars:\n" + repeat(640*scale, func(b *strings.Builder, i int) { fmt.Fprintf(b, "  k%d: 1\n", i) })),
+		"many unknown keys":      []byte(head + repeat(500*scale, func(b *strings.Builder, i int) { fmt.Fprintf(b, "key%d: 1\n", i) })),
 	}
 }
 
@@ -62,6 +68,9 @@ func TestPathological(t *testing.T) {
 		"many templates in a scalar": {code: "unknown-var", count: maxReported + 1},
 		"deep static nesting":        {},
 		"many unknown keys":          {code: "unknown-key", count: maxReported + 1},
+		"nesting 50,000 deep":        {code: "too-deep", count: 1},
+		"block nesting too deep":     {code: "too-deep", count: 1},
+		"too many block keys":        {code: "too-many-keys", count: 1},
 	}
 	inputs := pathological(16)
 	for name, tc := range tests {

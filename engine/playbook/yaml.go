@@ -13,6 +13,7 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
 
@@ -171,7 +172,11 @@ func parseYAML(src *source) (*eval.Node, diag.Diagnostics) {
 
 // parseWhole parses text as one piece.
 func parseWhole(src *source) (*eval.Node, diag.Diagnostics) {
-	f, err := parser.ParseBytes(src.text, 0, parser.AllowDuplicateMapKey())
+	tks := lexer.Tokenize(string(src.text))
+	if d := checkShape(src, tks); d != nil {
+		return nil, diag.Diagnostics{*d}
+	}
+	f, err := parser.Parse(tks, 0, parser.AllowDuplicateMapKey())
 	if err != nil {
 		return nil, diag.Diagnostics{syntaxDiag(src, err)}
 	}
