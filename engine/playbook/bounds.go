@@ -35,7 +35,8 @@ const (
 	MaxBlockKeys = 10_000
 )
 
-// ErrFileTooLarge is returned by ReadFile for a file over MaxFileSize.
+// ErrFileTooLarge is wrapped (in an *fs.PathError) by ReadFile for a file
+// over MaxFileSize.
 var ErrFileTooLarge = errors.New("playbook: file too large")
 
 // ReadFile reads at most MaxFileSize bytes of a file; a larger file (or an
@@ -62,10 +63,10 @@ func readFS(fsys fs.FS, name string) ([]byte, error) {
 func readLimited(name string, r io.Reader) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, err)
+		return nil, &fs.PathError{Op: "read", Path: name, Err: err}
 	}
 	if len(b) > MaxFileSize {
-		return nil, fmt.Errorf("%s: %w: vplay reads at most %d MiB", name, ErrFileTooLarge, MaxFileSize>>20)
+		return nil, &fs.PathError{Op: "read", Path: name, Err: fmt.Errorf("%w: vplay reads at most %d MiB", ErrFileTooLarge, MaxFileSize>>20)}
 	}
 	return b, nil
 }
