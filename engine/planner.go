@@ -393,6 +393,9 @@ func forEachItems(v *eval.Value, s *eval.Scope) ([]any, bool, error) {
 	if err != nil {
 		return nil, true, err
 	}
+	if _, err := playbook.Items(out); errors.Is(err, playbook.ErrTooManyItems) {
+		return nil, true, err
+	}
 	switch t := out.(type) {
 	case []any:
 		return t, true, nil
