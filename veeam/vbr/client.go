@@ -135,11 +135,7 @@ func (c *Client) list(ctx context.Context, path string, q url.Values) ([]veeam.D
 		if err != nil {
 			return veeam.Page{}, err
 		}
-		p := veeam.Page{Items: veeam.Items(d, "data")}
-		if total, ok := veeam.Int(d, "pagination", "total"); ok {
-			p.Total, p.HasTotal = int(total), true
-		}
-		return p, nil
+		return veeam.ListPage(d, "pagination", "total")
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", path, err)
