@@ -26,6 +26,9 @@ func (cc ClientConnector) Connect(_ context.Context, t TargetConfig) (*steps.Con
 	cfg.Password = t.Password
 	cfg.TLS = t.TLS
 	cfg.APIVersion = t.APIVersion
+	if t.Timeout > 0 {
+		cfg.Timeout = t.Timeout
+	}
 	conn := &steps.Conn{Target: t.Name, API: t.API}
 	var err error
 	switch t.API {

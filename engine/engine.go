@@ -22,6 +22,8 @@ type TargetConfig struct {
 	Password   string
 	APIVersion string
 	TLS        veeam.TLS
+	// Timeout bounds one HTTP request; 0 means the client's default.
+	Timeout time.Duration
 }
 
 // Connector opens live connections to targets.

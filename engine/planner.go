@@ -145,7 +145,7 @@ func (e *Engine) evalTarget(t *playbook.Target, s *eval.Scope) (TargetConfig, er
 		}
 		return str, nil
 	}
-	tc := TargetConfig{Name: t.Name, API: t.API, APIVersion: t.APIVersion}
+	tc := TargetConfig{Name: t.Name, API: t.API, APIVersion: t.APIVersion, Timeout: t.Timeout}
 	var err error
 	if tc.URL, err = str("url", t.URL); err != nil {
 		return tc, err

@@ -72,6 +72,7 @@ func Generate(cat *steps.Catalog) ([]byte, error) {
 			"password":    str("Password; use ${{ secret('NAME') }}."),
 			"api_version": str("VBR x-api-version, e.g. 1.3-rev0."),
 			"tls":         ref("tls"),
+			"timeout":     map[string]any{"$ref": "#/$defs/duration", "description": "How long one HTTP request to the target may take (default 60s)."},
 		},
 	}
 	defs["tls"] = map[string]any{

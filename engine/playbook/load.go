@@ -314,6 +314,7 @@ func (l *loader) loadTargets() {
 			l.diags = append(l.diags, d)
 		}
 		t.APIVersion = str(get(n, "api_version"))
+		t.Timeout = l.duration(get(n, "timeout"))
 		l.instSet(decl, nil, n, "targets", name)
 		tls := get(n, "tls")
 		if tls == nil || tls.Kind != eval.MappingNode {

@@ -57,7 +57,10 @@ type Target struct {
 	Password   *eval.Value
 	APIVersion string
 	TLS        TLSSpec
-	Pos        diag.Pos
+	// Timeout bounds one HTTP request to the target; 0 means the default
+	// (veeam.Config.Timeout).
+	Timeout time.Duration
+	Pos     diag.Pos
 }
 
 // TLSSpec says how a target's certificate is verified: at most one field is
