@@ -33,6 +33,11 @@ const (
 	// MaxBlockKeys is how many keys one block mapping may have; a flow
 	// mapping ({a: 1, ...}) has no such limit.
 	MaxBlockKeys = 10_000
+	// maxBlockWork bounds the parser's quadratic work over all block
+	// mappings of a file (the sum of the squares of their key counts, halved):
+	// as much as one mapping of MaxBlockKeys keys, so that many mappings just
+	// under the limit cannot add up to minutes.
+	maxBlockWork = MaxBlockKeys * MaxBlockKeys / 2
 )
 
 // ErrFileTooLarge is wrapped (in an *fs.PathError) by ReadFile for a file
@@ -86,7 +91,7 @@ type blockLevel struct {
 // real one, never higher.
 func checkShape(src *source, tks token.Tokens) *diag.Diagnostic {
 	var stack []blockLevel
-	flow := 0
+	flow, work := 0, 0
 	var prev *token.Token
 	open := func(tk *token.Token, col int, key bool) *diag.Diagnostic {
 		for len(stack) > 0 && stack[len(stack)-1].col > col {
@@ -100,11 +105,18 @@ func checkShape(src *source, tks token.Tokens) *diag.Diagnostic {
 		}
 		if top := &stack[len(stack)-1]; key {
 			top.keys++
-			if top.keys > MaxBlockKeys {
-				d := diag.Errorf(src.tokenPos(tk), "too-many-keys", "a mapping has more than %d keys", MaxBlockKeys)
-				d.Hint = "split it, or write it as a flow mapping ({a: 1, b: 2, ...}), which has no such limit"
-				return &d
+			work += top.keys
+			var d diag.Diagnostic
+			switch {
+			case top.keys > MaxBlockKeys:
+				d = diag.Errorf(src.tokenPos(tk), "too-many-keys", "a mapping has more than %d keys", MaxBlockKeys)
+			case work > maxBlockWork:
+				d = diag.Errorf(src.tokenPos(tk), "too-many-keys", "the file's block mappings are too long in all (one of %d keys, or many of thousands)", MaxBlockKeys)
+			default:
+				return nil
 			}
+			d.Hint = "split it, or write it as a flow mapping ({a: 1, b: 2, ...}), which has no such limit"
+			return &d
 		}
 		return nil
 	}

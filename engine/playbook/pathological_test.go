@@ -50,7 +50,13 @@ func pathological(scale int) map[string][]byte {
 		"nesting 50,000 deep":    []byte(head + "vars:\n  x: " + strings.Repeat("[", 3125*scale) + strings.Repeat("]", 3125*scale) + "\n"),
 		"block nesting too deep": []byte(head + "vars:\n  x:\n    " + strings.Repeat("- ", 70*scale) + "x\n"),
 		"too many block keys":    []byte(head + "vars:\n" + repeat(640*scale, func(b *strings.Builder, i int) { fmt.Fprintf(b, "  k%d: 1\n", i) })),
-		"many unknown keys":      []byte(head + repeat(500*scale, func(b *strings.Builder, i int) { fmt.Fprintf(b, "key%d: 1\n", i) })),
+		"many long block mappings": []byte(head + "vars:\n" + repeat(2*scale, func(b *strings.Builder, i int) {
+			fmt.Fprintf(b, "  m%d:\n", i)
+			for j := range 320 * scale {
+				fmt.Fprintf(b, "    k%d: 1\n", j)
+			}
+		})),
+		"many unknown keys": []byte(head + repeat(500*scale, func(b *strings.Builder, i int) { fmt.Fprintf(b, "key%d: 1\n", i) })),
 	}
 }
 
@@ -71,6 +77,7 @@ func TestPathological(t *testing.T) {
 		"nesting 50,000 deep":        {code: "too-deep", count: 1},
 		"block nesting too deep":     {code: "too-deep", count: 1},
 		"too many block keys":        {code: "too-many-keys", count: 1},
+		"many long block mappings":   {code: "too-many-keys", count: 1},
 	}
 	inputs := pathological(16)
 	for name, tc := range tests {
