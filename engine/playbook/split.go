@@ -196,8 +196,8 @@ func isNull(n *eval.Node) bool { return n.Kind == eval.ScalarNode && n.Value == 
 // of checkShape or uses anchors.
 func parsePiece(src *source, piece []byte) (root *eval.Node, nodes int, ok bool) {
 	tks := lexer.Tokenize(string(piece))
-	if checkShape(src, tks) != nil {
-		return nil, 0, false // the whole parse reports it
+	if regions, d := checkShape(src, tks); d != nil || len(regions) > 0 {
+		return nil, 0, false // the whole parse reports it, or parses in chunks
 	}
 	f, err := parser.Parse(tks, 0, parser.AllowDuplicateMapKey())
 	if err != nil {

@@ -173,10 +173,15 @@ func parseYAML(src *source) (*eval.Node, diag.Diagnostics) {
 // parseWhole parses text as one piece.
 func parseWhole(src *source) (*eval.Node, diag.Diagnostics) {
 	tks := lexer.Tokenize(string(src.text))
-	if d := checkShape(src, tks); d != nil {
+	if tks.InvalidToken() != nil {
+		_, err := parser.Parse(tks, 0) // reports the invalid token as a syntax error
+		return nil, diag.Diagnostics{syntaxDiag(src, err)}
+	}
+	regions, d := checkShape(src, tks)
+	if d != nil {
 		return nil, diag.Diagnostics{*d}
 	}
-	f, err := parser.Parse(tks, 0, parser.AllowDuplicateMapKey())
+	f, out, err := parseTokens(tks, regions, 1, len(src.lines)+1)
 	if err != nil {
 		return nil, diag.Diagnostics{syntaxDiag(src, err)}
 	}
@@ -194,6 +199,7 @@ func parseWhole(src *source) (*eval.Node, diag.Diagnostics) {
 	}
 	c := &converter{src: src, anchors: map[string]*eval.Node{}}
 	n := c.convert(docs[0].Body)
+	c.splice(n, tks, regions, out)
 	return n, c.diags
 }
 
