@@ -72,8 +72,8 @@ func Pages(ctx context.Context, limit int, fetch PageFunc) iter.Seq2[Doc, error]
 // meanwhile), never more than MaxListObjects objects, and no page equal to
 // the one before (a server ignoring skip/offset).
 type pageWalk struct {
-	pages, bound, objects int
-	prev                  []Doc
+	pages, bound, objects, total int
+	prev                         []Doc
 }
 
 func (w *pageWalk) next(p Page) error {
@@ -83,13 +83,14 @@ func (w *pageWalk) next(p Page) error {
 		if p.Total > MaxListObjects {
 			return fmt.Errorf("%w: the server reports %d objects, vplay lists at most %d: narrow the query", ErrEndlessList, p.Total, MaxListObjects)
 		}
+		w.total = p.Total
 		w.bound = (p.Total+max(len(p.Items), 1)-1)/max(len(p.Items), 1) + 1
 	}
 	switch {
 	case w.objects > MaxListObjects:
 		return fmt.Errorf("%w: more than %d objects", ErrEndlessList, MaxListObjects)
 	case w.bound > 0 && w.pages > w.bound:
-		return fmt.Errorf("%w: page %d, but the total %d called for at most %d", ErrEndlessList, w.pages, p.Total, w.bound)
+		return fmt.Errorf("%w: page %d, but the first page's total of %d objects called for at most %d", ErrEndlessList, w.pages, w.total, w.bound)
 	case w.pages > 1 && len(p.Items) > 0 && reflect.DeepEqual(p.Items, w.prev):
 		return fmt.Errorf("%w: page %d repeats the page before it (is skip/offset ignored?)", ErrEndlessList, w.pages)
 	}

@@ -21,10 +21,9 @@ import (
 // duplicates as one mapping would. Chunks may hold long mappings of their
 // own, handled the same way.
 
-// parseTokens parses the tokens of lines [lo, hi) with the regions inside
-// them left out, returning the file and the regions left out.
-func parseTokens(tks token.Tokens, regions []region, lo, hi int) (*ast.File, []region, error) {
-	sub := linesOf(tks, lo, hi)
+// parseTokens parses sub, the tokens of lines [lo, hi), with the regions
+// inside them left out, returning the file and the regions left out.
+func parseTokens(sub token.Tokens, regions []region, lo, hi int) (*ast.File, []region, error) {
 	out := outer(regions, lo, hi)
 	if len(out) > 0 {
 		kept := make(token.Tokens, 0, len(sub))
@@ -113,7 +112,7 @@ func (c *converter) splice(n *eval.Node, tks token.Tokens, regions, out []region
 // parseChunk parses and converts the chunk of a long mapping on lines
 // [lo, hi): a mapping, or nil after a diagnostic.
 func (c *converter) parseChunk(tks token.Tokens, regions []region, lo, hi int) *eval.Node {
-	f, out, err := parseTokens(tks, regions, lo, hi)
+	f, out, err := parseTokens(linesOf(tks, lo, hi), regions, lo, hi)
 	if err != nil {
 		c.diags = append(c.diags, syntaxDiag(c.src, err))
 		return nil
