@@ -56,6 +56,9 @@ func (cc ClientConnector) Connect(_ context.Context, t TargetConfig) (*steps.Con
 	cfg.PageSize = t.PageSize
 	cfg.PageConcurrency = t.PageConcurrency
 	cfg.PollFloor = t.PollFloor
+	if t.Timeout > 0 {
+		cfg.Timeout = t.Timeout
+	}
 	conn := &steps.Conn{Target: t.Name, API: t.API}
 	var err error
 	switch t.API {

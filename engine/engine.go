@@ -30,6 +30,8 @@ type TargetConfig struct {
 	PageSize        int
 	PageConcurrency int
 	PollFloor       time.Duration
+	// Timeout bounds one HTTP request; 0 means the client's default.
+	Timeout time.Duration
 }
 
 // Connector opens live connections to targets.

@@ -168,7 +168,7 @@ func (e *Engine) evalTarget(t *playbook.Target, s *eval.Scope) (TargetConfig, er
 		return str, nil
 	}
 	tc := TargetConfig{Name: t.Name, API: t.API, APIVersion: t.APIVersion, InsecureHTTP: t.InsecureHTTP,
-		PageSize: t.PageSize, PageConcurrency: t.PageConcurrency, PollFloor: t.PollFloor}
+		PageSize: t.PageSize, PageConcurrency: t.PageConcurrency, PollFloor: t.PollFloor, Timeout: t.Timeout}
 	var err error
 	if tc.URL, err = str("url", t.URL); err != nil {
 		return tc, err
@@ -456,6 +456,9 @@ func forEachItems(v *eval.Value, s *eval.Scope) ([]any, bool, error) {
 	}
 	out, err := v.Eval(s)
 	if err != nil {
+		return nil, true, err
+	}
+	if _, err := playbook.Items(out); errors.Is(err, playbook.ErrTooManyItems) {
 		return nil, true, err
 	}
 	switch t := out.(type) {

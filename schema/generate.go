@@ -79,6 +79,7 @@ func Generate(cat *steps.Catalog) ([]byte, error) {
 				"description": "Pages (and filtered reads) of this target fetched at once (default 4)."},
 			"poll_floor": map[string]any{"$ref": "#/$defs/duration",
 				"description": "Shortest wait between two polls of a session, task or action (default 10ms)."},
+			"timeout": map[string]any{"$ref": "#/$defs/duration", "description": "How long one HTTP request to the target may take (default 60s)."},
 		},
 	}
 	defs["tls"] = map[string]any{

@@ -21,8 +21,25 @@ import (
 	"time"
 )
 
-// maxBody bounds how much of a response is read.
-const maxBody = 64 << 20
+// MaxBody is the largest response body read; a larger one is an error
+// wrapping ErrBodyTooLarge, not a truncated document.
+const MaxBody = 64 << 20
+
+// ErrBodyTooLarge is wrapped by calls whose answer is over MaxBody.
+var ErrBodyTooLarge = errors.New("veeam: response body too large")
+
+// ErrHTML is wrapped by calls answered with an HTML page where the API
+// answers JSON (or XML): usually a web console or proxy at that address.
+var ErrHTML = errors.New("veeam: the server answered HTML: is this the API port? (VBR 9419, Enterprise Manager 9398, VSPC 1280)")
+
+// isHTML reports whether an answer is an HTML page.
+func isHTML(h http.Header, body []byte) bool {
+	if ct := strings.ToLower(h.Get("Content-Type")); strings.HasPrefix(ct, "text/html") || strings.HasPrefix(ct, "application/xhtml") {
+		return true
+	}
+	head := bytes.ToLower(bytes.TrimSpace(body[:min(len(body), 512)]))
+	return bytes.HasPrefix(head, []byte("<!doctype html")) || bytes.HasPrefix(head, []byte("<html"))
+}
 
 // maxTraceBody bounds how much of a body the debug trace prints.
 const maxTraceBody = 16 << 10
@@ -84,6 +101,7 @@ type Transport struct {
 	red     *redactor
 	secrets Secrets
 	hooks   Hooks
+	maxBody int64 // MaxBody; tests lower it
 }
 
 // NewTransport checks cfg and builds the transport of one target.
@@ -115,6 +133,7 @@ func NewTransport(api API, cfg Config, hooks Hooks) (*Transport, error) {
 		red:     newRedactor(cfg.SensitiveKeys),
 		secrets: cfg.Secrets,
 		hooks:   hooks,
+		maxBody: MaxBody,
 	}
 	t.learn(cfg.Password)
 	if t.timeout <= 0 {
@@ -196,6 +215,9 @@ func (t *Transport) Send(ctx context.Context, req *Request) (*Response, error) {
 			}
 			wait = t.backoff(attempt)
 		case resp.Status < 300:
+			if isHTML(resp.Header, resp.Body) {
+				return nil, fmt.Errorf("%s %s %s: %d %s: %w", t.api, req.Method, req.Path, resp.Status, http.StatusText(resp.Status), ErrHTML)
+			}
 			return resp, nil
 		default:
 			apiErr := t.apiError(req, resp)
@@ -276,7 +298,10 @@ func (t *Transport) once(ctx context.Context, req *Request) (*Response, bool, er
 		return nil, wrote.Load(), err
 	}
 	defer hresp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(hresp.Body, maxBody))
+	b, err := io.ReadAll(io.LimitReader(hresp.Body, t.maxBody+1))
+	if err == nil && int64(len(b)) > t.maxBody {
+		err = fmt.Errorf("%w: more than %d MiB", ErrBodyTooLarge, t.maxBody>>20)
+	}
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 			err = &timeoutError{after: t.timeout, err: err}
@@ -356,6 +381,9 @@ func (t *Transport) apiError(req *Request, resp *Response) *APIError {
 	}
 	if t.hooks.ParseError != nil {
 		e.Code, e.Message = t.hooks.ParseError(resp.Status, resp.Header, resp.Body)
+	}
+	if e.Message == "" && e.Code == "" && isHTML(resp.Header, resp.Body) {
+		e.Message = ErrHTML.Error()
 	}
 	if e.Message == "" && e.Code == "" {
 		e.Message = strings.TrimSpace(string(resp.Body))

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vplay-dev/vplay/engine"
+	"github.com/vplay-dev/vplay/engine/playbook"
 	"github.com/vplay-dev/vplay/engine/render"
 	"github.com/vplay-dev/vplay/tui"
 )
@@ -240,7 +241,7 @@ func (a *app) approve(ctx context.Context, p *engine.Plan, f *applyFlags, tuiMod
 // readPlanArg tells a saved plan from a playbook. For a plan it returns the
 // plan and the playbook it was computed from.
 func readPlanArg(arg string) (*engine.Plan, string, error) {
-	b, err := os.ReadFile(arg)
+	b, err := playbook.ReadFile(arg)
 	if err != nil {
 		return nil, "", err
 	}

@@ -68,7 +68,7 @@ func (a *app) loadPlaybook(name string, f *runFlags, saved map[string]any) (*pla
 	if len(f.vars) == 0 && len(f.varFiles) == 0 && saved != nil {
 		vars = saved // a saved plan brings the overrides it was computed with
 	}
-	b, err := os.ReadFile(name)
+	b, err := playbook.ReadFile(name)
 	if err != nil {
 		return nil, nil, err
 	}

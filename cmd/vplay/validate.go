@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -30,7 +29,7 @@ func (f *varFlags) load() (map[string]any, diag.Diagnostics, diag.Sources, error
 	var ds diag.Diagnostics
 	src := diag.Sources{}
 	for _, name := range f.varFiles {
-		b, err := os.ReadFile(name)
+		b, err := playbook.ReadFile(name)
 		if err != nil {
 			return nil, nil, nil, usageError{fmt.Errorf("--var-file: %w", err)}
 		}
@@ -86,7 +85,7 @@ every playbook is valid, 1 when any is not, 2 on usage errors.`,
 				fmt.Fprint(a.Err, diag.Format(ds, src))
 			}
 			for _, name := range args {
-				b, err := os.ReadFile(name)
+				b, err := playbook.ReadFile(name)
 				if err != nil {
 					fmt.Fprintf(a.Err, "%s: error: %v\n", name, errors.Unwrap(err))
 					failed = true

@@ -66,6 +66,7 @@ func (d *Decl) compileUncached(src string, cond bool) *compiled {
 		return c
 	}
 	opts := append([]expr.Option{expr.Env(d.types())}, collectionOptions()...)
+	opts = append(opts, budgetOptions()...)
 	if cond {
 		opts = append(opts, expr.AsBool())
 	}

@@ -17,6 +17,11 @@
 // list of its values sorted by name, so resources['vbr.repository'] |
 // map(.id) works (see collection.go).
 //
+// Every evaluation runs within a budget (budget.go): strings of at most
+// MaxStringBytes, expr's memory budget and node limit, and MaxSteps items
+// visited by the list functions; exceeding it is a *BudgetError, never an
+// exhausted machine.
+//
 // eval is the only package that imports github.com/expr-lang/expr. It knows
 // nothing about YAML: engine/playbook hands it Nodes with positions, and it
 // must not do the loader's work of reading files or checking schemas.

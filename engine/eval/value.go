@@ -578,12 +578,28 @@ func run(c *compiled, src string, pos diag.Pos, env map[string]any) (any, error)
 	if c == nil || c.prog == nil {
 		return nil, ErrNotCompiled
 	}
-	out, err := vm.Run(c.prog, env)
+	env[budgetKey] = &budget{}
+	machine := vm.VM{MemoryBudget: MemoryBudget}
+	out, err := machine.Run(c.prog, env)
 	if err != nil {
-		return nil, fmt.Errorf("%s: ${{%s}}: %s", pos, src, runMessage(err))
+		msg := runMessage(err)
+		if be := budgetError(err, msg); be != nil {
+			return nil, fmt.Errorf("%s: ${{%s}}: %w", pos, src, be)
+		}
+		return nil, fmt.Errorf("%s: ${{%s}}: %w", pos, src, runError{msg: msg, err: err})
 	}
 	return normalize(out), nil
 }
+
+// runError is an expression's run-time error: expr's message without its
+// snippet, still wrapping the cause (ErrBudget, a function's error).
+type runError struct {
+	msg string
+	err error
+}
+
+func (e runError) Error() string { return e.msg }
+func (e runError) Unwrap() error { return e.err }
 
 // runMessage strips expr's multi-line snippet from run-time errors.
 func runMessage(err error) string {
@@ -593,6 +609,14 @@ func runMessage(err error) string {
 	}
 	msg, _, _ := strings.Cut(err.Error(), "\n")
 	return msg
+}
+
+func anys[T any](l []T) []any {
+	out := make([]any, len(l))
+	for i, v := range l {
+		out[i] = v
+	}
+	return out
 }
 
 // normalize converts expr's results to the loader's value types.
@@ -605,11 +629,9 @@ func normalize(v any) any {
 	case float32:
 		return float64(x)
 	case []string:
-		out := make([]any, len(x))
-		for i, s := range x {
-			out[i] = s
-		}
-		return out
+		return anys(x)
+	case []int:
+		return anys(x) // a range: 1..3
 	}
 	return v
 }

@@ -8,7 +8,9 @@
 // Large files parse their resources: list in pieces on several goroutines
 // (split.go) and validate list items concurrently; the result is the same as
 // parsing and validating them whole. Alias expansion is bounded, so a small
-// file cannot make loading do an unbounded amount of work.
+// file cannot make loading do an unbounded amount of work, and so are file
+// size, nesting depth and block mapping length (bounds.go), checked in one
+// pass over the tokens before goccy parses them.
 //
 // The result is an immutable, typed model in which every node keeps its
 // diag.Pos. playbook is the only package that imports goccy/go-yaml. It does

@@ -19,9 +19,10 @@ import (
 	"github.com/vplay-dev/vplay/veeam"
 )
 
-// Load reads the playbook name from fsys and loads it with Parse.
+// Load reads the playbook name from fsys (at most MaxFileSize bytes) and
+// loads it with Parse.
 func Load(fsys fs.FS, name string, cat *steps.Catalog, opts Options) (*Playbook, diag.Diagnostics) {
-	text, err := fs.ReadFile(fsys, name)
+	text, err := readFS(fsys, name)
 	if err != nil {
 		return nil, diag.Diagnostics{diag.Errorf(diag.Pos{File: name}, "read", "read playbook: %v", err)}
 	}
@@ -318,6 +319,7 @@ func (l *loader) loadTargets() {
 		t.PageSize = intOf(get(n, "page_size"))
 		t.PageConcurrency = intOf(get(n, "page_concurrency"))
 		t.PollFloor = l.duration(get(n, "poll_floor"))
+		t.Timeout = l.duration(get(n, "timeout"))
 		l.instSet(decl, nil, n, "targets", name)
 		tls := get(n, "tls")
 		if tls == nil || tls.Kind != eval.MappingNode {
@@ -535,9 +537,11 @@ func (l *loader) instance(d *eval.Decl, scope *eval.Scope, n *eval.Node, path []
 	}
 	v, ds := eval.CompileValue(n, d)
 	if !ds.HasErrors() && loadTime(v.Refs(), scope.HasEach) {
-		if out, err := v.Eval(scope); err == nil && !eval.IsSensitive(out) {
+		out, err := v.Eval(scope)
+		if err == nil && !eval.IsSensitive(out) {
 			return out
 		}
+		l.overBudget(n.Pos, err)
 	}
 	l.dynamic[pathKey(path...)] = true
 	return s
@@ -653,6 +657,7 @@ func (l *loader) loopItems(v *eval.Value, n *eval.Node) ([]any, bool) {
 	}
 	out, err := v.Eval(&eval.Scope{Vars: l.vars})
 	if err != nil {
+		l.overBudget(n.Pos, err)
 		return nil, false
 	}
 	items, err := Items(out)
@@ -663,11 +668,42 @@ func (l *loader) loopItems(v *eval.Value, n *eval.Node) ([]any, bool) {
 	return items, true
 }
 
+func lenOf(v any) int {
+	switch v := v.(type) {
+	case []any:
+		return len(v)
+	case map[string]any:
+		return len(v)
+	}
+	return 0
+}
+
 func isCollection(k string) bool { return k == "slice" || k == "array" || k == "map" }
 
+// overBudget reports err when an expression evaluated at load time
+// exceeded its budget; other evaluation errors wait for plan, where live
+// values are known.
+func (l *loader) overBudget(p diag.Pos, err error) {
+	var be *eval.BudgetError
+	if errors.As(err, &be) {
+		l.errorf(p, "expr-budget", "", "%v", be)
+	}
+}
+
+// MaxLoopItems is how many items one for_each may have.
+const MaxLoopItems = 10_000
+
+// ErrTooManyItems is wrapped by Items for a loop over more than
+// MaxLoopItems items.
+var ErrTooManyItems = errors.New("playbook: too many loop items")
+
 // Items returns the loop items of an evaluated for_each: a list's elements,
-// or for a mapping one {key, value} mapping per entry, sorted by key.
+// or for a mapping one {key, value} mapping per entry, sorted by key. More
+// than MaxLoopItems items are an error wrapping ErrTooManyItems.
 func Items(v any) ([]any, error) {
+	if n := lenOf(v); n > MaxLoopItems {
+		return nil, fmt.Errorf("%w: %d items, at most %d; split the loop or filter the list", ErrTooManyItems, n, MaxLoopItems)
+	}
 	switch v := v.(type) {
 	case []any:
 		return v, nil

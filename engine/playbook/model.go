@@ -65,7 +65,10 @@ type Target struct {
 	PageSize        int
 	PageConcurrency int
 	PollFloor       time.Duration
-	Pos             diag.Pos
+	// Timeout bounds one HTTP request to the target; 0 means the default
+	// (veeam.Config.Timeout).
+	Timeout time.Duration
+	Pos     diag.Pos
 }
 
 // TLSSpec says how a target's certificate is verified: at most one field is

@@ -17,8 +17,13 @@ import (
 // compiled once per expanded node), a long flow-style line (positions were
 // found by rescanning the line), a scalar with many templates (each position
 // rescanned the scalar), deep static nesting (each level copied its
-// subtree), and thousands of unknown keys in one mapping (each diagnostic
-// scanned the mapping's keys).
+// subtree), thousands of unknown keys in one mapping (each diagnostic
+// scanned the mapping's keys), nesting far beyond MaxDepth (goccy keeps
+// each node's path: memory grew with the square of the depth, 50,000 levels
+// ran out of memory) and long block mappings (goccy parses them in time
+// growing with the square of their length: 100,000 keys took 15 s; they are
+// now parsed in chunks, or refused past MaxBlockKeys when anchors prevent
+// that).
 func pathological(scale int) map[string][]byte {
 	const head = "vplay: 1\ntargets:\n  vbr: { type: vbr, url: u }\n"
 	repeat := func(n int, f func(b *strings.Builder, i int)) string {
@@ -43,7 +48,24 @@ func pathological(scale int) map[string][]byte {
 		"many templates in a scalar": []byte(head + "resources:\n  - kind: vbr.repository\n    name: \"" +
 			repeat(250*scale, func(b *strings.Builder, i int) { fmt.Fprintf(b, "é${{ vars.nope%d }}", i) }) + "\"\n"),
 		"deep static nesting": []byte(head + "steps:\n  - id: s\n    action: http\n    with: { method: GET, path: /x, body: " +
-			strings.Repeat("[", 250*scale) + strings.Repeat("]", 250*scale) + " }\n"),
+			strings.Repeat("[", min(250*scale, MaxDepth-10)) + strings.Repeat("]", min(250*scale, MaxDepth-10)) + " }\n"),
+		"nesting 50,000 deep":    []byte(head + "vars:\n  x: " + strings.Repeat("[", 3125*scale) + strings.Repeat("]", 3125*scale) + "\n"),
+		"block nesting too deep": []byte(head + "vars:\n  x:\n    " + strings.Repeat("- ", 70*scale) + "x\n"),
+		"long block mapping":     []byte(head + "vars:\n" + repeat(640*scale, func(b *strings.Builder, i int) { fmt.Fprintf(b, "  k%d: 1\n", i) })),
+		"too many block keys with an anchor": []byte(head + "vars:\n  a: &a 1\n  b: *a\n" +
+			repeat(640*scale, func(b *strings.Builder, i int) { fmt.Fprintf(b, "  k%d: 1\n", i) })),
+		"long block mappings with an anchor": []byte(head + "vars:\n  a: &a 1\n" + repeat(5, func(b *strings.Builder, i int) {
+			fmt.Fprintf(b, "  m%d:\n", i)
+			for j := range 563 * scale {
+				fmt.Fprintf(b, "    k%d: 1\n", j)
+			}
+		})),
+		"many long block mappings": []byte(head + "vars:\n" + repeat(2*scale, func(b *strings.Builder, i int) {
+			fmt.Fprintf(b, "  m%d:\n", i)
+			for j := range 16 * scale {
+				fmt.Fprintf(b, "    k%d: 1\n", j)
+			}
+		})),
 		"many unknown keys": []byte(head + repeat(500*scale, func(b *strings.Builder, i int) { fmt.Fprintf(b, "key%d: 1\n", i) })),
 	}
 }
@@ -55,13 +77,19 @@ func TestPathological(t *testing.T) {
 		code  string // code of the first diagnostic; "" for a valid playbook
 		count int    // diagnostics reported, the summary included
 	}{
-		"alias bomb":                 {code: "too-large", count: 1},
-		"template alias bomb":        {code: "too-large", count: 1},
-		"long flow line":             {},
-		"long non-ASCII line":        {},
-		"many templates in a scalar": {code: "unknown-var", count: maxReported + 1},
-		"deep static nesting":        {},
-		"many unknown keys":          {code: "unknown-key", count: maxReported + 1},
+		"alias bomb":                         {code: "too-large", count: 1},
+		"template alias bomb":                {code: "too-large", count: 1},
+		"long flow line":                     {},
+		"long non-ASCII line":                {},
+		"many templates in a scalar":         {code: "unknown-var", count: maxReported + 1},
+		"deep static nesting":                {},
+		"many unknown keys":                  {code: "unknown-key", count: maxReported + 1},
+		"nesting 50,000 deep":                {code: "too-deep", count: 1},
+		"block nesting too deep":             {code: "too-deep", count: 1},
+		"long block mapping":                 {},
+		"too many block keys with an anchor": {code: "too-many-keys", count: 1},
+		"many long block mappings":           {},
+		"long block mappings with an anchor": {code: "too-many-keys", count: 1},
 	}
 	inputs := pathological(16)
 	for name, tc := range tests {

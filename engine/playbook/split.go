@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
 
 	"github.com/vplay-dev/vplay/engine/eval"
@@ -191,9 +192,14 @@ func parseSplit(src *source, maxPieces, minItems int) (*eval.Node, bool) {
 func isNull(n *eval.Node) bool { return n.Kind == eval.ScalarNode && n.Value == nil }
 
 // parsePiece parses one piece of src (text with src's line numbering) and
-// converts it; ok is false when it has any diagnostic or uses anchors.
+// converts it; ok is false when it has any diagnostic, is out of the bounds
+// of checkShape or uses anchors.
 func parsePiece(src *source, piece []byte) (root *eval.Node, nodes int, ok bool) {
-	f, err := parser.ParseBytes(piece, 0, parser.AllowDuplicateMapKey())
+	tks := lexer.Tokenize(string(piece))
+	if regions, d := checkShape(src, tks); d != nil || len(regions) > 0 {
+		return nil, 0, false // the whole parse reports it, or parses in chunks
+	}
+	f, err := parser.Parse(tks, 0, parser.AllowDuplicateMapKey())
 	if err != nil {
 		return nil, 0, false
 	}

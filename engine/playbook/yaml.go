@@ -13,6 +13,7 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
 
@@ -171,7 +172,16 @@ func parseYAML(src *source) (*eval.Node, diag.Diagnostics) {
 
 // parseWhole parses text as one piece.
 func parseWhole(src *source) (*eval.Node, diag.Diagnostics) {
-	f, err := parser.ParseBytes(src.text, 0, parser.AllowDuplicateMapKey())
+	tks := lexer.Tokenize(string(src.text))
+	if tks.InvalidToken() != nil {
+		_, err := parser.Parse(tks, 0) // reports the invalid token as a syntax error
+		return nil, diag.Diagnostics{syntaxDiag(src, err)}
+	}
+	regions, d := checkShape(src, tks)
+	if d != nil {
+		return nil, diag.Diagnostics{*d}
+	}
+	f, out, err := parseTokens(tks, regions, 1, len(src.lines)+1)
 	if err != nil {
 		return nil, diag.Diagnostics{syntaxDiag(src, err)}
 	}
@@ -189,6 +199,7 @@ func parseWhole(src *source) (*eval.Node, diag.Diagnostics) {
 	}
 	c := &converter{src: src, anchors: map[string]*eval.Node{}}
 	n := c.convert(docs[0].Body)
+	c.splice(n, tks, regions, out)
 	return n, c.diags
 }
 

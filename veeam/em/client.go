@@ -213,6 +213,9 @@ func (c *Client) list(ctx context.Context, p string, q url.Values) ([]veeam.Doc,
 		pq.Set("format", "Entity")
 	}
 	d, err := c.Get(ctx, p, pq)
+	if err == nil && d == nil {
+		err = fmt.Errorf("%w: empty answer, or not a document", veeam.ErrMalformedList)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", p, err)
 	}

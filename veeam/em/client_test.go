@@ -50,15 +50,16 @@ type fakeTask struct {
 // X-RestSvcSessionId, tasks visible only to the session that started them,
 // and XML answers unless Accept asks for JSON (or xmlOnly is set).
 type fakeEM struct {
-	mu       sync.Mutex
-	xmlOnly  bool
-	sessions map[string]bool
-	tasks    map[string]*fakeTask
-	logons   int
-	next     int
-	hits     map[string]int
-	sessOf   map[string][]string // request key -> sessions used
-	failTask bool
+	mu        sync.Mutex
+	xmlOnly   bool
+	sessions  map[string]bool
+	tasks     map[string]*fakeTask
+	logons    int
+	next      int
+	hits      map[string]int
+	sessOf    map[string][]string // request key -> sessions used
+	failTask  bool
+	emptyList bool // answer the job list with 200 and no body
 }
 
 func newFakeEM(t *testing.T) (*fakeEM, *httptest.Server) {
@@ -141,6 +142,8 @@ func (f *fakeEM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case key == "DELETE /api/logonSessions/{id}":
 		delete(f.sessions, sess)
 		w.WriteHeader(204)
+	case key == "GET /api/agents/jobs" && f.emptyList:
+		w.WriteHeader(http.StatusOK)
 	case key == "GET /api/agents/jobs":
 		f.write(w, r, 200, `<EntityReferences xmlns="http://www.veeam.com/ent/v1.0">`+
 			`<Ref UID="urn:veeam:AgentBackupJob:1" Name="Oracle Backup" Href="http://em/api/agents/jobs/1" Type="AgentBackupJobReference"><Links><Link Rel="Alternate" Href="x"/></Links></Ref>`+
@@ -320,5 +323,17 @@ func TestBadCredentials(t *testing.T) {
 	_, err = c.Get(context.Background(), "/api/agents/jobs", nil)
 	if !veeam.IsStatus(err, 401) || strings.Contains(err.Error(), "nope-secret") {
 		t.Errorf("Get() error = %v, want 401 without the password", err)
+	}
+}
+
+// TestEmptyListAnswerIsAnError: a 200 with no body is not an empty list.
+func TestEmptyListAnswerIsAnError(t *testing.T) {
+	t.Parallel()
+	f, srv := newFakeEM(t)
+	f.emptyList = true
+	c := newClient(t, srv.URL)
+	jobs, err := c.List(context.Background(), "/api/agents/jobs", nil)
+	if !errors.Is(err, veeam.ErrMalformedList) || !strings.Contains(err.Error(), "list /api/agents/jobs") {
+		t.Errorf("List() = %d jobs, %v; want ErrMalformedList naming the call", len(jobs), err)
 	}
 }

@@ -61,6 +61,7 @@ type fakeVBR struct {
 	expiresIn  int
 	mu         sync.Mutex
 	repos      int
+	listBody   *string // when set, the answer to every repository list
 	access     map[string]bool
 	refresh    map[string]bool
 	grants     map[string]int
@@ -182,6 +183,9 @@ func (f *fakeVBR) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{})
 	case key == "GET /api/v1/serverInfo":
 		writeJSON(w, 200, map[string]any{"vbrId": "x", "name": "vbr01", "buildVersion": "13.0.0.4967"})
+	case key == "GET /api/v1/backupInfrastructure/repositories" && f.listBody != nil:
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, *f.listBody)
 	case key == "GET /api/v1/backupInfrastructure/repositories":
 		skip, _ := strconv.Atoi(r.URL.Query().Get("skip"))
 		limit, err := strconv.Atoi(r.URL.Query().Get("limit"))
@@ -516,5 +520,23 @@ func TestStopSession(t *testing.T) {
 	logs, err := c.SessionLogs(ctx, id)
 	if err != nil || len(logs) != 0 {
 		t.Errorf("SessionLogs() = %v, %v; want empty", logs, err)
+	}
+}
+
+// TestMalformedListIsAnError: a 200 without the list envelope is an error
+// naming the call, never an empty list (apply then created a duplicate).
+func TestMalformedListIsAnError(t *testing.T) {
+	t.Parallel()
+	for _, body := range []string{"", "{}", `{"data": null}`, `{"data": "x"}`, `{"data": [], "pagination": null}`, `{"data": [1], "pagination": {"total": 1}}`} {
+		t.Run(body, func(t *testing.T) {
+			t.Parallel()
+			f, srv := newFakeVBR(t)
+			f.listBody = &body
+			c, _ := newClient(t, srv.URL, nil)
+			docs, err := c.List(context.Background(), "/api/v1/backupInfrastructure/repositories", nil)
+			if !errors.Is(err, veeam.ErrMalformedList) || !strings.Contains(err.Error(), "list /api/v1/backupInfrastructure/repositories") {
+				t.Errorf("List() = %d docs, %v; want ErrMalformedList naming the call", len(docs), err)
+			}
+		})
 	}
 }

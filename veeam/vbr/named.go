@@ -114,16 +114,15 @@ func (c *Client) page(ctx context.Context, path string, q url.Values, offset, li
 	if err != nil {
 		return veeam.Page{}, err
 	}
-	p := veeam.Page{Items: veeam.Items(d, "data")}
-	if total, ok := veeam.Int(d, "pagination", "total"); ok {
-		p.Total, p.HasTotal = int(total), true
-	}
-	return p, nil
+	return veeam.ListPage(d, "pagination", "total")
 }
 
 // pagesFrom reads the pages from offset to total concurrently, keeping
 // what keep returns of each as it arrives, in the server's order.
 func (c *Client) pagesFrom(ctx context.Context, path string, offset, total int, keep func([]veeam.Doc) []veeam.Doc) ([]veeam.Doc, error) {
+	if total > veeam.MaxListObjects {
+		return nil, fmt.Errorf("%w: the server reports %d objects, vplay lists at most %d: narrow the query", veeam.ErrEndlessList, total, veeam.MaxListObjects)
+	}
 	n := (total - offset + c.pageSize - 1) / c.pageSize
 	got := make([][]veeam.Doc, n)
 	err := c.each(ctx, n, func(ctx context.Context, i int) error {

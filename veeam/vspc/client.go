@@ -196,11 +196,7 @@ func (c *Client) list(ctx context.Context, p string, q url.Values) ([]veeam.Doc,
 		if err != nil {
 			return veeam.Page{}, err
 		}
-		page := veeam.Page{Items: veeam.Items(env, "data")}
-		if total, ok := veeam.Int(env, "meta", "pagingInfo", "total"); ok {
-			page.Total, page.HasTotal = int(total), true
-		}
-		return page, nil
+		return veeam.ListPage(env, "meta", "pagingInfo", "total")
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", p, err)

@@ -56,7 +56,8 @@ type fakeVSPC struct {
 	hits       map[string]int
 	requestIDs []string
 	actions    map[string]*fakeAction
-	fail520    int // answer this many GETs with 520 retryableLogical
+	fail520    int     // answer this many GETs with 520 retryableLogical
+	listBody   *string // when set, the answer to every backup agent list
 	revoked    []string
 	next       int
 }
@@ -114,6 +115,9 @@ func (f *fakeVSPC) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.requestIDs = append(f.requestIDs, rid)
 	}
 	switch {
+	case key == "GET /api/v3/infrastructure/backupAgents" && f.listBody != nil:
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, *f.listBody)
 	case key == "GET /api/v3/infrastructure/backupAgents":
 		if f.fail520 > 0 {
 			f.fail520--
@@ -297,5 +301,23 @@ func TestLoginErrorAndReauth(t *testing.T) {
 	}
 	if got := f.grants["password"]; got != 3 { // bad + first + re-auth
 		t.Errorf("password grants = %d, want 3", got)
+	}
+}
+
+// TestMalformedListIsAnError: a 200 without the VSPC envelope is an error
+// naming the call, never an empty list.
+func TestMalformedListIsAnError(t *testing.T) {
+	t.Parallel()
+	for _, body := range []string{"", "{}", `{"data": null}`, `{"data": "x"}`, `{"data": [], "meta": {}}`} {
+		t.Run(body, func(t *testing.T) {
+			t.Parallel()
+			f, srv := newFakeVSPC(t)
+			f.listBody = &body
+			c := newClient(t, srv.URL, nil)
+			docs, err := c.List(context.Background(), "/api/v3/infrastructure/backupAgents", nil)
+			if !errors.Is(err, veeam.ErrMalformedList) || !strings.Contains(err.Error(), "list /api/v3/infrastructure/backupAgents") {
+				t.Errorf("List() = %d docs, %v; want ErrMalformedList naming the call", len(docs), err)
+			}
+		})
 	}
 }
