@@ -31,6 +31,8 @@ type Client struct {
 	auth     *veeam.OAuth2
 	version  string
 	pageSize int
+	// negotiated is set by Negotiate.
+	negotiated *Negotiated
 }
 
 // New checks cfg and returns a client; it does not connect until the
