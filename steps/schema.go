@@ -113,9 +113,16 @@ func collectFields(root, s map[string]any, prefix string, depth int, direct bool
 	for _, key := range []string{"allOf", "oneOf", "anyOf"} {
 		for _, b := range asList(s[key]) {
 			bm, _ := asMap(b)
+			r := root
+			if _, ok := bm["$id"]; ok {
+				// A branch that is a schema resource of its own (one
+				// revision of anyRevision) resolves its references
+				// against itself.
+				r = bm
+			}
 			// Branches of a choice are alternatives: their required
 			// keys are not required overall.
-			collectFields(root, bm, prefix, depth, direct && key == "allOf", fs, seen)
+			collectFields(r, bm, prefix, depth, direct && key == "allOf", fs, seen)
 		}
 	}
 	for _, key := range []string{"then", "else"} {

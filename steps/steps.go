@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/vplay-dev/vplay/veeam"
 	"github.com/vplay-dev/vplay/veeam/em"
@@ -178,6 +179,9 @@ type Catalog struct {
 	kinds   map[string]*Kind
 	actions map[string]*Action
 	queries map[string]*Query
+
+	atMu sync.Mutex
+	at   map[string]*Catalog // see At
 }
 
 // NewCatalog builds a catalogue from entries; names must be unique.

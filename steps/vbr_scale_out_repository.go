@@ -7,10 +7,12 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/vplay-dev/vplay/veeam"
+	"github.com/vplay-dev/vplay/veeam/openapi"
 	"github.com/vplay-dev/vplay/veeam/vbr"
 )
 
@@ -49,7 +51,7 @@ status never causes a diff, and day names compare ignoring case (rev0 writes mon
         offloadWindow:
           days: [{day: saturday, hours: "111111111111111111111111"}]
         encryption: {isEnabled: false}`,
-			Schema: jsonSchema(scaleOutSchema()),
+			Schema: jsonSchema(scaleOutSchema(append(slices.Clone(daysLower), daysUpper...))),
 		},
 		ReadOnly: []string{
 			"id", "performanceTier.performanceExtents.id", "performanceTier.performanceExtents.status",
@@ -62,7 +64,26 @@ status never causes a diff, and day names compare ignoring case (rev0 writes mon
 	}
 }
 
-func scaleOutSchema() map[string]any {
+// Day names of the offload window: EDayOfWeek is lower case up to
+// 1.3-rev0 and capitalised from 1.3-rev1.
+var (
+	daysLower = []any{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+	daysUpper = []any{"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
+)
+
+// scaleOutSchemaAt is the spec schema at VBR document revision doc, with
+// the day names that revision's EDayOfWeek spells.
+func scaleOutSchemaAt(doc string) map[string]any {
+	days := daysUpper
+	if s, err := openapi.JSONSchema(doc, "EDayOfWeek"); err == nil {
+		if e, ok := s["enum"].([]any); ok && len(e) > 0 {
+			days = e
+		}
+	}
+	return withID("vbr.scale_out_repository", jsonSchema(scaleOutSchema(days)))
+}
+
+func scaleOutSchema(days []any) map[string]any {
 	byName := func(doc string) map[string]any {
 		return schemaObject(map[string]any{"name": prop("string", doc)}, "name")
 	}
@@ -73,8 +94,6 @@ func scaleOutSchema() map[string]any {
 		"encryptionPasswordUniqueId": prop("string", "Unique ID of the encryption password."),
 		"kmsServerId":                map[string]any{"type": "string", "format": "uuid", "description": "ID of the KMS server."},
 	}, "isEnabled")
-	days := []any{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-		"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
 	window := schemaObject(map[string]any{
 		"days": listOf("Per day, 24 characters of 1 (allowed) or 0 (denied), one per hour.", schemaObject(map[string]any{
 			"day":   map[string]any{"description": "Day of the week.", "enum": days},

@@ -11,9 +11,6 @@ import (
 // This file adapts the vendor's request schemas (from the VBR OpenAPI
 // document, package veeam/openapi) to the shape a playbook writes them in.
 
-// vendorRev is the VBR revision whose schemas validate playbook specs.
-const vendorRev = "1.3-rev0"
-
 // relaxIdentity adapts a vendor Spec schema to a playbook spec: the
 // resource's `name` supplies the vendor `name`, so it is removed from
 // properties and required; `description` becomes optional (vplay sends ""
@@ -127,11 +124,11 @@ func handRepositorySpec() map[string]any {
 	return s
 }
 
-// vendorSchema returns the vendor component schema name of vendorRev as a
-// JSON Schema, or fallback's hand-written equivalent when the embedded
-// vendor document cannot produce it.
-func vendorSchema(name string, fallback func() map[string]any) map[string]any {
-	s, err := openapi.JSONSchema(vendorRev, name)
+// vendorSchema returns the vendor component schema name of VBR document
+// revision doc as a JSON Schema, or fallback's hand-written equivalent when
+// the embedded vendor document cannot produce it.
+func vendorSchema(doc, name string, fallback func() map[string]any) map[string]any {
+	s, err := openapi.JSONSchema(doc, name)
 	if err != nil {
 		s = fallback()
 	}
