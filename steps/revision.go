@@ -18,13 +18,6 @@ import (
 // operation the revision's document does not define.
 var ErrUndefined = errors.New("steps: not defined by this vbr api revision")
 
-// revisionSchemas are the entries whose schema follows the vendor
-// document: each returns its schema at one document revision.
-var revisionSchemas = map[string]func(doc string) map[string]any{
-	"vbr.repository":           repositorySpecSchemaAt,
-	"vbr.scale_out_repository": scaleOutSchemaAt,
-}
-
 // vendorOperations are the vendor operations ("METHOD /path") each VBR
 // entry calls; an entry is available at a revision whose document defines
 // all of them. Operations every revision has (sessions, tokens) are left
@@ -81,10 +74,30 @@ var operationSets = func() map[string]func() (map[string]bool, error) {
 	return m
 }()
 
+// UndefinedError says which vendor operation of an entry a revision's
+// document lacks. It wraps ErrUndefined.
+type UndefinedError struct {
+	Entry string
+	// Op is the missing "METHOD /path".
+	Op string
+	// Since is the first document revision that has Op; "" when none.
+	Since string
+}
+
+func (e *UndefinedError) Error() string {
+	if e.Since == "" {
+		return fmt.Sprintf("%s needs %s", e.Entry, e.Op)
+	}
+	return fmt.Sprintf("%s needs %s, which the vendor added in %s", e.Entry, e.Op, e.Since)
+}
+
+// Unwrap returns ErrUndefined.
+func (e *UndefinedError) Unwrap() error { return ErrUndefined }
+
 // Defined returns nil when VBR document revision doc defines every vendor
-// operation entry calls, or an error wrapping ErrUndefined that names the
-// missing operation and the first revision that has it. Entries of other
-// APIs, and entries vplay does not list, are defined everywhere.
+// operation entry calls, or an *UndefinedError naming the missing
+// operation and the first revision that has it. Entries of other APIs, and
+// entries vplay does not list, are defined everywhere.
 func Defined(entry, doc string) error {
 	ops := vendorOperations[entry]
 	if len(ops) == 0 {
@@ -98,17 +111,14 @@ func Defined(entry, doc string) error {
 		if have[op] {
 			continue
 		}
-		since := ""
+		e := &UndefinedError{Entry: entry, Op: op}
 		for _, rev := range openapi.Revisions {
 			if h, err := documentOps(rev); err == nil && h[op] {
-				since = rev
+				e.Since = rev
 				break
 			}
 		}
-		if since != "" {
-			return fmt.Errorf("%w: %s needs %s, which the vendor added in %s", ErrUndefined, entry, op, since)
-		}
-		return fmt.Errorf("%w: %s needs %s", ErrUndefined, entry, op)
+		return e
 	}
 	return nil
 }
@@ -123,7 +133,7 @@ func documentOps(doc string) (map[string]bool, error) {
 
 // At returns the catalogue as seen by a target of VBR document revision
 // doc (one of openapi.Revisions): the same entries, those whose schema
-// follows the vendor document with that revision's schema. It is built once
+// follows the vendor document (Meta.SchemaAt) with that revision's schema. It is built once
 // per catalogue and revision; an unknown revision returns c itself.
 func (c *Catalog) At(doc string) *Catalog {
 	if !slices.Contains(openapi.Revisions, doc) {
@@ -136,27 +146,27 @@ func (c *Catalog) At(doc string) *Catalog {
 	}
 	var kinds []*Kind
 	for _, k := range c.Kinds() {
-		if f, ok := revisionSchemas[k.Name]; ok {
+		if k.SchemaAt != nil {
 			cp := *k
-			cp.Schema = f(doc)
+			cp.Schema = k.SchemaAt(doc)
 			k = &cp
 		}
 		kinds = append(kinds, k)
 	}
 	var actions []*Action
 	for _, a := range c.Actions() {
-		if f, ok := revisionSchemas[a.Name]; ok {
+		if a.SchemaAt != nil {
 			cp := *a
-			cp.Schema = f(doc)
+			cp.Schema = a.SchemaAt(doc)
 			a = &cp
 		}
 		actions = append(actions, a)
 	}
 	var queries []*Query
 	for _, q := range c.Queries() {
-		if f, ok := revisionSchemas[q.Name]; ok {
+		if q.SchemaAt != nil {
 			cp := *q
-			cp.Schema = f(doc)
+			cp.Schema = q.SchemaAt(doc)
 			q = &cp
 		}
 		queries = append(queries, q)

@@ -49,7 +49,8 @@ spells differently between revisions (mountServerSettingsType, RotatedDriveClean
           vPowerNFSEnabled: true
     options:
       delete_backups: false`,
-			Schema: repositorySpecSchema(),
+			Schema:   repositorySpecSchema(),
+			SchemaAt: repositorySpecSchemaAt,
 		},
 		ReadOnly:   []string{"id"},
 		Await:      veeam.KindSession,

@@ -51,7 +51,8 @@ status never causes a diff, and day names compare ignoring case (rev0 writes mon
         offloadWindow:
           days: [{day: saturday, hours: "111111111111111111111111"}]
         encryption: {isEnabled: false}`,
-			Schema: jsonSchema(scaleOutSchema(append(slices.Clone(daysLower), daysUpper...))),
+			Schema:   jsonSchema(scaleOutSchema(append(slices.Clone(daysLower), daysUpper...))),
+			SchemaAt: scaleOutSchemaAt,
 		},
 		ReadOnly: []string{
 			"id", "performanceTier.performanceExtents.id", "performanceTier.performanceExtents.status",

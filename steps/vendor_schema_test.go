@@ -104,8 +104,9 @@ func TestCloseSchema(t *testing.T) {
 		"typo in a ref":                  {schema: spec, inst: `{type: Share, share: {sharePth: x}}`, unknown: []string{"/share/sharePth"}},
 		"anyOf first":                    {schema: spec, inst: `{type: Local, path: /b, mount: {kind: k, linux: {server: s}}}`, ok: true},
 		"anyOf second":                   {schema: spec, inst: `{type: Local, path: /b, mount: {server: s}}`, ok: true},
-		"typo in anyOf":                  {schema: spec, inst: `{type: Local, path: /b, mount: {kind: k, linx: {server: s}}}`, unknown: []string{"/mount/kind", "/mount/linx"}},
-		"typo below anyOf":               {schema: spec, inst: `{type: Local, path: /b, mount: {kind: k, linux: {server: s, sever: t}}}`, unknown: []string{"/mount/kind", "/mount/linux", "/mount/linux/sever"}}, // both alternatives fail
+		"typo in anyOf":                  {schema: spec, inst: `{type: Local, path: /b, mount: {kind: k, linx: {server: s}}}`, unknown: []string{"/mount/linx"}}, // kind picks the first alternative
+		"typo below anyOf":               {schema: spec, inst: `{type: Local, path: /b, mount: {kind: k, linux: {server: s, sever: t}}}`, unknown: []string{"/mount/linux/sever"}},
+		"second alternative's typo":      {schema: spec, inst: `{type: Local, path: /b, mount: {server: s, linux: {}}}`, unknown: []string{"/mount/linux"}}, // server picks the second
 		"required kept":                  {schema: spec, inst: `{type: Local}`},
 		"no discriminator":               {schema: spec, inst: `{path: /b, descripton: d}`, unknown: []string{"/descripton"}},
 		"other discriminator, known key": {schema: spec, inst: `{type: Tape, share: {}}`},

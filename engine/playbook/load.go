@@ -312,7 +312,7 @@ func (l *loader) loadTargets() {
 				Hint:    "use \"${{ secret('NAME') }}\" and pass NAME in the environment"}
 			l.diags = append(l.diags, d)
 		}
-		t.APIVersion = str(get(n, "api_version"))
+		l.loadAPIVersion(t, n, decl)
 		l.instSet(decl, nil, n, "targets", name)
 		tls := get(n, "tls")
 		if tls == nil || tls.Kind != eval.MappingNode {
