@@ -18,8 +18,10 @@ type ClientConnector struct {
 }
 
 // Connect builds the client for t's API. Authentication happens on the
-// first call and is shared by all later ones.
-func (cc ClientConnector) Connect(_ context.Context, t TargetConfig) (*steps.Conn, error) {
+// first call and is shared by all later ones, except for a VBR target
+// without APIVersion: Connect then negotiates the revision with the server
+// (vbr.Negotiate), which logs in.
+func (cc ClientConnector) Connect(ctx context.Context, t TargetConfig) (*steps.Conn, error) {
 	cfg := cc.Base
 	cfg.URL = t.URL
 	cfg.Username = t.Username
@@ -30,6 +32,11 @@ func (cc ClientConnector) Connect(_ context.Context, t TargetConfig) (*steps.Con
 	var err error
 	switch t.API {
 	case veeam.VBR:
+		if cfg.APIVersion == "" {
+			// The playbook leaves the revision to the server.
+			conn.VBR, _, err = vbr.Negotiate(ctx, cfg)
+			break
+		}
 		conn.VBR, err = vbr.New(cfg)
 	case veeam.EM:
 		conn.EM, err = em.New(cfg)
