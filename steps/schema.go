@@ -168,8 +168,17 @@ func collectFields(root, s map[string]any, prefix string, depth int, direct bool
 		if direct && required[name] {
 			f.Required = true
 		}
-		if f.Type == "object" {
+		switch {
+		case f.Type == "object":
 			collectFields(root, resolved, full, depth+1, direct && required[name], fs, seen)
+		case f.Type == "any" && resolved["allOf"] != nil:
+			// Alternatives told apart by if/then (see markerDispatch):
+			// an object when any of them declares fields.
+			before := len(fs)
+			collectFields(root, resolved, full, depth+1, false, fs, seen)
+			if len(fs) > before {
+				f.Type = "object"
+			}
 		}
 	}
 }
