@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/vplay-dev/vplay/engine/diag"
 	"github.com/vplay-dev/vplay/engine/eval"
@@ -19,7 +18,9 @@ import (
 
 // loadAPIVersion reads a target's api_version: a literal, a template only
 // over vars (evaluated now), or a template known at plan time (kept in
-// APIVersionExpr). A known value must be a revision vplay speaks.
+// APIVersionExpr). A value known now must be a revision vplay speaks: the
+// playbook schema's enum reports any other, the literal or the evaluated
+// template alike.
 func (l *loader) loadAPIVersion(t *Target, n *eval.Node, decl *eval.Decl) {
 	vn := get(n, "api_version")
 	if vn == nil {
@@ -50,9 +51,7 @@ func (l *loader) loadAPIVersion(t *Target, n *eval.Node, decl *eval.Decl) {
 		}
 	}
 	if _, err := vbr.DocumentOf(s); err != nil {
-		l.errorf(vn.Pos, "bad-api-version", "expected one of: "+strings.Join(vbr.RevisionNames(), ", "),
-			"targets.%s.api_version: %q is not a VBR REST API revision vplay knows", t.Name, s)
-		return
+		return // the schema reports it, with the revisions vplay knows
 	}
 	t.APIVersion = s
 }
