@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/vplay-dev/vplay/engine/diag"
 	"github.com/vplay-dev/vplay/engine/eval"
 	"github.com/vplay-dev/vplay/engine/playbook"
 	"github.com/vplay-dev/vplay/veeam"
@@ -74,5 +75,21 @@ func (e *Engine) settleRevisions(ctx context.Context, x *execState, plan *Plan) 
 		return nil
 	}
 	_, ds := playbook.Parse(x.pb.File, x.pb.Source, e.cfg.Catalog, playbook.Options{Vars: x.pb.Vars, APIVersions: late})
-	return ds.Err()
+	if !ds.HasErrors() {
+		return nil
+	}
+	// Say where the revision the specs were checked against came from.
+	for i, t := range x.pb.Targets {
+		rev, ok := late[t.Name]
+		if !ok {
+			continue
+		}
+		how, hint := "the revision of its api_version", ""
+		if plan.Targets[i].Negotiated {
+			how, hint = "the newest revision vplay knows that the server serves", "write api_version to pin another revision the server serves"
+		}
+		ds = append(ds, diag.Diagnostic{Severity: diag.SevWarning, Pos: t.Pos, Code: "api-version-source", Hint: hint,
+			Summary: fmt.Sprintf("targets.%s: specs are checked against VBR REST API %s, %s", t.Name, rev, how)})
+	}
+	return ds.Err() // the errors first, in order; then where the revision came from
 }

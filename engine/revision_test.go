@@ -86,8 +86,12 @@ resources:
 			switch {
 			case tc.wantDiag != "":
 				got, ok := diag.AsDiagnostics(err)
-				if !ok || len(got) != 1 || got[0].String() != tc.wantDiag {
+				if !ok || len(got) != 2 || got[0].String() != tc.wantDiag {
 					t.Fatalf("Plan() error = %v, want the diagnostic %q", err, tc.wantDiag)
+				}
+				const source = `p.yaml:3:3: warning: targets.vbr: specs are checked against VBR REST API `
+				if !strings.HasPrefix(got[1].String(), source+tc.rev+", the revision of its api_version") {
+					t.Errorf("second diagnostic = %q, want it to say where the revision came from", got[1])
 				}
 			case tc.wantErr != "":
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
