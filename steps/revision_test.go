@@ -1,14 +1,21 @@
 package steps
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/goccy/go-yaml"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/vplay-dev/vplay/veeam"
 	"github.com/vplay-dev/vplay/veeam/openapi"
+	"github.com/vplay-dev/vplay/veeam/vbr"
 )
 
 const (
@@ -191,5 +198,79 @@ func TestVendorOperationsListed(t *testing.T) {
 				t.Errorf("%s: %s is not in the %s document", entry, op, newest)
 			}
 		}
+	}
+}
+
+// TestRepositoryUpdateSpelling checks that an update speaks the target's
+// revision: the x-api-version of the client, and a body in that revision's
+// spelling (the live document read at that revision, with the declared
+// fields, validated against the same revision, merged over it).
+func TestRepositoryUpdateSpelling(t *testing.T) {
+	t.Parallel()
+	flat := map[string]any{"mountServerId": uuid, "writeCacheFolder": "/c", "vPowerNFSEnabled": true}
+	tests := map[string]struct {
+		rev   string
+		mount map[string]any
+	}{
+		"1.1-rev0 flat":    {"1.1-rev0", flat},
+		"1.3-rev0 linux":   {"1.3-rev0", map[string]any{"mountServerSettingsType": "linux", "linux": flat}},
+		"1.3-rev2 Linux":   {"1.3-rev2", map[string]any{"mountServerSettingsType": "Linux", "linux": flat}},
+		"1.2-rev0 as sent": {"1.2-rev0", flat},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			live := map[string]any{"id": "r1", "name": "repo", "description": "", "type": "LinuxLocal", "hostId": uuid,
+				"repository": map[string]any{"path": "/b", "maxTaskCount": 2}, "mountServer": tc.mount}
+			var mu sync.Mutex
+			var put map[string]any
+			var versions []string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				versions = append(versions, r.Header.Get("x-api-version"))
+				mu.Unlock()
+				w.Header().Set("Content-Type", "application/json")
+				switch {
+				case r.URL.Path == "/api/oauth2/token":
+					_ = json.NewEncoder(w).Encode(map[string]any{"access_token": "a", "refresh_token": "r", "token_type": "bearer", "expires_in": 900})
+				case r.Method == http.MethodPut:
+					mu.Lock()
+					_ = json.NewDecoder(r.Body).Decode(&put)
+					mu.Unlock()
+					w.WriteHeader(http.StatusCreated)
+					_ = json.NewEncoder(w).Encode(map[string]any{"id": "s1", "sessionType": "Infrastructure", "state": "Working"})
+				case strings.HasPrefix(r.URL.Path, "/api/v1/sessions/"):
+					_ = json.NewEncoder(w).Encode(map[string]any{"id": "s1", "name": "Infrastructure Item Saving", "sessionType": "Infrastructure",
+						"state": "Stopped", "result": map[string]any{"result": "Success"}, "creationTime": "2026-11-29T10:00:00Z"})
+				default:
+					_ = json.NewEncoder(w).Encode(live)
+				}
+			}))
+			t.Cleanup(srv.Close)
+			cl, err := vbr.New(veeam.Config{URL: srv.URL, Username: "admin", Password: "pw", APIVersion: tc.rev})
+			if err != nil {
+				t.Fatal(err)
+			}
+			spec := Doc{"repository": Doc{"maxTaskCount": 4}, "mountServer": tc.mount}
+			doc, _ := vbr.DocumentOf(tc.rev)
+			sch := compileSchema(t, "repo@"+tc.rev, Builtin().At(doc).kinds["vbr.repository"].Schema)
+			if err := sch.Validate(asJSON(t, map[string]any{"type": "LinuxLocal", "hostId": uuid, "repository": map[string]any{"path": "/b", "maxTaskCount": 4}, "mountServer": tc.mount})); err != nil {
+				t.Fatalf("the spec is not valid at %s: %v", tc.rev, err)
+			}
+			c := &Conn{Target: "vbr", API: veeam.VBR, VBR: cl}
+			if _, err := vbrRepository().Ops.Update(context.Background(), c, Env{}, Object{ID: "r1", Name: "repo", Doc: live}, spec); err != nil {
+				t.Fatalf("Update: %v", err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if diff := cmp.Diff(tc.mount, put["mountServer"]); diff != "" {
+				t.Errorf("PUT mountServer (-want +got):\n%s", diff)
+			}
+			for _, v := range versions {
+				if v != tc.rev {
+					t.Errorf("a request carried x-api-version %q, want %q", v, tc.rev)
+				}
+			}
+		})
 	}
 }
