@@ -78,6 +78,14 @@ func (e *Engine) settleRevisions(ctx context.Context, x *execState, plan *Plan) 
 	if !ds.HasErrors() {
 		return nil
 	}
+	// Warnings were shown when the playbook was loaded; keep the errors.
+	errs := ds[:0:0]
+	for _, d := range ds {
+		if d.Severity == diag.SevError {
+			errs = append(errs, d)
+		}
+	}
+	ds = errs
 	// Say where the revision the specs were checked against came from.
 	for i, t := range x.pb.Targets {
 		rev, ok := late[t.Name]
