@@ -90,7 +90,11 @@ func TestScaleOutDaysPerRevision(t *testing.T) {
 		sch := compileSchema(t, "sobr@"+rev, cat.At(rev).kinds["vbr.scale_out_repository"].Schema)
 		spec := func(day string) any {
 			var v any
-			s := `{performanceTier: {performanceExtents: [{name: a}]}, capacityTier: {isEnabled: true, offloadWindow: {days: [{day: ` + day + `, hours: "111111111111111111111111"}]}}}`
+			on := "isEnabled"
+			if rev == "1.1-rev0" {
+				on = "enabled" // see TestScaleOutKeysPerRevision
+			}
+			s := `{performanceTier: {performanceExtents: [{name: a}]}, capacityTier: {` + on + `: true, offloadWindow: {days: [{day: ` + day + `, hours: "111111111111111111111111"}]}}}`
 			if err := yaml.Unmarshal([]byte(s), &v); err != nil {
 				t.Fatal(err)
 			}
@@ -270,6 +274,43 @@ func TestRepositoryUpdateSpelling(t *testing.T) {
 				if v != tc.rev {
 					t.Errorf("a request carried x-api-version %q, want %q", v, tc.rev)
 				}
+			}
+		})
+	}
+}
+
+// TestScaleOutKeysPerRevision checks that the scale-out spec declares the
+// keys of the revision's ScaleOutRepositorySpec: 1.1-rev0 spells the
+// capacity tier switch enabled and has tag rather than uniqueId, and
+// backupHealth exists from 1.3-rev0.
+func TestScaleOutKeysPerRevision(t *testing.T) {
+	t.Parallel()
+	cat := Builtin()
+	const extents = `performanceTier: {performanceExtents: [{name: a}]}`
+	tests := map[string]struct {
+		rev, spec string
+		ok        bool
+	}{
+		"1.1 enabled":              {"1.1-rev0", `{` + extents + `, capacityTier: {enabled: true, extents: [{name: s3}]}}`, true},
+		"1.1 isEnabled":            {"1.1-rev0", `{` + extents + `, capacityTier: {isEnabled: true}}`, false},
+		"1.1 tag":                  {"1.1-rev0", `{` + extents + `, tag: t}`, true},
+		"1.1 uniqueId":             {"1.1-rev0", `{` + extents + `, uniqueId: u}`, false},
+		"1.2 isEnabled":            {"1.2-rev1", `{` + extents + `, capacityTier: {isEnabled: true}}`, true},
+		"1.2 backupHealth":         {"1.2-rev1", `{` + extents + `, capacityTier: {isEnabled: true, backupHealth: {}}}`, false},
+		"1.3-rev0 backupHealth":    {"1.3-rev0", `{` + extents + `, capacityTier: {isEnabled: true, backupHealth: {}}}`, true},
+		"1.3-rev2 archive by name": {"1.3-rev2", `{` + extents + `, archiveTier: {isEnabled: true, extent: glacier}}`, true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			sch := compileSchema(t, "sobr@"+tc.rev, cat.At(tc.rev).kinds["vbr.scale_out_repository"].Schema)
+			var v any
+			if err := yaml.Unmarshal([]byte(tc.spec), &v); err != nil {
+				t.Fatal(err)
+			}
+			err := sch.Validate(asJSON(t, v))
+			if (err == nil) != tc.ok {
+				t.Errorf("%s: valid = %v, want %v (%v)", tc.spec, err == nil, tc.ok, err)
 			}
 		})
 	}

@@ -81,7 +81,111 @@ func scaleOutSchemaAt(doc string) map[string]any {
 			days = e
 		}
 	}
-	return withID("vbr.scale_out_repository", jsonSchema(scaleOutSchema(days)))
+	out := jsonSchema(scaleOutSchema(days))
+	if vendor, err := openapi.JSONSchema(doc, "ScaleOutRepositorySpec"); err == nil {
+		fitKeys(out, vendor, vendor)
+		for _, tier := range []string{"performanceTier", "placementPolicy", "capacityTier", "archiveTier"} {
+			hp, _ := asMap(out["properties"])
+			h, _ := asMap(hp[tier])
+			if h != nil {
+				fitKeys(h, vendorProperty(vendor, vendor, tier), vendor)
+			}
+		}
+	}
+	return withID("vbr.scale_out_repository", out)
+}
+
+// byNameKeys are keys of the scale-out spec that vplay translates (extents
+// named by repository name); they are kept whatever the vendor calls them.
+var byNameKeys = map[string]bool{"extent": true, "extents": true, "performanceExtents": true}
+
+// fitKeys makes the hand-written object schema h declare only what the
+// vendor object schema v of one revision declares: a key the revision
+// spells differently is renamed (uniqueId is tag, isEnabled is enabled in
+// 1.1-rev0), a key it lacks is dropped, so a spec using it is refused.
+func fitKeys(h, v, root map[string]any) {
+	vp := objectProperties(v, root)
+	if len(vp) == 0 {
+		return
+	}
+	hp, _ := asMap(h["properties"])
+	renames := map[string]string{"uniqueId": "tag", "isEnabled": "enabled"}
+	for k, p := range hp {
+		if vp[k] || byNameKeys[k] {
+			continue
+		}
+		delete(hp, k)
+		if to, ok := renames[k]; ok && vp[to] {
+			hp[to] = p
+		}
+		var req []any
+		for _, r := range asList(h["required"]) {
+			switch {
+			case r != k:
+				req = append(req, r)
+			case renames[k] != "" && vp[renames[k]]:
+				req = append(req, renames[k])
+			}
+		}
+		if len(req) == 0 {
+			delete(h, "required")
+		} else {
+			h["required"] = req
+		}
+	}
+}
+
+// objectProperties returns the property names an object schema declares,
+// following local $refs and allOf members.
+func objectProperties(s, root map[string]any) map[string]bool {
+	out := map[string]bool{}
+	var walk func(m map[string]any, depth int)
+	walk = func(m map[string]any, depth int) {
+		if m == nil || depth > maxInline {
+			return
+		}
+		if ref, ok := m["$ref"].(string); ok {
+			walk(resolveLocalRef(root, ref), depth+1)
+		}
+		props, _ := asMap(m["properties"])
+		for k := range props {
+			out[k] = true
+		}
+		for _, a := range asList(m["allOf"]) {
+			am, _ := asMap(a)
+			walk(am, depth+1)
+		}
+	}
+	walk(s, 0)
+	return out
+}
+
+// vendorProperty returns the schema of property name of object schema s.
+func vendorProperty(s, root map[string]any, name string) map[string]any {
+	var found map[string]any
+	var walk func(m map[string]any, depth int)
+	walk = func(m map[string]any, depth int) {
+		if m == nil || found != nil || depth > maxInline {
+			return
+		}
+		if ref, ok := m["$ref"].(string); ok {
+			walk(resolveLocalRef(root, ref), depth+1)
+		}
+		props, _ := asMap(m["properties"])
+		if p, ok := asMap(props[name]); ok {
+			found = p
+			return
+		}
+		for _, a := range asList(m["allOf"]) {
+			am, _ := asMap(a)
+			walk(am, depth+1)
+		}
+	}
+	walk(s, 0)
+	if ref, ok := found["$ref"].(string); ok {
+		return resolveLocalRef(root, ref)
+	}
+	return found
 }
 
 func scaleOutSchema(days []any) map[string]any {
