@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 
@@ -51,7 +50,7 @@ status never causes a diff, and day names compare ignoring case (rev0 writes mon
         offloadWindow:
           days: [{day: saturday, hours: "111111111111111111111111"}]
         encryption: {isEnabled: false}`,
-			Schema:   jsonSchema(scaleOutSchema(append(slices.Clone(daysLower), daysUpper...))),
+			Schema:   anyRevision("vbr.scale_out_repository", scaleOutSchemaAt),
 			SchemaAt: scaleOutSchemaAt,
 		},
 		ReadOnly: []string{
@@ -65,12 +64,10 @@ status never causes a diff, and day names compare ignoring case (rev0 writes mon
 	}
 }
 
-// Day names of the offload window: EDayOfWeek is lower case up to
-// 1.3-rev0 and capitalised from 1.3-rev1.
-var (
-	daysLower = []any{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
-	daysUpper = []any{"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
-)
+// daysUpper are the day names of the offload window when a revision's
+// EDayOfWeek cannot be read (it is lower case up to 1.3-rev0 and
+// capitalised from 1.3-rev1).
+var daysUpper = []any{"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
 
 // scaleOutSchemaAt is the spec schema at VBR document revision doc, with
 // the day names that revision's EDayOfWeek spells.
