@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/vplay-dev/vplay/veeam"
@@ -69,37 +68,6 @@ func DocumentOf(rev string) (string, error) {
 		return "", fmt.Errorf("%w %q (known: %s)", ErrUnknownRevision, rev, strings.Join(RevisionNames(), ", "))
 	}
 	return r.Document, nil
-}
-
-// RevisionOfBuild returns the newest revision vplay knows that a server of
-// the given build serves (the newest one released at or before it); false
-// when the build is unreadable or older than every known revision.
-func RevisionOfBuild(build string) (Revision, bool) {
-	b, ok := parseBuild(build)
-	if !ok {
-		return Revision{}, false
-	}
-	for i := len(revisions) - 1; i >= 0; i-- {
-		rb, _ := parseBuild(revisions[i].Build)
-		if slices.Compare(rb, b) <= 0 {
-			return revisions[i], true
-		}
-	}
-	return Revision{}, false
-}
-
-// parseBuild reads a dotted build number ("13.0.1.180").
-func parseBuild(s string) ([]int, bool) {
-	parts := strings.Split(strings.TrimSpace(s), ".")
-	out := make([]int, 0, len(parts))
-	for _, p := range parts {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 0 {
-			return nil, false
-		}
-		out = append(out, n)
-	}
-	return out, len(out) > 0
 }
 
 // IsVersionError reports whether err is the vendor's answer to an

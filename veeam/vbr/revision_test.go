@@ -46,34 +46,6 @@ func TestDocumentOf(t *testing.T) {
 	}
 }
 
-func TestRevisionOfBuild(t *testing.T) {
-	t.Parallel()
-	tests := map[string]struct {
-		build, want string
-		ok          bool
-	}{
-		"13.1 GA":           {"13.1.0.411", "1.3-rev2", true},
-		"newer than known":  {"13.2.0.100", "1.3-rev2", true},
-		"13.0.1":            {"13.0.1.180", "1.3-rev1", true},
-		"13.0.0 patch":      {"13.0.0.5000", "1.3-rev0", true},
-		"12.3.1":            {"12.3.1.1139", "1.2-rev1", true},
-		"12.3.0":            {"12.3.0.310", "1.2-rev0", true},
-		"12.2":              {"12.2.0.334", "1.1-rev2", true},
-		"12.0":              {"12.0.0.1420", "1.1-rev0", true},
-		"11 is unsupported": {"11.0.1.1261", "", false},
-		"garbage":           {"thirteen", "", false},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			got, ok := vbr.RevisionOfBuild(tc.build)
-			if ok != tc.ok || got.Name != tc.want {
-				t.Errorf("RevisionOfBuild(%q) = %q, %v; want %q, %v", tc.build, got.Name, ok, tc.want, tc.ok)
-			}
-		})
-	}
-}
-
 // versionServer is a VBR server that serves only the given revisions: the
 // token call answers the vendor's version error for any other one.
 type versionServer struct {
