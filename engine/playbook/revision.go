@@ -132,7 +132,8 @@ func (l *loader) itemRevisions(revs map[string]string) map[string]string {
 // against that revision's schemas, and everything else against the
 // catalogue's own schema (which accepts the specs of any revision).
 func (l *loader) validateRevisions() {
-	items := l.itemRevisions(l.targetRevisions())
+	revs := l.targetRevisions()
+	items := l.itemRevisions(revs)
 	itemOf := func(p []string) string {
 		if len(p) < 2 {
 			return ""
@@ -142,6 +143,16 @@ func (l *loader) validateRevisions() {
 	docs := map[string]bool{}
 	for _, d := range items {
 		docs[d] = true
+	}
+	if len(docs) == 1 && l.allVBRKnown(revs) {
+		// One revision for every VBR target: its schema checks the
+		// whole playbook in one pass (other APIs' entries are the same
+		// in every revision), and the any-revision schema, larger, is
+		// never compiled.
+		for doc := range docs {
+			l.validateWith(l.cat.At(doc), func(schema.Violation) bool { return true })
+		}
+		return
 	}
 	l.validateWith(l.cat, func(v schema.Violation) bool { return itemOf(v.Path) == "" })
 	for _, doc := range sortedKeys(docs) {
@@ -163,4 +174,14 @@ func (l *loader) validateWith(cat *steps.Catalog, keep func(schema.Violation) bo
 		}
 		l.diags = append(l.diags, l.violation(v))
 	}
+}
+
+// allVBRKnown reports whether every VBR target has a known revision.
+func (l *loader) allVBRKnown(revs map[string]string) bool {
+	for _, t := range l.pb.Targets {
+		if _, ok := revs[t.Name]; t.API == veeam.VBR && !ok {
+			return false
+		}
+	}
+	return true
 }
