@@ -41,9 +41,11 @@ func checkScheme(t TargetConfig, warnf func(string, ...any)) error {
 }
 
 // Connect builds the client for t's API. Authentication happens on the
-// first call and is shared by all later ones. A plain http:// URL is
-// refused unless t.InsecureHTTP is set (and then warned about).
-func (cc ClientConnector) Connect(_ context.Context, t TargetConfig) (*steps.Conn, error) {
+// first call and is shared by all later ones, except for a VBR target
+// without APIVersion: Connect then negotiates the revision with the server
+// (vbr.Negotiate), which logs in. A plain http:// URL is refused unless
+// t.InsecureHTTP is set (and then warned about).
+func (cc ClientConnector) Connect(ctx context.Context, t TargetConfig) (*steps.Conn, error) {
 	if err := checkScheme(t, cc.Base.Warnf); err != nil {
 		return nil, err
 	}
@@ -63,6 +65,11 @@ func (cc ClientConnector) Connect(_ context.Context, t TargetConfig) (*steps.Con
 	var err error
 	switch t.API {
 	case veeam.VBR:
+		if cfg.APIVersion == "" {
+			// The playbook leaves the revision to the server.
+			conn.VBR, _, err = vbr.Negotiate(ctx, cfg)
+			break
+		}
 		conn.VBR, err = vbr.New(cfg)
 	case veeam.EM:
 		conn.EM, err = em.New(cfg)

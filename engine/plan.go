@@ -208,6 +208,15 @@ type Target struct {
 	Name string `json:"name"`
 	API  string `json:"api"`
 	URL  string `json:"url"`
+	// APIVersion is the VBR REST API revision (x-api-version) the plan
+	// was computed with; "" for other APIs.
+	APIVersion string `json:"api_version,omitempty"`
+	// Negotiated is set when the playbook left the revision to the
+	// server: APIVersion is the newest one vplay knows that it serves.
+	Negotiated bool `json:"api_version_negotiated,omitempty"`
+	// ServerBuild is the VBR build the server reported while negotiating;
+	// "" when unknown.
+	ServerBuild string `json:"server_build,omitempty"`
 }
 
 // Plan is the result of planning: pure data, serialisable, with no clients

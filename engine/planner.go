@@ -90,6 +90,9 @@ func (e *Engine) Plan(ctx context.Context, pb *playbook.Playbook) (*Plan, error)
 		x.targets[t.Name] = tc
 		plan.Targets = append(plan.Targets, Target{Name: t.Name, API: string(t.API), URL: tc.URL})
 	}
+	if err := e.settleRevisions(ctx, x, plan); err != nil {
+		return nil, err
+	}
 
 	for _, q := range pb.Data {
 		items, err := e.fetchData(ctx, x, q, base)
@@ -180,6 +183,9 @@ func (e *Engine) evalTarget(t *playbook.Target, s *eval.Scope) (TargetConfig, er
 		return tc, err
 	}
 	if tc.Password, err = str("password", t.Password); err != nil {
+		return tc, err
+	}
+	if err := evalAPIVersion(t, &tc, s); err != nil {
 		return tc, err
 	}
 	tc.TLS.CAFile = t.TLS.CAFile

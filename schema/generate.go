@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/vplay-dev/vplay/steps"
+	"github.com/vplay-dev/vplay/veeam/vbr"
 )
 
 // ID is the $id of the playbook schema; embedded entry schemas get ids
@@ -70,7 +71,7 @@ func Generate(cat *steps.Catalog) ([]byte, error) {
 			"url":           str("Base URL, e.g. https://vbr.example.com:9419."),
 			"username":      str("User name."),
 			"password":      str("Password; use ${{ secret('NAME') }}."),
-			"api_version":   str("VBR x-api-version, e.g. 1.3-rev0."),
+			"api_version":   apiVersionProperty(vbr.RevisionNames()),
 			"tls":           ref("tls"),
 			"insecure_http": boolean("Allow a plain http:// url (such as `vplay sim --http`): the password and tokens travel unencrypted (warned about)."),
 			"page_size": map[string]any{"type": "integer", "minimum": 1, "maximum": 1000,

@@ -184,7 +184,7 @@ func TestCatalogComplete(t *testing.T) {
 
 func TestRepositorySchemaVendorRules(t *testing.T) {
 	t.Parallel()
-	sch := compileSchema(t, "vbr.repository", Builtin().kinds["vbr.repository"].Schema)
+	sch := compileSchema(t, "vbr.repository", Builtin().At("1.3-rev0").kinds["vbr.repository"].Schema)
 	tests := map[string]struct {
 		spec string
 		ok   bool

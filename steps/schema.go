@@ -113,9 +113,16 @@ func collectFields(root, s map[string]any, prefix string, depth int, direct bool
 	for _, key := range []string{"allOf", "oneOf", "anyOf"} {
 		for _, b := range asList(s[key]) {
 			bm, _ := asMap(b)
+			r := root
+			if _, ok := bm["$id"]; ok {
+				// A branch that is a schema resource of its own (one
+				// revision of anyRevision) resolves its references
+				// against itself.
+				r = bm
+			}
 			// Branches of a choice are alternatives: their required
 			// keys are not required overall.
-			collectFields(root, bm, prefix, depth, direct && key == "allOf", fs, seen)
+			collectFields(r, bm, prefix, depth, direct && key == "allOf", fs, seen)
 		}
 	}
 	for _, key := range []string{"then", "else"} {
@@ -161,8 +168,17 @@ func collectFields(root, s map[string]any, prefix string, depth int, direct bool
 		if direct && required[name] {
 			f.Required = true
 		}
-		if f.Type == "object" {
+		switch {
+		case f.Type == "object":
 			collectFields(root, resolved, full, depth+1, direct && required[name], fs, seen)
+		case f.Type == "any" && resolved["allOf"] != nil:
+			// Alternatives told apart by if/then (see markerDispatch):
+			// an object when any of them declares fields.
+			before := len(fs)
+			collectFields(root, resolved, full, depth+1, false, fs, seen)
+			if len(fs) > before {
+				f.Type = "object"
+			}
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/vplay-dev/vplay/veeam"
 	"github.com/vplay-dev/vplay/veeam/em"
@@ -99,6 +100,11 @@ type Meta struct {
 	// Schema is the JSON Schema (2020-12, as a decoded JSON value) of the
 	// entry's spec (kinds), with block (actions) or params (queries).
 	Schema map[string]any
+	// SchemaAt, when set, returns the schema at one VBR document revision
+	// (one of openapi.Revisions) for entries whose schema follows the
+	// vendor document; Schema then accepts what any revision accepts. See
+	// Catalog.At.
+	SchemaAt func(doc string) map[string]any
 }
 
 // Kind is a declarative resource type: the crossplane-shaped contract the
@@ -181,6 +187,9 @@ type Catalog struct {
 	kinds   map[string]*Kind
 	actions map[string]*Action
 	queries map[string]*Query
+
+	atMu sync.Mutex
+	at   map[string]*Catalog // see At
 }
 
 // NewCatalog builds a catalogue from entries; names must be unique.

@@ -21,9 +21,10 @@ func vbrRepository() *Kind {
 			Name:    "vbr.repository",
 			API:     veeam.VBR,
 			Summary: "A backup repository (Windows, Linux, hardened, SMB, NFS, object storage).",
-			Doc: `A VBR backup repository, declared with the vendor RepositorySpec (the spec is validated against the
-vendor schema of revision 1.3-rev0, which requires mountServer for local and share repositories; the resource
-name is the repository name and description defaults to ""). Create POSTs the spec,
+			Doc: `A VBR backup repository, declared with the vendor RepositorySpec of the target's API revision (the
+spec is validated against that revision's vendor schema: 1.1-rev0 and 1.2-rev1 take a flat mountServer, 1.3-rev0
+mountServerSettingsType windows|linux|both, 1.3-rev1 and later Windows|Linux|Both, and mountServer is optional only
+from 1.3-rev2; the resource name is the repository name and description defaults to ""). Create POSTs the spec,
 awaits the Infrastructure session and reads the repository back by name (the session's resourceId is not reliable).
 Update GETs the full live document, merges the declared fields over it (maps merge, lists are replaced) and PUTs the
 whole document, as the vendor requires, then awaits the session. Delete takes the option delete_backups (default
@@ -48,7 +49,8 @@ spells differently between revisions (mountServerSettingsType, RotatedDriveClean
           vPowerNFSEnabled: true
     options:
       delete_backups: false`,
-			Schema: repositorySpecSchema(),
+			Schema:   repositorySpecSchema(),
+			SchemaAt: repositorySpecSchemaAt,
 		},
 		ReadOnly:   []string{"id"},
 		Await:      veeam.KindSession,
@@ -58,10 +60,15 @@ spells differently between revisions (mountServerSettingsType, RotatedDriveClean
 	}
 }
 
-// repositorySpecSchema is the vendor RepositorySpec adapted to a playbook
-// spec (see relaxIdentity).
+// repositorySpecSchema accepts the spec of any revision (see anyRevision).
 func repositorySpecSchema() map[string]any {
-	s := vendorSchema("RepositorySpec", handRepositorySpec)
+	return anyRevision("vbr.repository", repositorySpecSchemaAt)
+}
+
+// repositorySpecSchemaAt is the vendor RepositorySpec of VBR document
+// revision doc adapted to a playbook spec (see relaxIdentity).
+func repositorySpecSchemaAt(doc string) map[string]any {
+	s := vendorSchema(doc, "RepositorySpec", handRepositorySpec)
 	return withID("vbr.repository", relaxIdentity(s))
 }
 

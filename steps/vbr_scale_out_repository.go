@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/vplay-dev/vplay/veeam"
+	"github.com/vplay-dev/vplay/veeam/openapi"
 	"github.com/vplay-dev/vplay/veeam/vbr"
 )
 
@@ -49,7 +50,8 @@ status never causes a diff, and day names compare ignoring case (rev0 writes mon
         offloadWindow:
           days: [{day: saturday, hours: "111111111111111111111111"}]
         encryption: {isEnabled: false}`,
-			Schema: jsonSchema(scaleOutSchema()),
+			Schema:   anyRevision("vbr.scale_out_repository", scaleOutSchemaAt),
+			SchemaAt: scaleOutSchemaAt,
 		},
 		ReadOnly: []string{
 			"id", "performanceTier.performanceExtents.id", "performanceTier.performanceExtents.status",
@@ -62,7 +64,128 @@ status never causes a diff, and day names compare ignoring case (rev0 writes mon
 	}
 }
 
-func scaleOutSchema() map[string]any {
+// daysUpper are the day names of the offload window when a revision's
+// EDayOfWeek cannot be read (it is lower case up to 1.3-rev0 and
+// capitalised from 1.3-rev1).
+var daysUpper = []any{"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
+
+// scaleOutSchemaAt is the spec schema at VBR document revision doc, with
+// the day names that revision's EDayOfWeek spells.
+func scaleOutSchemaAt(doc string) map[string]any {
+	days := daysUpper
+	if s, err := openapi.JSONSchema(doc, "EDayOfWeek"); err == nil {
+		if e, ok := s["enum"].([]any); ok && len(e) > 0 {
+			days = e
+		}
+	}
+	out := jsonSchema(scaleOutSchema(days))
+	if vendor, err := openapi.JSONSchema(doc, "ScaleOutRepositorySpec"); err == nil {
+		fitKeys(out, vendor, vendor)
+		for _, tier := range []string{"performanceTier", "placementPolicy", "capacityTier", "archiveTier"} {
+			hp, _ := asMap(out["properties"])
+			h, _ := asMap(hp[tier])
+			if h != nil {
+				fitKeys(h, vendorProperty(vendor, vendor, tier), vendor)
+			}
+		}
+	}
+	return withID("vbr.scale_out_repository", out)
+}
+
+// byNameKeys are keys of the scale-out spec that vplay translates (extents
+// named by repository name); they are kept whatever the vendor calls them.
+var byNameKeys = map[string]bool{"extent": true, "extents": true, "performanceExtents": true}
+
+// fitKeys makes the hand-written object schema h declare only what the
+// vendor object schema v of one revision declares: a key the revision
+// spells differently is renamed (uniqueId is tag, isEnabled is enabled in
+// 1.1-rev0), a key it lacks is dropped, so a spec using it is refused.
+func fitKeys(h, v, root map[string]any) {
+	vp := objectProperties(v, root)
+	if len(vp) == 0 {
+		return
+	}
+	hp, _ := asMap(h["properties"])
+	renames := map[string]string{"uniqueId": "tag", "isEnabled": "enabled"}
+	for k, p := range hp {
+		if vp[k] || byNameKeys[k] {
+			continue
+		}
+		delete(hp, k)
+		if to, ok := renames[k]; ok && vp[to] {
+			hp[to] = p
+		}
+		var req []any
+		for _, r := range asList(h["required"]) {
+			switch {
+			case r != k:
+				req = append(req, r)
+			case renames[k] != "" && vp[renames[k]]:
+				req = append(req, renames[k])
+			}
+		}
+		if len(req) == 0 {
+			delete(h, "required")
+		} else {
+			h["required"] = req
+		}
+	}
+}
+
+// objectProperties returns the property names an object schema declares,
+// following local $refs and allOf members.
+func objectProperties(s, root map[string]any) map[string]bool {
+	out := map[string]bool{}
+	var walk func(m map[string]any, depth int)
+	walk = func(m map[string]any, depth int) {
+		if m == nil || depth > maxInline {
+			return
+		}
+		if ref, ok := m["$ref"].(string); ok {
+			walk(resolveLocalRef(root, ref), depth+1)
+		}
+		props, _ := asMap(m["properties"])
+		for k := range props {
+			out[k] = true
+		}
+		for _, a := range asList(m["allOf"]) {
+			am, _ := asMap(a)
+			walk(am, depth+1)
+		}
+	}
+	walk(s, 0)
+	return out
+}
+
+// vendorProperty returns the schema of property name of object schema s.
+func vendorProperty(s, root map[string]any, name string) map[string]any {
+	var found map[string]any
+	var walk func(m map[string]any, depth int)
+	walk = func(m map[string]any, depth int) {
+		if m == nil || found != nil || depth > maxInline {
+			return
+		}
+		if ref, ok := m["$ref"].(string); ok {
+			walk(resolveLocalRef(root, ref), depth+1)
+		}
+		props, _ := asMap(m["properties"])
+		if p, ok := asMap(props[name]); ok {
+			found = p
+			return
+		}
+		for _, a := range asList(m["allOf"]) {
+			am, _ := asMap(a)
+			walk(am, depth+1)
+		}
+	}
+	walk(s, 0)
+	if ref, ok := found["$ref"].(string); ok {
+		return resolveLocalRef(root, ref)
+	}
+	return found
+}
+
+func scaleOutSchema(days []any) map[string]any {
 	byName := func(doc string) map[string]any {
 		return schemaObject(map[string]any{"name": prop("string", doc)}, "name")
 	}
@@ -73,8 +196,6 @@ func scaleOutSchema() map[string]any {
 		"encryptionPasswordUniqueId": prop("string", "Unique ID of the encryption password."),
 		"kmsServerId":                map[string]any{"type": "string", "format": "uuid", "description": "ID of the KMS server."},
 	}, "isEnabled")
-	days := []any{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-		"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
 	window := schemaObject(map[string]any{
 		"days": listOf("Per day, 24 characters of 1 (allowed) or 0 (denied), one per hour.", schemaObject(map[string]any{
 			"day":   map[string]any{"description": "Day of the week.", "enum": days},

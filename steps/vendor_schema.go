@@ -11,9 +11,6 @@ import (
 // This file adapts the vendor's request schemas (from the VBR OpenAPI
 // document, package veeam/openapi) to the shape a playbook writes them in.
 
-// vendorRev is the VBR revision whose schemas validate playbook specs.
-const vendorRev = "1.3-rev0"
-
 // relaxIdentity adapts a vendor Spec schema to a playbook spec: the
 // resource's `name` supplies the vendor `name`, so it is removed from
 // properties and required; `description` becomes optional (vplay sends ""
@@ -127,11 +124,11 @@ func handRepositorySpec() map[string]any {
 	return s
 }
 
-// vendorSchema returns the vendor component schema name of vendorRev as a
-// JSON Schema, or fallback's hand-written equivalent when the embedded
-// vendor document cannot produce it.
-func vendorSchema(name string, fallback func() map[string]any) map[string]any {
-	s, err := openapi.JSONSchema(vendorRev, name)
+// vendorSchema returns the vendor component schema name of VBR document
+// revision doc as a JSON Schema, or fallback's hand-written equivalent when
+// the embedded vendor document cannot produce it.
+func vendorSchema(doc, name string, fallback func() map[string]any) map[string]any {
+	s, err := openapi.JSONSchema(doc, name)
 	if err != nil {
 		s = fallback()
 	}
@@ -292,9 +289,10 @@ func (c *closer) branches(n map[string]any) {
 				// The if of the rule checks the const already.
 				am = withoutConst(am, disc)
 			}
-			if _, ok := refName(am); ok && len(base) > 0 {
-				// The branch needs the surrounding properties: apply
-				// the definition here instead of closing it in place.
+			if _, ok := refName(am); ok && (len(base) > 0 || disc == "") {
+				// The branch needs the surrounding properties, or
+				// markerDispatch needs to see its keys: apply the
+				// definition here instead of closing it in place.
 				am = map[string]any{"allOf": []any{am}}
 			}
 			b := c.flatten(am)
@@ -321,8 +319,77 @@ func (c *closer) branches(n map[string]any) {
 				map[string]any{"properties": map[string]any{disc: map[string]any{"enum": values}}})
 			continue
 		}
+		if rule, ok := markerDispatch(closed); ok {
+			// Each alternative is told apart by a key only it has:
+			// check only the one that applies, so its own errors
+			// (an enum value, a missing key) are what users see.
+			delete(n, key)
+			n["allOf"] = append(asList(n["allOf"]), rule)
+			continue
+		}
 		n[key] = closed
 	}
+}
+
+// markerDispatch turns alternatives that are closed objects, each but at
+// most one (the fallback) requiring a key no other alternative declares,
+// into an if/then/else chain on those keys. It accepts the same instances
+// as anyOf or oneOf of them: an object with branch i's marker can only
+// match branch i (the others are closed and do not declare it), and one
+// with no marker can only match the fallback.
+func markerDispatch(alts []any) (map[string]any, bool) {
+	if len(alts) < 2 {
+		return nil, false
+	}
+	declared := make([]map[string]any, len(alts))
+	for i, a := range alts {
+		am, ok := asMap(a)
+		if !ok || am["additionalProperties"] != false {
+			return nil, false
+		}
+		declared[i], _ = asMap(am["properties"])
+	}
+	markers := make([]string, len(alts))
+	fallback := -1
+	for i, a := range alts {
+		am, _ := asMap(a)
+		for _, r := range asList(am["required"]) {
+			rs, _ := r.(string)
+			unique := rs != ""
+			for j := range alts {
+				if _, ok := declared[j][rs]; ok && j != i {
+					unique = false
+					break
+				}
+			}
+			if unique {
+				markers[i] = rs
+				break
+			}
+		}
+		if markers[i] == "" {
+			if fallback >= 0 {
+				return nil, false
+			}
+			fallback = i
+		}
+	}
+	var rule map[string]any
+	if fallback >= 0 {
+		rule, _ = asMap(alts[fallback])
+	}
+	for i := len(alts) - 1; i >= 0; i-- {
+		if i == fallback {
+			continue
+		}
+		b, _ := asMap(alts[i])
+		if rule == nil {
+			rule = b // no marker present: the last branch reports its own
+			continue
+		}
+		rule = map[string]any{"if": map[string]any{"required": []any{markers[i]}}, "then": b, "else": rule}
+	}
+	return rule, true
 }
 
 // unionOfKeys returns every key base and the closed branches declare, each

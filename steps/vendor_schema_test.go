@@ -104,8 +104,9 @@ func TestCloseSchema(t *testing.T) {
 		"typo in a ref":                  {schema: spec, inst: `{type: Share, share: {sharePth: x}}`, unknown: []string{"/share/sharePth"}},
 		"anyOf first":                    {schema: spec, inst: `{type: Local, path: /b, mount: {kind: k, linux: {server: s}}}`, ok: true},
 		"anyOf second":                   {schema: spec, inst: `{type: Local, path: /b, mount: {server: s}}`, ok: true},
-		"typo in anyOf":                  {schema: spec, inst: `{type: Local, path: /b, mount: {kind: k, linx: {server: s}}}`, unknown: []string{"/mount/kind", "/mount/linx"}},
-		"typo below anyOf":               {schema: spec, inst: `{type: Local, path: /b, mount: {kind: k, linux: {server: s, sever: t}}}`, unknown: []string{"/mount/kind", "/mount/linux", "/mount/linux/sever"}}, // both alternatives fail
+		"typo in anyOf":                  {schema: spec, inst: `{type: Local, path: /b, mount: {kind: k, linx: {server: s}}}`, unknown: []string{"/mount/linx"}}, // kind picks the first alternative
+		"typo below anyOf":               {schema: spec, inst: `{type: Local, path: /b, mount: {kind: k, linux: {server: s, sever: t}}}`, unknown: []string{"/mount/linux/sever"}},
+		"second alternative's typo":      {schema: spec, inst: `{type: Local, path: /b, mount: {server: s, linux: {}}}`, unknown: []string{"/mount/linux"}}, // server picks the second
 		"required kept":                  {schema: spec, inst: `{type: Local}`},
 		"no discriminator":               {schema: spec, inst: `{path: /b, descripton: d}`, unknown: []string{"/descripton"}},
 		"other discriminator, known key": {schema: spec, inst: `{type: Tape, share: {}}`},
@@ -171,7 +172,7 @@ func TestCloseSchemaShape(t *testing.T) {
 // key, everything the vendor declares is still accepted.
 func TestRepositorySchemaRejectsUnknownKeys(t *testing.T) {
 	t.Parallel()
-	sch := compileSchema(t, "vbr.repository", Builtin().kinds["vbr.repository"].Schema)
+	sch := compileSchema(t, "vbr.repository", Builtin().At("1.3-rev0").kinds["vbr.repository"].Schema)
 	const mount = `mountServer: {mountServerSettingsType: linux, linux: {mountServerId: 5a2e0d4f-6f4c-4e51-9a38-2f1d6a4d7c10, writeCacheFolder: /c, vPowerNFSEnabled: false}}`
 	const host = `hostId: 5a2e0d4f-6f4c-4e51-9a38-2f1d6a4d7c10`
 	tests := map[string]struct {

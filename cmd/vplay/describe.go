@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -10,17 +11,43 @@ import (
 
 	"github.com/vplay-dev/vplay/engine/eval"
 	"github.com/vplay-dev/vplay/steps"
+	"github.com/vplay-dev/vplay/veeam"
+	"github.com/vplay-dev/vplay/veeam/vbr"
 )
+
+// describeFlags are the flags of `vplay describe`.
+type describeFlags struct {
+	apiVersion string
+}
+
+// validate checks --api-version and returns the VBR document revision it
+// selects ("" without the flag).
+func (f *describeFlags) validate() (string, error) {
+	if f.apiVersion == "" {
+		return "", nil
+	}
+	doc, err := vbr.DocumentOf(f.apiVersion)
+	if err != nil {
+		return "", usageError{fmt.Errorf("--api-version: %q is not a VBR REST API revision vplay knows (known: %s)",
+			f.apiVersion, strings.Join(vbr.RevisionNames(), ", "))}
+	}
+	return doc, nil
+}
 
 // newDescribeCmd is `vplay describe [NAME]`: the catalogue as
 // documentation.
 func newDescribeCmd(cat *steps.Catalog) *cobra.Command {
-	return &cobra.Command{
+	f := &describeFlags{}
+	cmd := &cobra.Command{
 		Use:   "describe [NAME]",
 		Short: "Document the catalogue: resource kinds, actions and data queries",
 		Long: `Without a name, list every resource kind, action and data query with its summary and risk.
 With a name, print the entry's documentation, its fields (from its JSON Schema), its risk,
-the asynchronous work it awaits and an example.`,
+the asynchronous work it awaits and an example.
+
+--api-version REV shows the fields a VBR target of that REST API revision accepts, and
+which entries that revision does not define; without it, VBR specs show the fields of any
+revision.`,
 		Args: cobra.MaximumNArgs(1),
 		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
 			if len(args) > 0 {
@@ -29,31 +56,69 @@ the asynchronous work it awaits and an example.`,
 			return cat.Names(), cobra.ShellCompDirectiveNoFileComp
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return describeList(cmd.OutOrStdout(), cat)
+			doc, err := f.validate()
+			if err != nil {
+				return err
 			}
-			return describeEntry(cmd.OutOrStdout(), cat, args[0])
+			r := revisionView{rev: f.apiVersion, doc: doc}
+			if len(args) == 0 {
+				return describeList(cmd.OutOrStdout(), cat, r)
+			}
+			return describeEntry(cmd.OutOrStdout(), cat, args[0], r)
 		},
 	}
+	cmd.Flags().StringVar(&f.apiVersion, "api-version", "", "VBR REST API revision (x-api-version) whose fields to show, e.g. 1.3-rev2")
+	_ = cmd.RegisterFlagCompletionFunc("api-version", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return vbr.RevisionNames(), cobra.ShellCompDirectiveNoFileComp
+	})
+	return cmd
+}
+
+// revisionView is the VBR revision describe shows; zero for any revision.
+type revisionView struct {
+	rev string // as the user wrote it
+	doc string // the document revision describing it
+}
+
+// undefined returns why the revision does not define entry; "" when it does
+// or no revision was asked for.
+func (r revisionView) undefined(entry string) string {
+	if r.doc == "" {
+		return ""
+	}
+	var ue *steps.UndefinedError
+	if err := steps.Defined(entry, r.doc); errors.As(err, &ue) {
+		if ue.Since != "" {
+			return "from " + ue.Since
+		}
+		return "not in " + r.rev
+	}
+	return ""
 }
 
 // describeList prints every entry, grouped, with summary and risk.
-func describeList(w io.Writer, cat *steps.Catalog) error {
+func describeList(w io.Writer, cat *steps.Catalog, r revisionView) error {
+	summary := func(name, s string) string {
+		if why := r.undefined(name); why != "" {
+			return s + " (not at " + r.rev + ": " + why + ")"
+		}
+		return s
+	}
 	var buf strings.Builder
 	tw := tabwriter.NewWriter(&buf, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "RESOURCE KINDS\tAPI\tRISK\tSUMMARY")
 	for _, k := range cat.Kinds() {
-		fmt.Fprintf(tw, "  %s\t%s\tdelete: %s\t%s\n", k.Name, describeAPI(k.API), k.DeleteRisk, k.Summary)
+		fmt.Fprintf(tw, "  %s\t%s\tdelete: %s\t%s\n", k.Name, describeAPI(k.API), k.DeleteRisk, summary(k.Name, k.Summary))
 	}
 	fmt.Fprintln(tw, "\t\t\t")
 	fmt.Fprintln(tw, "ACTIONS\tAPI\tRISK\tSUMMARY")
 	for _, a := range cat.Actions() {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", a.Name, describeAPI(a.API), a.Risk, a.Summary)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", a.Name, describeAPI(a.API), a.Risk, summary(a.Name, a.Summary))
 	}
 	fmt.Fprintln(tw, "\t\t\t")
 	fmt.Fprintln(tw, "DATA QUERIES\tAPI\tRISK\tSUMMARY")
 	for _, q := range cat.Queries() {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", q.Name, describeAPI(q.API), steps.RiskRead, q.Summary)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", q.Name, describeAPI(q.API), steps.RiskRead, summary(q.Name, q.Summary))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -74,7 +139,10 @@ func describeAPI(api any) string {
 }
 
 // describeEntry prints one entry in full.
-func describeEntry(w io.Writer, cat *steps.Catalog, name string) error {
+func describeEntry(w io.Writer, cat *steps.Catalog, name string, r revisionView) error {
+	if r.doc != "" {
+		cat = cat.At(r.doc)
+	}
 	var (
 		meta             steps.Meta
 		what, block      string
@@ -112,7 +180,17 @@ func describeEntry(w io.Writer, cat *steps.Catalog, name string) error {
 	fmt.Fprintf(&b, "%s\n\n", strings.TrimSpace(meta.Doc))
 	fmt.Fprintf(&b, "Risk:       %s\nAwaits:     %s\n%s", risk, await, etc)
 	fields := steps.SchemaFields(meta.Schema)
-	fmt.Fprintf(&b, "\nFields of %s:\n", block)
+	switch {
+	case r.doc != "" && meta.API == veeam.VBR:
+		if why := r.undefined(meta.Name); why != "" {
+			fmt.Fprintf(&b, "\nNot available at VBR REST API %s: %s (%s).\n", r.rev, why, steps.Defined(meta.Name, r.doc))
+		}
+		fmt.Fprintf(&b, "\nFields of %s at VBR REST API %s:\n", block, r.rev)
+	case meta.SchemaAt != nil:
+		fmt.Fprintf(&b, "\nFields of %s (any VBR REST API revision; --api-version REV shows one):\n", block)
+	default:
+		fmt.Fprintf(&b, "\nFields of %s:\n", block)
+	}
 	if len(fields) == 0 {
 		b.WriteString("  (none)\n")
 	}

@@ -13,6 +13,7 @@ func TestDescribe(t *testing.T) {
 	tests := map[string]struct {
 		args    []string
 		want    []string // substrings of the output
+		not     []string // strings the output must not hold
 		wantErr string
 	}{
 		"list": {args: nil, want: []string{"RESOURCE KINDS", "vbr.repository ", "delete: destructive",
@@ -25,7 +26,18 @@ func TestDescribe(t *testing.T) {
 		"query":         {args: []string{"vbr.sessions"}, want: []string{"data query", "Fields of params:", "createdAfter"}},
 		"vendor fields": {args: []string{"vbr.repository"}, want: []string{"hostId", "repository.path", "mountServer"}},
 		"typo":          {args: []string{"vbr.repositroy"}, wantErr: `did you mean "vbr.repository"?`},
-		"unknown":       {args: []string{"zzzzzzzzzzzzzzzzzzzzzz"}, wantErr: "run 'vplay describe' for the list"},
+		"any revision":  {args: []string{"vbr.repository"}, want: []string{"Fields of spec (any VBR REST API revision", "mountServer.mountServerSettingsType", "enableTaskLimit", "taskLimitEnabled"}},
+		"rev2 fields": {args: []string{"vbr.repository", "--api-version", "1.3-rev2"},
+			want: []string{"Fields of spec at VBR REST API 1.3-rev2:", "mountServer.mountServerSettingsType", "taskLimitEnabled"},
+			not:  []string{"\n  enableTaskLimit ", "mountServer.mountServerId"}},
+		"1.1 fields": {args: []string{"vbr.repository", "--api-version", "1.1-rev2"},
+			want: []string{"Fields of spec at VBR REST API 1.1-rev2:", "mountServer.mountServerId", "enableTaskLimit", "tag"},
+			not:  []string{"mountServerSettingsType", "taskLimitEnabled"}},
+		"not in revision": {args: []string{"vbr.protection_groups", "--api-version", "1.2-rev1"},
+			want: []string{"Not available at VBR REST API 1.2-rev1: from 1.3-rev0"}},
+		"list at revision": {args: []string{"--api-version", "1.1-rev0"}, want: []string{"(not at 1.1-rev0: from 1.2-rev1)"}},
+		"unknown revision": {args: []string{"vbr.repository", "--api-version", "1.3-rev9"}, wantErr: "known: 1.1-rev0, 1.1-rev1"},
+		"unknown":          {args: []string{"zzzzzzzzzzzzzzzzzzzzzz"}, wantErr: "run 'vplay describe' for the list"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -48,6 +60,14 @@ func TestDescribe(t *testing.T) {
 			for _, w := range tc.want {
 				if !strings.Contains(out.String(), w) {
 					t.Errorf("describe %v output lacks %q:\n%s", tc.args, w, out.String())
+				}
+			}
+			// The fields table, without the prose and the example.
+			_, fields, _ := strings.Cut(out.String(), "\nFields of ")
+			fields, _, _ = strings.Cut(fields, "\nExample:")
+			for _, w := range tc.not {
+				if strings.Contains(fields, w) {
+					t.Errorf("describe %v fields have %q:\n%s", tc.args, w, fields)
 				}
 			}
 		})

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/vplay-dev/vplay/engine/diag"
 	"github.com/vplay-dev/vplay/engine/eval"
 	"github.com/vplay-dev/vplay/engine/render"
 	"github.com/vplay-dev/vplay/schema"
@@ -72,6 +74,7 @@ func run(ctx context.Context, args []string, s stdio, environ []string) int {
 	switch {
 	case err == nil:
 	case errors.As(err, &ce) && ce.err == nil:
+	case printDiagnostics(a.Err, err):
 	case code == exitUsage:
 		fmt.Fprintf(a.Err, "error: %v\nRun 'vplay --help' for usage.\n", err)
 	default:
@@ -126,4 +129,22 @@ func envMap(environ []string) map[string]string {
 		}
 	}
 	return m
+}
+
+// printDiagnostics prints the diagnostics an error carries (a playbook
+// checked again at plan time, once its targets' API revisions are known)
+// with their source lines; false when it carries none.
+func printDiagnostics(w io.Writer, err error) bool {
+	ds, ok := diag.AsDiagnostics(err)
+	if !ok {
+		return false
+	}
+	src := diag.Sources{}
+	for _, d := range ds {
+		if _, seen := src[d.Pos.File]; !seen && d.Pos.File != "" {
+			src[d.Pos.File], _ = os.ReadFile(d.Pos.File)
+		}
+	}
+	fmt.Fprint(w, diag.Format(ds, src))
+	return true
 }

@@ -135,20 +135,10 @@ func (l *loader) label(i int) string {
 // --- schema ---
 
 func (l *loader) validate() {
-	val, err := schema.ForCatalog(l.cat)
-	if err != nil {
-		l.errorf(diag.Pos{File: l.src.file}, "schema", "", "playbook schema: %v", err)
-		return
-	}
 	if l.inst == nil {
 		return
 	}
-	for _, v := range val.Validate(l.inst) {
-		if l.skip(v) {
-			continue
-		}
-		l.diags = append(l.diags, l.violation(v))
-	}
+	l.validateRevisions()
 }
 
 // skip drops violations reported better elsewhere (unknown kind, action

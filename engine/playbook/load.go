@@ -315,7 +315,7 @@ func (l *loader) loadTargets() {
 				Hint:    "use \"${{ secret('NAME') }}\" and pass NAME in the environment"}
 			l.diags = append(l.diags, d)
 		}
-		t.APIVersion = str(get(n, "api_version"))
+		l.loadAPIVersion(t, n, decl)
 		t.PageSize = intOf(get(n, "page_size"))
 		t.PageConcurrency = intOf(get(n, "page_concurrency"))
 		t.PollFloor = l.duration(get(n, "poll_floor"))

@@ -17,6 +17,12 @@ type Options struct {
 	// Vars overrides declared variables (--var, --var-file). Overriding an
 	// undeclared variable is an error.
 	Vars map[string]any
+	// APIVersions gives the VBR API revision of targets whose api_version
+	// is not known while loading (omitted, or a template over env or
+	// secrets): the engine passes what it evaluated or negotiated, and
+	// their specs, with blocks and params are then validated against that
+	// revision. A target's own known api_version wins.
+	APIVersions map[string]string
 }
 
 // Playbook is a loaded, validated playbook. It is immutable: callers must
@@ -50,13 +56,21 @@ func (p *Playbook) Target(name string) (*Target, bool) {
 // Target is a named API endpoint. URL, Username and Password may be
 // templates over vars, env and secret().
 type Target struct {
-	Name       string
-	API        veeam.API
-	URL        *eval.Value
-	Username   *eval.Value
-	Password   *eval.Value
+	Name     string
+	API      veeam.API
+	URL      *eval.Value
+	Username *eval.Value
+	Password *eval.Value
+	// APIVersion is the VBR x-api-version when known at load time (a
+	// literal, or a template over vars), one of vbr.RevisionNames; "" when
+	// omitted (negotiated at plan time) or given by APIVersionExpr.
 	APIVersion string
-	TLS        TLSSpec
+	// APIVersionExpr is an api_version template evaluated at plan time
+	// (over env or secrets); nil otherwise.
+	APIVersionExpr *eval.Value
+	// APIVersionPos is where api_version is written; zero when omitted.
+	APIVersionPos diag.Pos
+	TLS           TLSSpec
 	// InsecureHTTP allows a plain http:// URL (insecure_http: true): the
 	// password and tokens then travel unencrypted.
 	InsecureHTTP bool

@@ -204,6 +204,9 @@ func mdHead(p *engine.Plan) string {
 		sb.WriteString("`" + strings.ReplaceAll(p.Playbook, "`", "'") + "` · ")
 	}
 	sb.WriteString("**" + FooterLine(p) + "**\n\n")
+	for _, line := range RevisionLines(p) {
+		sb.WriteString(mdEscape(line) + "\n\n")
+	}
 	if d := DriftLine(p); d != "" {
 		sb.WriteString("⚠️ **drift**: " + strings.TrimPrefix(d, "Drift: ") + "\n\n")
 	}

@@ -93,6 +93,9 @@ func Text(w io.Writer, p *engine.Plan, o TextOptions) error {
 		title += " (" + p.Playbook + ")"
 	}
 	fmt.Fprintln(bw, pt.paint(ansiBold, title))
+	for _, line := range RevisionLines(p) {
+		fmt.Fprintln(bw, line)
+	}
 
 	for _, g := range groupByTarget(p) {
 		shown := 0
@@ -375,6 +378,23 @@ func groupByTarget(p *engine.Plan) []targetGroup {
 		gs[i].changes = append(gs[i].changes, c)
 	}
 	return gs
+}
+
+// RevisionLines says, for each VBR target whose API revision was
+// negotiated with the server, which revision the plan uses.
+func RevisionLines(p *engine.Plan) []string {
+	var out []string
+	for _, t := range p.Targets {
+		if !t.Negotiated {
+			continue
+		}
+		about := "negotiated: the newest revision vplay knows that the server serves"
+		if t.ServerBuild != "" {
+			about = "negotiated with VBR " + t.ServerBuild
+		}
+		out = append(out, fmt.Sprintf("Target %s: VBR REST API %s (%s)", t.Name, t.APIVersion, about))
+	}
+	return out
 }
 
 func targetTitle(t engine.Target) string {

@@ -38,6 +38,8 @@ type Client struct {
 	pollFloor time.Duration
 	pollOnce  sync.Once
 	poller    *veeam.Poller
+	// negotiated is set by Negotiate.
+	negotiated *Negotiated
 }
 
 // New checks cfg and returns a client; it does not connect until the

@@ -1,0 +1,194 @@
+package steps
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/vplay-dev/vplay/veeam/openapi"
+)
+
+// This file is how entries follow the VBR API revision of their target: the
+// schema of a spec, with block or params at one vendor document revision,
+// and whether that revision defines the vendor operations an entry calls.
+
+// ErrUndefined is returned by Defined for an entry that calls a vendor
+// operation the revision's document does not define.
+var ErrUndefined = errors.New("steps: not defined by this vbr api revision")
+
+// vendorOperations are the vendor operations ("METHOD /path") each VBR
+// entry calls; an entry is available at a revision whose document defines
+// all of them. Operations every revision has (sessions, tokens) are left
+// out.
+var vendorOperations = map[string][]string{
+	"vbr.repository": {"GET /api/v1/backupInfrastructure/repositories", "POST /api/v1/backupInfrastructure/repositories",
+		"PUT /api/v1/backupInfrastructure/repositories/{id}", "DELETE /api/v1/backupInfrastructure/repositories/{id}"},
+	"vbr.scale_out_repository": {"GET /api/v1/backupInfrastructure/scaleOutRepositories", "POST /api/v1/backupInfrastructure/scaleOutRepositories",
+		"PUT /api/v1/backupInfrastructure/scaleOutRepositories/{id}", "DELETE /api/v1/backupInfrastructure/scaleOutRepositories/{id}"},
+	"vbr.recovery_token": {"GET /api/v1/agents/recoveryTokens", "POST /api/v1/agents/recoveryTokens",
+		"PUT /api/v1/agents/recoveryTokens/{id}", "DELETE /api/v1/agents/recoveryTokens/{id}", "GET /api/v1/backups"},
+	"vbr.repository.rescan":                            {"POST /api/v1/backupInfrastructure/repositories/rescan"},
+	"vbr.scale_out_repository.enable_sealed_mode":      {"POST /api/v1/backupInfrastructure/scaleOutRepositories/{id}/enableSealedMode"},
+	"vbr.scale_out_repository.disable_sealed_mode":     {"POST /api/v1/backupInfrastructure/scaleOutRepositories/{id}/disableSealedMode"},
+	"vbr.scale_out_repository.enable_maintenance_mode": {"POST /api/v1/backupInfrastructure/scaleOutRepositories/{id}/enableMaintenanceMode"},
+	"vbr.scale_out_repository.disable_maintenance_mode": {
+		"POST /api/v1/backupInfrastructure/scaleOutRepositories/{id}/disableMaintenanceMode"},
+	"vbr.discovered_entity.rescan":                   {"POST /api/v1/agents/protectionGroups/{id}/discoveredEntities/rescan"},
+	"vbr.discovered_entity.install_agent":            {"POST /api/v1/agents/protectionGroups/{id}/discoveredEntities/installAgent"},
+	"vbr.discovered_entity.uninstall_agent":          {"POST /api/v1/agents/protectionGroups/{id}/discoveredEntities/uninstallAgent"},
+	"vbr.discovered_entity.uninstall_all_components": {"POST /api/v1/agents/protectionGroups/{id}/discoveredEntities/uninstallAllComponents"},
+	"vbr.discovered_entity.remove":                   {"DELETE /api/v1/agents/protectionGroups/{id}/discoveredEntities/{entityId}"},
+	"vbr.session.stop":                               {"POST /api/v1/sessions/{id}/stop"},
+	"vbr.managed_servers":                            {"GET /api/v1/backupInfrastructure/managedServers"},
+	"vbr.repositories":                               {"GET /api/v1/backupInfrastructure/repositories"},
+	"vbr.repository_states":                          {"GET /api/v1/backupInfrastructure/repositories/states"},
+	"vbr.scale_out_repositories":                     {"GET /api/v1/backupInfrastructure/scaleOutRepositories"},
+	"vbr.recovery_tokens":                            {"GET /api/v1/agents/recoveryTokens"},
+	"vbr.protection_groups":                          {"GET /api/v1/agents/protectionGroups"},
+	"vbr.discovered_entities":                        {"GET /api/v1/agents/protectionGroups/{id}/discoveredEntities"},
+	"vbr.protected_computers":                        {"GET /api/v1/agents/protectedComputers"},
+	"vbr.sessions":                                   {"GET /api/v1/sessions"},
+}
+
+// operationSets holds the "METHOD /path" operations of each document
+// revision, read once.
+var operationSets = func() map[string]func() (map[string]bool, error) {
+	m := map[string]func() (map[string]bool, error){}
+	for _, rev := range openapi.Revisions {
+		m[rev] = sync.OnceValues(func() (map[string]bool, error) {
+			doc, err := openapi.Doc(rev)
+			if err != nil {
+				return nil, err
+			}
+			ops := map[string]bool{}
+			for path, item := range doc.Paths.Map() {
+				for method := range item.Operations() {
+					ops[strings.ToUpper(method)+" "+path] = true
+				}
+			}
+			return ops, nil
+		})
+	}
+	return m
+}()
+
+// UndefinedError says which vendor operation of an entry a revision's
+// document lacks. It wraps ErrUndefined.
+type UndefinedError struct {
+	Entry string
+	// Op is the missing "METHOD /path".
+	Op string
+	// Since is the first document revision that has Op; "" when none.
+	Since string
+}
+
+func (e *UndefinedError) Error() string {
+	if e.Since == "" {
+		return fmt.Sprintf("%s needs %s", e.Entry, e.Op)
+	}
+	return fmt.Sprintf("%s needs %s, which the vendor added in %s", e.Entry, e.Op, e.Since)
+}
+
+// Unwrap returns ErrUndefined.
+func (e *UndefinedError) Unwrap() error { return ErrUndefined }
+
+// Defined returns nil when VBR document revision doc defines every vendor
+// operation entry calls, or an *UndefinedError naming the missing
+// operation and the first revision that has it. Entries of other APIs, and
+// entries vplay does not list, are defined everywhere.
+func Defined(entry, doc string) error {
+	ops := vendorOperations[entry]
+	if len(ops) == 0 {
+		return nil
+	}
+	have, err := documentOps(doc)
+	if err != nil {
+		return err
+	}
+	for _, op := range ops {
+		if have[op] {
+			continue
+		}
+		e := &UndefinedError{Entry: entry, Op: op}
+		for _, rev := range openapi.Revisions {
+			if h, err := documentOps(rev); err == nil && h[op] {
+				e.Since = rev
+				break
+			}
+		}
+		return e
+	}
+	return nil
+}
+
+func documentOps(doc string) (map[string]bool, error) {
+	f, ok := operationSets[doc]
+	if !ok {
+		return nil, fmt.Errorf("steps: unknown vbr document revision %q (known: %s)", doc, strings.Join(openapi.Revisions, ", "))
+	}
+	return f()
+}
+
+// At returns the catalogue as seen by a target of VBR document revision
+// doc (one of openapi.Revisions): the same entries, those whose schema
+// follows the vendor document (Meta.SchemaAt) with that revision's schema. It is built once
+// per catalogue and revision; an unknown revision returns c itself.
+func (c *Catalog) At(doc string) *Catalog {
+	if !slices.Contains(openapi.Revisions, doc) {
+		return c
+	}
+	c.atMu.Lock()
+	defer c.atMu.Unlock()
+	if at, ok := c.at[doc]; ok {
+		return at
+	}
+	var kinds []*Kind
+	for _, k := range c.Kinds() {
+		if k.SchemaAt != nil {
+			cp := *k
+			cp.Schema = k.SchemaAt(doc)
+			k = &cp
+		}
+		kinds = append(kinds, k)
+	}
+	var actions []*Action
+	for _, a := range c.Actions() {
+		if a.SchemaAt != nil {
+			cp := *a
+			cp.Schema = a.SchemaAt(doc)
+			a = &cp
+		}
+		actions = append(actions, a)
+	}
+	var queries []*Query
+	for _, q := range c.Queries() {
+		if q.SchemaAt != nil {
+			cp := *q
+			cp.Schema = q.SchemaAt(doc)
+			q = &cp
+		}
+		queries = append(queries, q)
+	}
+	at := NewCatalog(kinds, actions, queries)
+	if c.at == nil {
+		c.at = map[string]*Catalog{}
+	}
+	c.at[doc] = at
+	return at
+}
+
+// anyRevision is a schema accepting what the schema of any document
+// revision accepts (one alternative per revision, each with its own $id),
+// for editors and for specs whose revision is known only at plan time.
+func anyRevision(entry string, at func(doc string) map[string]any) map[string]any {
+	var alts []any
+	for _, rev := range openapi.Revisions {
+		s := at(rev)
+		s["$id"] = "https://vplay.dev/schema/steps/" + entry + "@" + rev + ".json"
+		s["title"] = entry + " at VBR REST " + rev
+		alts = append(alts, s)
+	}
+	return map[string]any{"anyOf": alts, "description": "The schema of the target's VBR API revision: one alternative per revision."}
+}
