@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"os"
 	"path/filepath"
@@ -16,7 +15,11 @@ var update = flag.Bool("update", false, "rewrite the expected output in testdata
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"vplay": func() {
-			os.Exit(run(context.Background(), os.Args[1:], stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}, os.Environ()))
+			// As main: SIGINT/SIGTERM wind the command down (`kill %1` stops a sim).
+			ctx, stop := signalContext()
+			code := run(ctx, os.Args[1:], stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}, os.Environ())
+			stop()
+			os.Exit(code)
 		},
 	})
 }
@@ -35,7 +38,7 @@ func TestScript(t *testing.T) {
 		Dir:                 filepath.Join(root, "testdata", "script"),
 		UpdateScripts:       *update,
 		RequireExplicitExec: true,
-		Cmds:                simCmds(),
+		Cmds:                scriptCmds(),
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("PLAYBOOKS", filepath.Join(root, "playbooks"))
 			env.Setenv("SCHEMA", filepath.Join(root, "schema", "playbook.schema.json"))
@@ -45,6 +48,9 @@ func TestScript(t *testing.T) {
 				if err := simSetup(env); err != nil {
 					return err
 				}
+			}
+			if err := cloneSetup(env, root); err != nil {
+				return err
 			}
 			for _, h := range setupHooks {
 				if err := h(env); err != nil {
