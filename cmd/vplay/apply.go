@@ -36,7 +36,7 @@ func (f *applyFlags) validate(args []string) error {
 	if f.parallelism < 1 {
 		return usageError{fmt.Errorf("--parallelism %d: must be at least 1", f.parallelism)}
 	}
-	return f.runFlags.validate("text", "json")
+	return f.runFlags.validate()
 }
 
 func newApplyCmd(a *app) *cobra.Command {
@@ -64,7 +64,7 @@ Exit status: 0 success, 1 error or refused, 130 interrupted.`,
 			return a.apply(cmd.Context(), args[0], &f)
 		},
 	}
-	f.register(cmd)
+	f.register(cmd, "text", "json")
 	fl := cmd.Flags()
 	fl.BoolVar(&f.autoApprove, "auto-approve", false, "apply without asking (for scripts)")
 	fl.BoolVar(&f.allowDestructive, "allow-destructive", false, "with --auto-approve, also run deletes and destructive or disruptive steps")

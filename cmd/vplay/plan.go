@@ -25,7 +25,7 @@ func (f *planFlags) validate(args []string) error {
 	if len(args) != 1 {
 		return usageError{errors.New("plan needs exactly one PLAYBOOK")}
 	}
-	return f.runFlags.validate("text", "json", "markdown")
+	return f.runFlags.validate()
 }
 
 func newPlanCmd(a *app) *cobra.Command {
@@ -85,8 +85,8 @@ Exit status: 0 success (with --detailed-exitcode: no changes), 1 error, 2 with
 			return nil
 		},
 	}
-	f.register(cmd)
-	cmd.Flags().StringVar(&f.out, "out", "", "save the plan to FILE for a later `vplay apply FILE`")
+	f.register(cmd, "text", "json", "markdown")
+	cmd.Flags().StringVar(&f.out, "out", "", "save the plan to `FILE` for a later vplay apply FILE")
 	cmd.Flags().BoolVar(&f.detailed, "detailed-exitcode", false, "exit 2 when there are changes, 0 when none (for drift detection)")
 	cmd.Flags().IntVar(&f.budget, "markdown-budget", 60000, "maximum size of -o markdown output in characters")
 	return cmd
