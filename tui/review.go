@@ -494,7 +494,7 @@ func (m *ReviewModel) header() []string {
 		m.st.Create.Render(fmt.Sprintf("%d to create", s.Create)),
 		m.st.Update.Render(fmt.Sprintf("%d to update", s.Update)),
 		m.st.Delete.Render(fmt.Sprintf("%d to delete", s.Delete)),
-		fmt.Sprintf("%d steps to run", s.Steps),
+		render.Count(s.Steps, "step") + " to run",
 	}
 	planLine := "Plan: " + strings.Join(parts, ", ") + "."
 	var notes []string

@@ -70,7 +70,7 @@ Exit status: 0 success (with --detailed-exitcode: no changes), 1 error, 2 with
 					return fmt.Errorf("--out: %w", err)
 				}
 			}
-			if err := a.showPlan(ctx, p, &f.runFlags, f.budget); err != nil {
+			if err := a.showPlan(ctx, p, &f.runFlags, f.budget, f.detailed); err != nil {
 				return err
 			}
 			if f.out != "" && f.output == "text" {
@@ -93,17 +93,20 @@ Exit status: 0 success (with --detailed-exitcode: no changes), 1 error, 2 with
 }
 
 // showPlan renders p in the chosen format, or opens the review screen on a
-// terminal.
-func (a *app) showPlan(ctx context.Context, p *engine.Plan, f *runFlags, budget int) error {
+// terminal. A plan without changes, and a drift check (detailed), print
+// text and return at once: no full-screen view waits for a key. After the
+// review the text plan is printed, so the diff stays in the scrollback.
+func (a *app) showPlan(ctx context.Context, p *engine.Plan, f *runFlags, budget int, detailed bool) error {
 	switch f.output {
 	case "json":
 		return render.JSON(a.Out, p)
 	case "markdown":
 		return render.Markdown(a.Out, p, render.MarkdownOptions{Budget: budget})
 	}
-	if a.useTUI(f) {
-		_, err := tui.Review(ctx, p, tui.Options{In: a.In, Out: a.Out, NoColor: !a.useColor(a.Out)})
-		return err
+	if a.useTUI(f) && p.HasChanges() && !detailed {
+		if _, err := tui.Review(ctx, p, tui.Options{In: a.In, Out: a.Out, NoColor: !a.useColor(a.Out)}); err != nil {
+			return err
+		}
 	}
 	return render.Text(a.Out, p, render.TextOptions{Color: a.useColor(a.Out)})
 }

@@ -174,10 +174,11 @@ func isTTY(stream any) bool {
 	return ok && term.IsTerminal(f.Fd())
 }
 
-// useColor reports whether text output to w gets colour.
+// useColor reports whether text output to w gets colour: on a terminal,
+// unless NO_COLOR is set to a non-empty value (no-color.org: an empty
+// NO_COLOR= does not turn colour off).
 func (a *app) useColor(w io.Writer) bool {
-	_, noColor := a.Env["NO_COLOR"]
-	return !noColor && isTTY(w)
+	return a.Env["NO_COLOR"] == "" && isTTY(w)
 }
 
 // useTUI reports whether the terminal UI should open.

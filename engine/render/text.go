@@ -151,8 +151,16 @@ func FooterLine(p *engine.Plan) string {
 		}
 		return "No changes. Live state matches the playbook."
 	}
-	return fmt.Sprintf("Plan: %d to create, %d to update, %d to delete, %d steps to run.",
-		s.Create, s.Update, s.Delete, s.Steps)
+	return fmt.Sprintf("Plan: %d to create, %d to update, %d to delete, %s to run.",
+		s.Create, s.Update, s.Delete, Count(s.Steps, "step"))
+}
+
+// Count is "1 step", "2 steps": n and the noun, plural unless n is 1.
+func Count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // DriftLine counts drifted resources under policy observe, or returns ""
