@@ -398,6 +398,9 @@ func (s *Scope) runtime() map[string]any {
 	m[RootResources] = orEmpty(s.Resources)
 	m[RootSteps] = orEmpty(s.Steps)
 	m[RootEach] = s.Each
+	if s.Item != nil {
+		m[RootItem] = s.Item // after the fields: `item` is the whole item
+	}
 	secret := s.Secret
 	m[RootSecret] = func(name string) (Secret, error) {
 		if secret == nil {
