@@ -394,6 +394,14 @@ func (f *flattener) branches(e *jsonschema.ValidationError) []Violation {
 				best = vs
 			}
 		}
+		// A branch missed only on a field with several accepted values
+		// (mountServerSettingsType: linuks) is closer than a kept branch
+		// with more errors: report its enum error, as editors do.
+		for _, vs := range rejected {
+			if len(vs) < len(best) && enumMiss(vs, len(loc)) {
+				best = vs
+			}
+		}
 		return best
 	}
 	// Every branch failed on its discriminator: merge what they accept.
@@ -418,6 +426,17 @@ func (f *flattener) branches(e *jsonschema.ValidationError) []Violation {
 	}
 	types = dedupe(types)
 	return []Violation{{Path: slices.Clone(loc), Keyword: "type", Message: fmt.Sprintf("expected %s, got %s", strings.Join(types, " or "), describe(f.value(loc)))}}
+}
+
+// enumMiss reports whether the branch failed its discriminator on an enum
+// of several values (a mistyped value, not another branch's type or const).
+func enumMiss(vs []Violation, depth int) bool {
+	for _, x := range vs {
+		if x.Keyword == "enum" && len(x.Path) == depth+1 && len(x.Expected) > 1 {
+			return true
+		}
+	}
+	return false
 }
 
 func discriminatorMiss(vs []Violation, depth int) bool {
