@@ -496,6 +496,9 @@ func (m *ReviewModel) header() []string {
 		m.st.Delete.Render(fmt.Sprintf("%d to delete", s.Delete)),
 		render.Count(s.Steps, "step") + " to run",
 	}
+	if n := render.ReadOnlySteps(m.plan); n > 0 {
+		parts[len(parts)-1] += fmt.Sprintf(" (and %d read-only)", n)
+	}
 	planLine := "Plan: " + strings.Join(parts, ", ") + "."
 	var notes []string
 	if s.Drift > 0 {

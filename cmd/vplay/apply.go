@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -85,7 +86,9 @@ func (a *app) apply(ctx context.Context, arg string, f *applyFlags) error {
 	if err != nil {
 		return err
 	}
-	defer s.engine.Close(context.WithoutCancel(ctx))
+	// Closed before --stats prints, so the count includes the logout.
+	closeEngine := sync.OnceFunc(func() { s.engine.Close(context.WithoutCancel(ctx)) })
+	defer closeEngine()
 	p, err := s.engine.Plan(ctx, s.pb)
 	if err != nil {
 		return err
@@ -166,6 +169,7 @@ func (a *app) apply(ctx context.Context, arg string, f *applyFlags) error {
 		res, err = s.engine.Apply(workCtx, p, opts, obs)
 	}
 	if f.stats {
+		closeEngine()
 		printStats(a.Err, s.log)
 	}
 	switch {

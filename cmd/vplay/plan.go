@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -52,7 +53,9 @@ Exit status: 0 success (with --detailed-exitcode: no changes), 1 error, 2 with
 			if err != nil {
 				return err
 			}
-			defer s.engine.Close(ctx)
+			// Closed before --stats prints, so the count includes the logout.
+			closeEngine := sync.OnceFunc(func() { s.engine.Close(ctx) })
+			defer closeEngine()
 			p, err := s.engine.Plan(ctx, s.pb)
 			if err != nil {
 				return err
@@ -77,6 +80,7 @@ Exit status: 0 success (with --detailed-exitcode: no changes), 1 error, 2 with
 				fmt.Fprintf(a.Err, "Saved the plan to %s; apply it with: vplay apply %s\n", f.out, f.out)
 			}
 			if f.stats {
+				closeEngine()
 				printStats(a.Err, s.log)
 			}
 			if f.detailed && p.HasChanges() {
