@@ -3,8 +3,8 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"maps"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
