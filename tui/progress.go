@@ -455,13 +455,17 @@ func (m *ProgressModel) runningLine(it *item) string {
 	left := m.spin.View() + " " + it.marker + " " + it.label
 	if it.sessionName != "" || it.sessionID != "" {
 		name := it.sessionName
-		if name == "" {
+		switch {
+		case name == "":
 			name = it.sessionKind + " " + it.sessionID
+		case it.sessionID != "":
+			name += " " + shortID(it.sessionID) // the id to look up on the server
 		}
 		left += "  " + m.st.Dim.Render(name)
 	}
+	state := ""
 	if it.sessionState != "" {
-		left += "  " + m.st.Running.Render(it.sessionState)
+		state = "  " + m.st.Running.Render(it.sessionState)
 	}
 	elapsed := ""
 	if !it.started.IsZero() {
@@ -475,9 +479,10 @@ func (m *ProgressModel) runningLine(it *item) string {
 	}
 	space := m.width - ansi.StringWidth(right) - 1
 	if space < 10 {
-		return ansi.Truncate(left, m.width, "…")
+		return ansi.Truncate(left+state, m.width, "…")
 	}
-	left = ansi.Truncate(left, space, "…")
+	// The state stays whole; the label and session name give way.
+	left = ansi.Truncate(left, max(1, space-ansi.StringWidth(state)), "…") + state
 	pad := space - ansi.StringWidth(left)
 	return left + strings.Repeat(" ", pad) + " " + right
 }
@@ -583,4 +588,13 @@ func formatDuration(d time.Duration) string {
 	}
 	d = d.Round(time.Second)
 	return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+}
+
+// shortID is the first block of a session, task or action id (a UUID's
+// first 8 characters), enough to find it in the server's console.
+func shortID(id string) string {
+	if len(id) > 8 {
+		return id[:8]
+	}
+	return id
 }
