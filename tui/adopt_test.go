@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -97,5 +98,32 @@ func TestProgressStateAt80(t *testing.T) {
 	}
 	if w := ansi.StringWidth(line); w > 80 {
 		t.Errorf("running line is %d columns wide", w)
+	}
+}
+
+// The footer counts a loop step once, like the final summary, and the
+// summary left on the terminal is coloured unless NoColor.
+func TestProgressFinalCountsAndColour(t *testing.T) {
+	t.Parallel()
+	for _, noColor := range []bool{false, true} {
+		m := NewProgressModel(Options{Width: 120, Height: 30, NoColor: noColor, Now: fixedClock(t0.Add(7 * time.Second))})
+		for _, e := range script() {
+			m.Update(EventMsg{Event: e})
+		}
+		done, failed, _, _ := m.Counts()
+		var buf strings.Builder
+		if err := m.WriteFinal(&buf); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		if want := fmt.Sprintf("Done (%d)", done); !strings.Contains(ansi.Strip(out), want) {
+			t.Errorf("footer counts %d done, summary says otherwise:\n%s", done, ansi.Strip(out))
+		}
+		if want := fmt.Sprintf("%d failed", failed); !strings.Contains(ansi.Strip(out), want) {
+			t.Errorf("footer counts %d failed, summary lacks %q:\n%s", failed, want, ansi.Strip(out))
+		}
+		if colored := strings.Contains(out, "\x1b["); colored == noColor {
+			t.Errorf("NoColor=%v: summary has ANSI codes = %v:\n%q", noColor, colored, out)
+		}
 	}
 }

@@ -186,15 +186,42 @@ func (m *ProgressModel) Hard() bool { return m.hard }
 // Result returns the apply result from ApplyDone, nil before it.
 func (m *ProgressModel) Result() *engine.Result { return m.result }
 
-// Counts returns how many items are done, failed, running and pending.
+// Counts returns how many resources and steps are done, failed, running
+// and pending. A loop step counts once, as in the final summary: failed when
+// an iteration failed, running while one runs, else done.
 func (m *ProgressModel) Counts() (done, failed, running, pending int) {
+	const (
+		none = iota
+		isDone
+		isRunning
+		isFailed
+	)
+	unit := map[string]int{}
+	var owners []string
 	for _, k := range m.order {
-		switch m.items[k].state {
+		it := m.items[k]
+		s := none
+		switch it.state {
 		case stateDone, stateIgnored:
-			done++
+			s = isDone
 		case stateFailed:
-			failed++
+			s = isFailed
 		case stateRunning:
+			s = isRunning
+		}
+		prev, ok := unit[it.owner]
+		if !ok {
+			owners = append(owners, it.owner)
+		}
+		unit[it.owner] = max(prev, s)
+	}
+	for _, o := range owners {
+		switch unit[o] {
+		case isDone:
+			done++
+		case isFailed:
+			failed++
+		case isRunning:
 			running++
 		}
 	}
@@ -571,8 +598,8 @@ func (m *ProgressModel) WriteFinal(w io.Writer) error {
 		return err
 	}
 	// The same record the text renderer prints, so --no-tui and the TUI
-	// leave identical summaries.
-	return render.Summary(w, m.result)
+	// leave identical summaries, coloured unless NoColor.
+	return render.SummaryText(w, m.result, render.TextOptions{Color: !m.opts.NoColor})
 }
 
 // formatDuration shows a duration the way the summary does: 850ms, 3.2s,

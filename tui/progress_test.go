@@ -38,11 +38,11 @@ func TestProgressStateTransitions(t *testing.T) {
 			"✗ + vspc/vspc.company/acme  3.0s", "400 Bad Request: company name acme", "already taken"}, nil},
 		"step iteration gets the step's session": {12, counts{Done: 2, Failed: 1, Running: 1, Pending: 1}, []string{
 			"⠋ » step retry [job-a]  job-a retry 9a-1  Working"}, nil},
-		"ignored failure": {15, counts{Done: 4, Failed: 1, Pending: 1}, []string{
+		"ignored failure": {15, counts{Done: 3, Failed: 1, Pending: 1}, []string{
 			"✗ » step retry [job-b]  1.0s (ignored: continue_on_error)", "job-b has no restore points"}, nil},
-		"skipped step and log": {17, counts{Done: 4, Failed: 1}, []string{
+		"skipped step and log": {17, counts{Done: 3, Failed: 1}, []string{
 			"○ step cleanup skipped: env.STAGE == 'prod'", "· quickstart done"}, nil},
-		"apply done": {len(ev), counts{Done: 4, Failed: 1}, []string{
+		"apply done": {len(ev), counts{Done: 3, Failed: 1}, []string{
 			"elapsed 10.0s", "Apply finished with failures."}, []string{"⠋"}},
 	}
 	for name, tc := range tests {
