@@ -8,6 +8,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/vplay-dev/vplay/engine"
 )
 
 // At 80x24 the review keeps what an apply waits for: the approve prompt in
@@ -125,5 +127,31 @@ func TestProgressFinalCountsAndColour(t *testing.T) {
 		if colored := strings.Contains(out, "\x1b["); colored == noColor {
 			t.Errorf("NoColor=%v: summary has ANSI codes = %v:\n%q", noColor, colored, out)
 		}
+	}
+}
+
+// The progress view names the work not started yet and shows the server's
+// latest log line under a running session.
+func TestProgressPendingAndServerLog(t *testing.T) {
+	t.Parallel()
+	ams := engine.Addr{Target: "vbr", Kind: "vbr.repository", Name: "repo-ams"}
+	m := NewProgressModel(Options{Width: 120, Height: 30, NoColor: true, Now: fixedClock(t0.Add(3 * time.Second))})
+	for _, e := range []engine.Event{
+		engine.ApplyStarted{Time: t0, Playbook: "p.yaml", Changes: 2, Steps: 1,
+			Pending: []string{ams.String(), "vbr/vbr.repository/repo-fra", "step.rescan"}},
+		engine.ResourceStarted{Time: t0, Addr: ams, Action: engine.Create},
+		engine.Progress{Time: t0, Owner: ams.String(), Kind: "session", ID: "5b7e11aa-0000-4000-8000-000000000001",
+			Name: "Create repository", State: "Working", Percent: 40, Message: "Creating folder /backups/ams"},
+	} {
+		m.Update(EventMsg{Event: e})
+	}
+	screen := m.Render()
+	for _, want := range []string{"next: vbr/vbr.repository/repo-fra, rescan", "    Creating folder /backups/ams", "Create repository 5b7e11aa"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("progress view lacks %q:\n%s", want, screen)
+		}
+	}
+	if strings.Contains(screen, "next: vbr/vbr.repository/repo-ams") {
+		t.Errorf("started work is still listed as next:\n%s", screen)
 	}
 }

@@ -81,6 +81,7 @@ type ProgressModel struct {
 	start    time.Time
 	end      time.Time // set by ApplyDone
 	total    int       // changes + steps announced by ApplyStarted
+	pending  []string  // what ApplyStarted said apply will work on
 	items    map[string]*item
 	order    []string // item keys in the order they appear
 	finished []string // item keys in the order they finished
@@ -297,6 +298,7 @@ func (m *ProgressModel) apply(e engine.Event) {
 	case engine.ApplyStarted:
 		m.playbook = e.Playbook
 		m.total = e.Changes + e.Steps
+		m.pending = e.Pending
 		if !e.Time.IsZero() {
 			m.start = e.Time
 		}
@@ -448,7 +450,12 @@ func (m *ProgressModel) Render() string {
 func (m *ProgressModel) itemLines(it *item) []string {
 	switch it.state {
 	case stateRunning:
-		return []string{m.runningLine(it)}
+		lines := []string{m.runningLine(it)}
+		if it.message != "" && it.message != it.sessionState {
+			// The server's latest log line for the session.
+			lines = append(lines, m.st.Dim.Render("    "+it.message))
+		}
+		return lines
 	case stateSkipped:
 		line := m.st.NoOp.Render("○ " + it.label + " skipped")
 		if it.reason != "" {
@@ -527,6 +534,9 @@ func (m *ProgressModel) footer() []string {
 	done, failed, running, pending := m.Counts()
 	counts := fmt.Sprintf("elapsed %s · %d done · %d failed · %d running · %d pending",
 		formatDuration(m.now().Sub(m.start)), done, failed, running, pending)
+	if next := m.pendingNames(); next != "" {
+		counts += m.st.Dim.Render(" · next: " + next)
+	}
 	rule := m.st.Rule.Render(strings.Repeat("─", m.width))
 	var last string
 	switch {
@@ -546,6 +556,20 @@ func (m *ProgressModel) footer() []string {
 		last = m.help.ShortHelpView(m.keys.ShortHelp())
 	}
 	return []string{rule, counts, last}
+}
+
+// pendingNames lists the work announced but not started yet, in order.
+func (m *ProgressModel) pendingNames() string {
+	if m.done {
+		return ""
+	}
+	var names []string
+	for _, n := range m.pending {
+		if !m.seen[n] {
+			names = append(names, strings.TrimPrefix(n, "step."))
+		}
+	}
+	return strings.Join(names, ", ")
 }
 
 // RunningSessions lists the work still running when the screen was left:
