@@ -39,7 +39,7 @@ func cloneSetup(env *testscript.Env, root string) error {
 	}
 	env.Setenv("GOPROXY", "off")
 	env.Setenv("GOTOOLCHAIN", "local")
-	env.Setenv("GOFLAGS", "-mod=readonly -trimpath") // -trimpath: the clone's random path does not defeat the build cache
+	env.Setenv("GOFLAGS", "-mod=readonly")
 	env.Setenv("PATH", filepath.Join(vals[len(vals)-1], "bin")+string(filepath.ListSeparator)+env.Getenv("PATH"))
 	return nil
 }
