@@ -78,7 +78,8 @@ func (e *Engine) Apply(ctx context.Context, p *Plan, o ApplyOptions, obs Observe
 	}
 	a := &applier{e: e, p: p, x: p.exec, o: o, obs: obs, start: e.cfg.Now(),
 		journals: map[string]*journal{}, outputs: map[string]any{}, stepOut: map[string]any{}, changed: changedSet{}}
-	obs.Observe(ApplyStarted{Time: a.start, Playbook: p.Playbook, Changes: p.Summary.Create + p.Summary.Update + p.Summary.Delete, Steps: p.Summary.Steps})
+	obs.Observe(ApplyStarted{Time: a.start, Playbook: p.Playbook, Changes: p.Summary.Create + p.Summary.Update + p.Summary.Delete,
+		Steps: p.Summary.Steps, Pending: pendingWork(p)})
 	for t := range a.x.targets {
 		j, err := openJournal(e.cfg.JournalDir, p.Playbook, t)
 		if err != nil {
@@ -514,4 +515,20 @@ func (a *applier) sink(pr *plannedResource) func(name, value string) error {
 		}
 		return nil
 	}
+}
+
+// pendingWork names what apply will work on, for ApplyStarted.Pending.
+func pendingWork(p *Plan) []string {
+	var out []string
+	for _, c := range p.Changes {
+		if c.Action == Create || c.Action == Update || c.Action == Delete {
+			out = append(out, c.Addr.String())
+		}
+	}
+	for _, s := range p.Steps {
+		if s.Status != StepWillSkip {
+			out = append(out, "step."+s.ID)
+		}
+	}
+	return out
 }

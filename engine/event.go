@@ -25,6 +25,9 @@ type ApplyStarted struct {
 	Playbook string
 	Changes  int // resource changes to apply
 	Steps    int // steps to run
+	// Pending names the work apply will start, in plan order: resource
+	// addresses (Addr.String()) and "step.ID", for progress displays.
+	Pending []string
 }
 
 // ResourceStarted says apply began work on a resource.

@@ -267,6 +267,23 @@ func (p *Plan) HasWork() bool {
 	return false
 }
 
+// MayRun reports whether applying the plan may do work of the risk class
+// risk ("destructive" or "disruptive"): steps that will run with it,
+// changes flagged with it, and for "destructive" every delete.
+func (p *Plan) MayRun(risk string) bool {
+	for _, c := range p.Changes {
+		if (risk == "destructive" && c.Action == Delete) || (c.Action != NoOp && c.Risk == risk) {
+			return true
+		}
+	}
+	for _, s := range p.Steps {
+		if s.Status != StepWillSkip && s.Risk == risk {
+			return true
+		}
+	}
+	return false
+}
+
 // Destructive reports whether the plan deletes anything or runs a
 // destructive or disruptive step.
 func (p *Plan) Destructive() bool {

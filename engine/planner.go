@@ -97,6 +97,9 @@ func (e *Engine) Plan(ctx context.Context, pb *playbook.Playbook) (*Plan, error)
 	for _, q := range pb.Data {
 		items, err := e.fetchData(ctx, x, q, base)
 		if err != nil {
+			if terr := targetProblem(target(pb, q.Target), x.targets[q.Target].URL, err); terr != nil {
+				return nil, terr
+			}
 			return nil, fmt.Errorf("%s: data %q: %w", q.Pos, q.Name, err)
 		}
 		x.data[q.Name] = items
@@ -156,12 +159,24 @@ func (e *Engine) evalTarget(t *playbook.Target, s *eval.Scope) (TargetConfig, er
 		if v == nil {
 			return "", nil
 		}
+		// A missing secret is named once, at the secret() call.
+		for _, r := range v.Refs() {
+			if r.Root != eval.RootSecret || s.Secret == nil {
+				continue
+			}
+			if _, err := s.Secret(r.Key); err != nil {
+				return "", fmt.Errorf("%s: target %q: %s: %w", r.Pos, t.Name, what, err)
+			}
+		}
 		out, err := v.Eval(s)
 		if err != nil {
 			return "", fmt.Errorf("%s: target %q: %s: %w", v.Pos(), t.Name, what, err)
 		}
 		out = eval.Reveal(out)
 		if out == nil {
+			if n := names(v); len(n) > 0 {
+				return "", fmt.Errorf("%s: target %q: %s is null: set %s", v.Pos(), t.Name, what, strings.Join(n, " and "))
+			}
 			return "", fmt.Errorf("%s: target %q: %s is null: is the environment variable or secret it reads set?", v.Pos(), t.Name, what)
 		}
 		str, ok := out.(string)
@@ -177,6 +192,9 @@ func (e *Engine) evalTarget(t *playbook.Target, s *eval.Scope) (TargetConfig, er
 		return tc, err
 	}
 	if tc.URL == "" {
+		if n := names(t.URL); len(n) > 0 {
+			return tc, fmt.Errorf("%s: target %q: url is empty: set %s", t.URL.Pos(), t.Name, strings.Join(n, " and "))
+		}
 		return tc, fmt.Errorf("%s: target %q: url is empty (is the variable it reads set?)", t.Pos, t.Name)
 	}
 	if tc.Username, err = str("username", t.Username); err != nil {
@@ -277,6 +295,10 @@ func (e *Engine) listKinds(ctx context.Context, x *execState) error {
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
+				if terr := targetProblem(target(x.pb, k.target), x.targets[k.target].URL, err); terr != nil {
+					errs = append(errs, terr)
+					return
+				}
 				errs = append(errs, fmt.Errorf("list %s on target %q: %w", k.kind, k.target, err))
 				return
 			}

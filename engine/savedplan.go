@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 )
 
@@ -57,7 +58,35 @@ func ReadPlan(r io.Reader) (*Plan, error) {
 	if major(p.FormatVersion) != major(FormatVersion) {
 		return nil, fmt.Errorf("read saved plan: format_version %s is not supported (this vplay writes %s)", p.FormatVersion, FormatVersion)
 	}
+	for k, v := range p.Vars {
+		p.Vars[k] = plainNumbers(v)
+	}
 	return &p, nil
+}
+
+// plainNumbers turns the json.Numbers of a decoded variable into the types
+// the playbook loader gives YAML numbers (int, else float64), so a saved
+// --var max_tasks=8 is the integer it was when the plan was made.
+func plainNumbers(v any) any {
+	switch v := v.(type) {
+	case json.Number:
+		if i, err := strconv.Atoi(v.String()); err == nil {
+			return i
+		}
+		if f, err := v.Float64(); err == nil {
+			return f
+		}
+		return v.String()
+	case []any:
+		for i := range v {
+			v[i] = plainNumbers(v[i])
+		}
+	case map[string]any:
+		for k := range v {
+			v[k] = plainNumbers(v[k])
+		}
+	}
+	return v
 }
 
 func major(v string) string {

@@ -56,7 +56,7 @@ func Generate(cat *steps.Catalog) ([]byte, error) {
 			"propertyNames": map[string]any{"pattern": identPattern}, "additionalProperties": item}
 	}
 
-	defs["template"] = map[string]any{"type": "string", "pattern": `^\s*\$\{\{[\s\S]*\}\}\s*$`,
+	defs["template"] = map[string]any{"type": "string", "pattern": TemplatePattern,
 		"description": "A ${{ expression }} whose value replaces the scalar, keeping its type."}
 	defs["expression"] = map[string]any{"type": []any{"string", "boolean"},
 		"description": "A bare boolean expression (expr language), e.g. changed(\"vbr.repository\")."}
@@ -185,6 +185,7 @@ func embed(defs map[string]any, group, name string, s map[string]any) (map[strin
 		}
 	}
 	delete(c, "$schema")
+	acceptTemplates(c)
 	id := group + "/" + name + ".json"
 	c["$id"] = id
 	defs[group+":"+name] = c

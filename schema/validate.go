@@ -351,7 +351,11 @@ func (f *flattener) flatten(e *jsonschema.ValidationError) []Violation {
 		return []Violation{{Path: append(slices.Clone(loc), k.Property), Keyword: "propertyNames",
 			Message: fmt.Sprintf("%q is not a valid name: use letters, digits and _, not starting with a digit", k.Property)}}
 	case *kind.Type:
-		return []Violation{{Path: at(), Keyword: "type", Message: fmt.Sprintf("expected %s, got %s", strings.Join(k.Want, " or "), describe(f.value(loc)))}}
+		want := k.Want
+		if f.templated(e.SchemaURL, "/type") {
+			want = slices.DeleteFunc(slices.Clone(want), func(t string) bool { return t == "string" })
+		}
+		return []Violation{{Path: at(), Keyword: "type", Message: fmt.Sprintf("expected %s, got %s", strings.Join(want, " or "), describe(f.value(loc)))}}
 	case *kind.Enum:
 		want := stringsOf(k.Want)
 		return []Violation{{Path: at(), Keyword: "enum", Message: fmt.Sprintf("%s is not an accepted value", show(k.Got)), Expected: want}}
@@ -362,6 +366,9 @@ func (f *flattener) flatten(e *jsonschema.ValidationError) []Violation {
 			return []Violation{{Path: at(), Keyword: "additionalProperties", Message: fmt.Sprintf("unknown key %q", loc[len(loc)-1])}}
 		}
 	case *kind.Pattern:
+		if k.Want == TemplatePattern {
+			return f.notTemplate(e, at())
+		}
 		return []Violation{{Path: at(), Keyword: "pattern", Message: fmt.Sprintf("%s does not match the expected format %s", show(k.Got), k.Want)}}
 	}
 	keyword := "schema"
@@ -379,8 +386,13 @@ func (f *flattener) flatten(e *jsonschema.ValidationError) []Violation {
 func (f *flattener) branches(e *jsonschema.ValidationError) []Violation {
 	loc := e.InstanceLocation
 	var kept, rejected [][]Violation
+	var templates []Violation
 	for _, c := range e.Causes {
 		vs := f.flatten(c)
+		if len(vs) == 1 && vs[0].Keyword == keywordTemplate {
+			templates = vs // the ${{ }} alternative: only reported alone
+			continue
+		}
 		if discriminatorMiss(vs, len(loc)) {
 			rejected = append(rejected, vs)
 		} else {
@@ -394,7 +406,18 @@ func (f *flattener) branches(e *jsonschema.ValidationError) []Violation {
 				best = vs
 			}
 		}
+		// A branch missed only on a field with several accepted values
+		// (mountServerSettingsType: linuks) is closer than a kept branch
+		// with more errors: report its enum error, as editors do.
+		for _, vs := range rejected {
+			if len(vs) < len(best) && enumMiss(vs, len(loc)) {
+				best = vs
+			}
+		}
 		return best
+	}
+	if len(rejected) == 0 {
+		return templates
 	}
 	// Every branch failed on its discriminator: merge what they accept.
 	var want []string
@@ -418,6 +441,47 @@ func (f *flattener) branches(e *jsonschema.ValidationError) []Violation {
 	}
 	types = dedupe(types)
 	return []Violation{{Path: slices.Clone(loc), Keyword: "type", Message: fmt.Sprintf("expected %s, got %s", strings.Join(types, " or "), describe(f.value(loc)))}}
+}
+
+// enumMiss reports whether the branch failed its discriminator on an enum
+// of several values (a mistyped value, not another branch's type or const).
+// keywordTemplate marks the violation of the template alternative that
+// acceptTemplates adds; branches drops it when another branch explains
+// the problem.
+const keywordTemplate = "template"
+
+// templated reports whether the schema owning the failed keyword (its URL
+// ends in suffix) is a typed value widened by acceptTemplates.
+func (f *flattener) templated(schemaURL, suffix string) bool {
+	s, ok := f.v.lookup(strings.TrimSuffix(schemaURL, suffix))
+	return ok && s["pattern"] == TemplatePattern
+}
+
+// notTemplate reports a string that is not a template where acceptTemplates
+// allowed one: for a widened typed value, as the type error it was before
+// ("expected integer, got string "four""); for the template alternative of
+// an anyOf, as a violation branches drops.
+func (f *flattener) notTemplate(e *jsonschema.ValidationError, path []string) []Violation {
+	s, _ := f.v.lookup(strings.TrimSuffix(e.SchemaURL, "/pattern"))
+	var want []string
+	for _, t := range typeList(s["type"]) {
+		if t, ok := t.(string); ok && t != "string" {
+			want = append(want, t)
+		}
+	}
+	if len(want) == 0 {
+		return []Violation{{Path: path, Keyword: keywordTemplate, Message: fmt.Sprintf("%s is not a ${{ }} template", describe(f.value(path)))}}
+	}
+	return []Violation{{Path: path, Keyword: "type", Message: fmt.Sprintf("expected %s, got %s", strings.Join(want, " or "), describe(f.value(path)))}}
+}
+
+func enumMiss(vs []Violation, depth int) bool {
+	for _, x := range vs {
+		if x.Keyword == "enum" && len(x.Path) == depth+1 && len(x.Expected) > 1 {
+			return true
+		}
+	}
+	return false
 }
 
 func discriminatorMiss(vs []Violation, depth int) bool {

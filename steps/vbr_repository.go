@@ -42,11 +42,11 @@ spells differently between revisions (mountServerSettingsType, RotatedDriveClean
         path: /backups/ams
         maxTaskCount: 4
       mountServer:
-        mountServerSettingsType: windows
-        windows:
-          mountServerId: 6745a759-2205-4cd2-b172-8ec8f7e60ef8
-          writeCacheFolder: 'C:\ProgramData\Veeam\Backup\IRCache\'
-          vPowerNFSEnabled: true
+        mountServerSettingsType: linux
+        linux:
+          mountServerId: 5a2e0d4f-6f4c-4e51-9a38-2f1d6a4d7c10
+          writeCacheFolder: /var/lib/veeam/cache
+          vPowerNFSEnabled: false
     options:
       delete_backups: false`,
 			Schema:   repositorySpecSchema(),

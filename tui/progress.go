@@ -81,6 +81,7 @@ type ProgressModel struct {
 	start    time.Time
 	end      time.Time // set by ApplyDone
 	total    int       // changes + steps announced by ApplyStarted
+	pending  []string  // what ApplyStarted said apply will work on
 	items    map[string]*item
 	order    []string // item keys in the order they appear
 	finished []string // item keys in the order they finished
@@ -295,6 +296,7 @@ func (m *ProgressModel) apply(e engine.Event) {
 	case engine.ApplyStarted:
 		m.playbook = e.Playbook
 		m.total = e.Changes + e.Steps
+		m.pending = e.Pending
 		if !e.Time.IsZero() {
 			m.start = e.Time
 		}
@@ -446,7 +448,12 @@ func (m *ProgressModel) Render() string {
 func (m *ProgressModel) itemLines(it *item) []string {
 	switch it.state {
 	case stateRunning:
-		return []string{m.runningLine(it)}
+		lines := []string{m.runningLine(it)}
+		if it.message != "" && it.message != it.sessionState {
+			// The server's latest log line for the session.
+			lines = append(lines, m.st.Dim.Render("    "+it.message))
+		}
+		return lines
 	case stateSkipped:
 		line := m.st.NoOp.Render("○ " + it.label + " skipped")
 		if it.reason != "" {
@@ -480,13 +487,17 @@ func (m *ProgressModel) runningLine(it *item) string {
 	left := m.spin.View() + " " + it.marker + " " + it.label
 	if it.sessionName != "" || it.sessionID != "" {
 		name := it.sessionName
-		if name == "" {
+		switch {
+		case name == "":
 			name = it.sessionKind + " " + it.sessionID
+		case it.sessionID != "":
+			name += " " + shortID(it.sessionID) // the id to look up on the server
 		}
 		left += "  " + m.st.Dim.Render(name)
 	}
+	state := ""
 	if it.sessionState != "" {
-		left += "  " + m.st.Running.Render(it.sessionState)
+		state = "  " + m.st.Running.Render(it.sessionState)
 	}
 	elapsed := ""
 	if !it.started.IsZero() {
@@ -500,9 +511,10 @@ func (m *ProgressModel) runningLine(it *item) string {
 	}
 	space := m.width - ansi.StringWidth(right) - 1
 	if space < 10 {
-		return ansi.Truncate(left, m.width, "…")
+		return ansi.Truncate(left+state, m.width, "…")
 	}
-	left = ansi.Truncate(left, space, "…")
+	// The state stays whole; the label and session name give way.
+	left = ansi.Truncate(left, max(1, space-ansi.StringWidth(state)), "…") + state
 	pad := space - ansi.StringWidth(left)
 	return left + strings.Repeat(" ", pad) + " " + right
 }
@@ -524,6 +536,9 @@ func (m *ProgressModel) footer() []string {
 	}
 	counts := fmt.Sprintf("elapsed %s · %d done · %s · %d running · %d pending",
 		formatDuration(m.now().Sub(m.start)), done, failures, running, pending)
+	if next := m.pendingNames(); next != "" {
+		counts += m.st.Dim.Render(" · next: " + next)
+	}
 	rule := m.st.Rule.Render(strings.Repeat("─", m.width))
 	var last string
 	switch {
@@ -543,6 +558,20 @@ func (m *ProgressModel) footer() []string {
 		last = m.help.ShortHelpView(m.keys.ShortHelp())
 	}
 	return []string{rule, counts, last}
+}
+
+// pendingNames lists the work announced but not started yet, in order.
+func (m *ProgressModel) pendingNames() string {
+	if m.done {
+		return ""
+	}
+	var names []string
+	for _, n := range m.pending {
+		if !m.seen[n] {
+			names = append(names, strings.TrimPrefix(n, "step."))
+		}
+	}
+	return strings.Join(names, ", ")
 }
 
 // RunningSessions lists the work still running when the screen was left:
@@ -595,8 +624,8 @@ func (m *ProgressModel) WriteFinal(w io.Writer) error {
 		return err
 	}
 	// The same record the text renderer prints, so --no-tui and the TUI
-	// leave identical summaries.
-	return render.Summary(w, m.result)
+	// leave identical summaries, coloured unless NoColor.
+	return render.SummaryText(w, m.result, render.TextOptions{Color: !m.opts.NoColor})
 }
 
 // formatDuration shows a duration the way the summary does: 850ms, 3.2s,
@@ -612,4 +641,13 @@ func formatDuration(d time.Duration) string {
 	}
 	d = d.Round(time.Second)
 	return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+}
+
+// shortID is the first block of a session, task or action id (a UUID's
+// first 8 characters), enough to find it in the server's console.
+func shortID(id string) string {
+	if len(id) > 8 {
+		return id[:8]
+	}
+	return id
 }

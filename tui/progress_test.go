@@ -31,13 +31,13 @@ func TestProgressStateTransitions(t *testing.T) {
 	}{
 		"announced": {1, counts{Pending: 5}, []string{"vplay apply · playbooks/quickstart.yaml", "5 pending"}, nil},
 		"two running with a session": {4, counts{Running: 2, Pending: 3}, []string{
-			"⠋ + vbr/vbr.repository/repo-ams  Create repository repo-ams  Working", "40%", "⠋ ~ vbr/vbr.repository/repo-fra"}, nil},
+			"⠋ + vbr/vbr.repository/repo-ams  Create repository repo-ams 5b7e-11  Working", "40%", "⠋ ~ vbr/vbr.repository/repo-fra"}, nil},
 		"one done collapses to a tick": {6, counts{Done: 1, Running: 2, Pending: 2}, []string{
 			"✓ ~ vbr/vbr.repository/repo-fra  2.0s"}, []string{"⠋ ~ vbr/vbr.repository/repo-fra"}},
 		"failure shows the server's message": {8, counts{Done: 1, Failed: 1, Running: 1, Pending: 2}, []string{
 			"✗ + vspc/vspc.company/acme  3.0s", "400 Bad Request: company name acme", "already taken"}, nil},
 		"step iteration gets the step's session": {12, counts{Done: 2, Failed: 1, Running: 1, Pending: 1}, []string{
-			"⠋ » step retry [job-a]  job-a retry  Working"}, nil},
+			"⠋ » step retry [job-a]  job-a retry 9a-1  Working"}, nil},
 		"ignored failure": {15, counts{Done: 3, Failed: 1, Pending: 1}, []string{
 			"✗ » step retry [job-b]  1.0s (ignored: continue_on_error)", "job-b has no restore points", "1 failed · 1 failed (continued)"}, nil},
 		"skipped step and log": {17, counts{Done: 3, Failed: 1}, []string{

@@ -65,6 +65,11 @@ type ReviewModel struct {
 	cursor int
 	offset int
 
+	// detailFocus sends the movement keys to the detail pane, which then
+	// scrolls by detailOff lines; moving in the list resets it.
+	detailFocus bool
+	detailOff   int
+
 	showNoOp  bool
 	filter    string
 	filtering bool // typing into the filter
@@ -232,6 +237,9 @@ func (m *ReviewModel) key(msg tea.KeyPressMsg) tea.Cmd {
 			m.approved, m.quitting = true, true
 			return tea.Quit
 		}
+	case key.Matches(msg, k.Focus):
+		m.detailFocus = !m.detailFocus
+	case m.detailFocus && m.scrollDetail(msg):
 	case key.Matches(msg, k.Up):
 		m.move(-1)
 	case key.Matches(msg, k.Down):
@@ -302,8 +310,38 @@ func (m *ReviewModel) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 // move moves the cursor by n rows, clamped to the list.
 func (m *ReviewModel) move(n int) {
 	m.cursor = max(0, min(len(m.rows)-1, m.cursor+n))
+	m.detailOff = 0
 	m.scroll()
 }
+
+// scrollDetail handles a movement key while the detail pane has the focus
+// and reports whether it was one.
+func (m *ReviewModel) scrollDetail(msg tea.KeyPressMsg) bool {
+	_, h := m.layout()
+	page := max(1, h-1)
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Up):
+		m.detailOff--
+	case key.Matches(msg, k.Down):
+		m.detailOff++
+	case key.Matches(msg, k.PageUp):
+		m.detailOff -= page
+	case key.Matches(msg, k.PageDown):
+		m.detailOff += page
+	case key.Matches(msg, k.Home):
+		m.detailOff = 0
+	case key.Matches(msg, k.End):
+		m.detailOff = len(m.detail())
+	default:
+		return false
+	}
+	m.detailOff = max(0, min(m.detailOff, len(m.detail())-h+1))
+	return true
+}
+
+// DetailOffset is how many lines the detail pane is scrolled down.
+func (m *ReviewModel) DetailOffset() int { return m.detailOff }
 
 // scroll keeps the cursor inside the visible window.
 func (m *ReviewModel) scroll() {
@@ -444,13 +482,24 @@ func (m *ReviewModel) Render() string {
 			lines = append(lines, "")
 		}
 	}
-	lines = append(lines, m.rule(m.position()))
+	label := m.position()
+	if m.detailFocus {
+		label += " · detail (tab: list)"
+	}
+	lines = append(lines, m.rule(label))
 	detail := m.detail()
+	if off := min(m.detailOff, len(detail)); off > 0 {
+		detail = append([]string{m.st.Dim.Render(fmt.Sprintf("  … %d lines above", off+1))}, detail[off+1:]...)
+	}
 	if detailH <= 0 {
 		detail = nil
 	} else if len(detail) > detailH {
 		more := len(detail) - detailH + 1
-		detail = append(detail[:detailH-1], m.st.Dim.Render(fmt.Sprintf("  … %d more lines", more)))
+		hint := "tab, then pgdn to scroll"
+		if m.detailFocus {
+			hint = "pgdn to scroll"
+		}
+		detail = append(detail[:detailH-1], m.st.Dim.Render(fmt.Sprintf("  … %d more lines (%s)", more, hint)))
 	}
 	for i := range detailH {
 		if i < len(detail) {
@@ -495,7 +544,10 @@ func (m *ReviewModel) header() []string {
 		m.st.Create.Render(fmt.Sprintf("%d to create", s.Create)),
 		m.st.Update.Render(fmt.Sprintf("%d to update", s.Update)),
 		m.st.Delete.Render(fmt.Sprintf("%d to delete", s.Delete)),
-		fmt.Sprintf("%d steps to run", s.Steps),
+		render.Count(s.Steps, "step") + " to run",
+	}
+	if n := render.ReadOnlySteps(m.plan); n > 0 {
+		parts[len(parts)-1] += fmt.Sprintf(" (and %d read-only)", n)
 	}
 	planLine := "Plan: " + strings.Join(parts, ", ") + "."
 	var notes []string
@@ -842,15 +894,15 @@ func (m *ReviewModel) status() string {
 		return m.st.Prompt.Render("Filter: ") + m.filter + "▏" + m.st.Dim.Render("  (enter keeps, esc clears)")
 	}
 	var parts []string
-	if m.filter != "" {
-		parts = append(parts, fmt.Sprintf("filter %q (esc clears)", m.filter))
-	}
-	if m.opts.Approve {
+	if m.opts.Approve { // first: the line is cut at the right edge
 		prompt := "Apply this plan? Press a or type yes to approve, q or esc to abort."
 		if m.typed != "" {
 			prompt += " [" + m.typed + "]"
 		}
 		parts = append(parts, m.st.Prompt.Render(prompt))
+	}
+	if m.filter != "" {
+		parts = append(parts, fmt.Sprintf("filter %q (esc clears)", m.filter))
 	}
 	return strings.Join(parts, "  ")
 }

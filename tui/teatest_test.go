@@ -131,7 +131,7 @@ func TestReviewRunsOnGivenIO(t *testing.T) {
 		"a approves":      {"jja", true, true, "Approved."},
 		"yes approves":    {"yes", true, true, "Approved."},
 		"q aborts":        {"jq", true, false, "Apply cancelled: nothing was changed."},
-		"plan just quits": {"jjq", false, false, "Plan: 2 to create, 1 to update, 1 to delete, 1 steps to run.\n"},
+		"plan just quits": {"jjq", false, false, "Plan: 2 to create, 1 to update, 1 to delete, 1 step to run.\n"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -29,11 +30,17 @@ type applyFlags struct {
 	allowDestructive bool
 	parallelism      int
 	lockTimeout      time.Duration
+	metricsFile      string
+	logFormat        string
+	metrics          *metricsRecorder // set with --metrics-file
 }
 
 func (f *applyFlags) validate(args []string) error {
 	if len(args) != 1 {
 		return usageError{errors.New("apply needs exactly one PLAYBOOK or saved PLANFILE")}
+	}
+	if f.logFormat != "text" && f.logFormat != "json" {
+		return usageError{fmt.Errorf("--log-format %q: expected one of text, json", f.logFormat)}
 	}
 	if f.parallelism < 1 {
 		return usageError{fmt.Errorf("--parallelism %d: must be at least 1", f.parallelism)}
@@ -41,7 +48,7 @@ func (f *applyFlags) validate(args []string) error {
 	if f.lockTimeout < 0 {
 		return usageError{fmt.Errorf("--lock-timeout %s: must not be negative", f.lockTimeout)}
 	}
-	return f.runFlags.validate("text", "json")
+	return f.runFlags.validate()
 }
 
 func newApplyCmd(a *app) *cobra.Command {
@@ -73,16 +80,27 @@ Exit status: 0 success, 1 error or refused, 130 interrupted.`,
 			return a.apply(cmd.Context(), args[0], &f)
 		},
 	}
-	f.register(cmd)
+	f.register(cmd, "text", "json")
 	fl := cmd.Flags()
 	fl.BoolVar(&f.autoApprove, "auto-approve", false, "apply without asking (for scripts)")
 	fl.BoolVar(&f.allowDestructive, "allow-destructive", false, "with --auto-approve, also run deletes and destructive or disruptive steps")
 	fl.IntVar(&f.parallelism, "parallelism", 4, "how many resources change at once")
 	fl.DurationVar(&f.lockTimeout, "lock-timeout", 0, "wait this long for another apply of the same target to finish (0: refuse at once)")
+	fl.StringVar(&f.metricsFile, "metrics-file", "", "write Prometheus metrics of the run to `FILE` (for node_exporter's textfile collector), atomically")
+	fl.StringVar(&f.logFormat, "log-format", "text", "without the terminal UI: text, or json (log/slog records, one per event)")
 	return cmd
 }
 
-func (a *app) apply(ctx context.Context, arg string, f *applyFlags) error {
+func (a *app) apply(ctx context.Context, arg string, f *applyFlags) (err error) {
+	if f.metricsFile != "" {
+		f.metrics = &metricsRecorder{}
+		defer func() {
+			run := metricsRun{Playbook: arg, Result: f.metrics.result, Err: err, End: time.Now()}
+			if merr := writeMetrics(f.metricsFile, run); merr != nil {
+				fmt.Fprintf(a.Err, "warning: %v\n", merr)
+			}
+		}()
+	}
 	saved, playbookPath, err := readPlanArg(arg)
 	if err != nil {
 		return err
@@ -95,7 +113,9 @@ func (a *app) apply(ctx context.Context, arg string, f *applyFlags) error {
 	if err != nil {
 		return err
 	}
-	defer s.engine.Close(context.WithoutCancel(ctx))
+	// Closed before --stats prints, so the count includes the logout.
+	closeEngine := sync.OnceFunc(func() { s.engine.Close(context.WithoutCancel(ctx)) })
+	defer closeEngine()
 	locks, err := a.lockTargets(ctx, s, playbookPath, f.lockTimeout)
 	if err != nil {
 		return err
@@ -168,25 +188,29 @@ func (a *app) apply(ctx context.Context, arg string, f *applyFlags) error {
 			done <- tui.Progress(ctx, events, tui.Options{In: a.In, Out: a.tuiOut(), NoColor: !a.useColor(a.Out),
 				OnInterrupt: interrupt, OnQuestion: opts.Hold.Set})
 		}()
-		res, err = s.engine.Apply(workCtx, p, opts, engine.ObserverFunc(func(ev engine.Event) { events <- ev }))
+		res, err = s.engine.Apply(workCtx, p, opts, f.metrics.tee(engine.ObserverFunc(func(ev engine.Event) { events <- ev })))
 		close(events)
 		if uiErr := <-done; uiErr != nil && err == nil {
 			err = uiErr
 		}
 	} else {
 		var obs engine.Observer
-		if f.output == "json" {
+		switch {
+		case f.output == "json":
 			obs = render.JSONObserver(a.Out)
-		} else {
+		case f.logFormat == "json":
+			obs = slogObserver(a.Out)
+		default:
 			if err := render.Text(a.Out, p, render.TextOptions{Color: a.useColor(a.Out)}); err != nil {
 				return err
 			}
 			fmt.Fprintln(a.Out)
 			obs = render.TextObserver(a.Out, render.TextOptions{Color: a.useColor(a.Out)})
 		}
-		res, err = s.engine.Apply(workCtx, p, opts, obs)
+		res, err = s.engine.Apply(workCtx, p, opts, f.metrics.tee(obs))
 	}
 	if f.stats {
+		closeEngine()
 		printStats(a.Err, s.log)
 	}
 	switch {

@@ -209,7 +209,17 @@ func describeEntry(w io.Writer, cat *steps.Catalog, name string, r revisionView)
 	for _, l := range strings.Split(strings.TrimRight(meta.Example, "\n"), "\n") {
 		fmt.Fprintf(&b, "  %s\n", l)
 	}
-	_, err := io.WriteString(w, b.String())
+	// Empty columns (no "required", no doc) and blank example lines would
+	// leave trailing blanks: trim every line.
+	var out strings.Builder
+	for _, line := range strings.SplitAfter(b.String(), "\n") {
+		trimmed := strings.TrimRight(line, " \t\n")
+		out.WriteString(trimmed)
+		if strings.HasSuffix(line, "\n") {
+			out.WriteString("\n")
+		}
+	}
+	_, err := io.WriteString(w, out.String())
 	return err
 }
 
@@ -230,13 +240,18 @@ func describeAwait(kind string) string {
 }
 
 // describeSuggest returns the catalogue name closest to name, when close
-// enough to be a plausible typo; a name that is the tail or the start of an
-// entry ("rescan", "vbr.repo") suggests that entry.
+// enough to be a plausible typo; a name that is the tail or the start of
+// entries ("rescan", "vbr.repo") suggests the closest of them
+// (vbr.repository, not the first in order, vbr.repositories).
 func describeSuggest(name string, names []string) string {
+	var partial []string
 	for _, n := range names {
 		if strings.HasSuffix(n, "."+name) || strings.HasPrefix(n, name) {
-			return n
+			partial = append(partial, n)
 		}
+	}
+	if len(partial) > 0 {
+		return eval.Nearest(name, partial)
 	}
 	best, _ := eval.Closest(name, names)
 	return best

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -25,7 +26,7 @@ func (f *planFlags) validate(args []string) error {
 	if len(args) != 1 {
 		return usageError{errors.New("plan needs exactly one PLAYBOOK")}
 	}
-	return f.runFlags.validate("text", "json", "markdown")
+	return f.runFlags.validate()
 }
 
 func newPlanCmd(a *app) *cobra.Command {
@@ -52,7 +53,9 @@ Exit status: 0 success (with --detailed-exitcode: no changes), 1 error, 2 with
 			if err != nil {
 				return err
 			}
-			defer s.engine.Close(ctx)
+			// Closed before --stats prints, so the count includes the logout.
+			closeEngine := sync.OnceFunc(func() { s.engine.Close(ctx) })
+			defer closeEngine()
 			p, err := s.engine.Plan(ctx, s.pb)
 			if err != nil {
 				return err
@@ -70,13 +73,14 @@ Exit status: 0 success (with --detailed-exitcode: no changes), 1 error, 2 with
 					return fmt.Errorf("--out: %w", err)
 				}
 			}
-			if err := a.showPlan(ctx, p, &f.runFlags, f.budget); err != nil {
+			if err := a.showPlan(ctx, p, &f.runFlags, f.budget, f.detailed); err != nil {
 				return err
 			}
 			if f.out != "" && f.output == "text" {
 				fmt.Fprintf(a.Err, "Saved the plan to %s; apply it with: vplay apply %s\n", f.out, f.out)
 			}
 			if f.stats {
+				closeEngine()
 				printStats(a.Err, s.log)
 			}
 			if f.detailed && p.HasChanges() {
@@ -85,25 +89,28 @@ Exit status: 0 success (with --detailed-exitcode: no changes), 1 error, 2 with
 			return nil
 		},
 	}
-	f.register(cmd)
-	cmd.Flags().StringVar(&f.out, "out", "", "save the plan to FILE for a later `vplay apply FILE`")
+	f.register(cmd, "text", "json", "markdown")
+	cmd.Flags().StringVar(&f.out, "out", "", "save the plan to `FILE` for a later vplay apply FILE")
 	cmd.Flags().BoolVar(&f.detailed, "detailed-exitcode", false, "exit 2 when there are changes, 0 when none (for drift detection)")
 	cmd.Flags().IntVar(&f.budget, "markdown-budget", 60000, "maximum size of -o markdown output in characters")
 	return cmd
 }
 
 // showPlan renders p in the chosen format, or opens the review screen on a
-// terminal.
-func (a *app) showPlan(ctx context.Context, p *engine.Plan, f *runFlags, budget int) error {
+// terminal. A plan without changes, and a drift check (detailed), print
+// text and return at once: no full-screen view waits for a key. After the
+// review the text plan is printed, so the diff stays in the scrollback.
+func (a *app) showPlan(ctx context.Context, p *engine.Plan, f *runFlags, budget int, detailed bool) error {
 	switch f.output {
 	case "json":
 		return render.JSON(a.Out, p)
 	case "markdown":
 		return render.Markdown(a.Out, p, render.MarkdownOptions{Budget: budget})
 	}
-	if a.useTUI(f) {
-		_, err := tui.Review(ctx, p, tui.Options{In: a.In, Out: a.tuiOut(), NoColor: !a.useColor(a.Out)})
-		return err
+	if a.useTUI(f) && p.HasChanges() && !detailed {
+		if _, err := tui.Review(ctx, p, tui.Options{In: a.In, Out: a.tuiOut(), NoColor: !a.useColor(a.Out)}); err != nil {
+			return err
+		}
 	}
 	return render.Text(a.Out, p, render.TextOptions{Color: a.useColor(a.Out)})
 }

@@ -100,15 +100,49 @@ restarts), plans the changes against live state and applies them, awaiting every
 	for _, c := range commands {
 		root.AddCommand(c(a))
 	}
+	root.Version = buildVersion()
+	root.SetVersionTemplate(versionLine(root.Version) + "\n")
 	// cobra adds `completion` itself; make its usage errors exit 2 too.
 	root.InitDefaultCompletionCmd()
+	groupCommands(root)
 	for _, c := range root.Commands() {
+		if c.HasSubCommands() {
+			groupCommands(c)
+			continue
+		}
 		if c.Args == nil {
 			c.Args = cobra.ArbitraryArgs
 		}
 		c.Args = usageArgs(c.Args)
 	}
 	return root
+}
+
+// groupCommands makes a command that only groups subcommands (the root,
+// completion) print its help when called alone and refuse an unknown
+// subcommand as a usage error (exit 2) with the closest names. cobra would
+// otherwise print the help and exit 0 (completion fish2), or exit 1.
+func groupCommands(c *cobra.Command) {
+	c.SuggestionsMinimumDistance = 1 // one typo; cobra's 2 suggests bash for tcsh
+	c.Args = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return nil
+		}
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+			msg += "; did you mean " + s[0] + "?"
+		} else {
+			names := []string{}
+			for _, sub := range cmd.Commands() {
+				if sub.IsAvailableCommand() {
+					names = append(names, sub.Name())
+				}
+			}
+			msg += "; expected one of: " + strings.Join(names, ", ")
+		}
+		return usageError{errors.New(msg)}
+	}
+	c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
 }
 
 // usageArgs marks argument-count errors as usage errors (exit 2).

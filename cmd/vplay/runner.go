@@ -27,26 +27,28 @@ type runFlags struct {
 	targets     []string
 	output      string
 	stats       bool
+	formats     []string // what --output accepts for this command
 }
 
-func (f *runFlags) register(cmd *cobra.Command) {
+// register adds the flags to cmd; formats are the values its --output
+// accepts, the first being the default.
+func (f *runFlags) register(cmd *cobra.Command, formats ...string) {
+	f.formats = formats
 	f.varFlags.register(cmd)
 	fl := cmd.Flags()
-	fl.StringArrayVar(&f.secretFiles, "secret-file", nil, "read secrets for secret() from a file of NAME=VALUE lines (such as `vplay sim --env-file`); repeatable")
+	fl.StringArrayVar(&f.secretFiles, "secret-file", nil, "read secrets for secret() from a `FILE` of NAME=VALUE lines (such as the one vplay sim --env-file writes); repeatable")
 	fl.BoolVar(&f.noTUI, "no-tui", false, "print text instead of opening the terminal UI")
 	fl.BoolVar(&f.debug, "debug", false, "print an HTTP trace to stderr (credentials, tokens and every known secret masked)")
 	fl.StringArrayVar(&f.targets, "target", nil, "limit to a resource (TARGET/KIND/NAME, KIND/NAME, KIND or TARGET) or a step (step.ID); repeatable")
-	fl.StringVarP(&f.output, "output", "o", "text", "output format: text, json or markdown")
+	fl.StringVarP(&f.output, "output", "o", formats[0], "output format: "+strings.Join(formats, ", "))
 	fl.BoolVar(&f.stats, "stats", false, "print the number of API requests per endpoint at the end")
 }
 
-func (f *runFlags) validate(formats ...string) error {
-	for _, ok := range formats {
-		if f.output == ok {
-			return nil
-		}
+func (f *runFlags) validate() error {
+	if slices.Contains(f.formats, f.output) {
+		return nil
 	}
-	return usageError{fmt.Errorf("--output %q: expected one of %s", f.output, strings.Join(formats, ", "))}
+	return usageError{fmt.Errorf("--output %q: expected one of %s", f.output, strings.Join(f.formats, ", "))}
 }
 
 // session is what one plan or apply run sets up: the loaded playbook and an
@@ -203,10 +205,11 @@ func flush(w io.Writer) {
 	}
 }
 
-// useColor reports whether text output to w gets colour.
+// useColor reports whether text output to w gets colour: on a terminal,
+// unless NO_COLOR is set to a non-empty value (no-color.org: an empty
+// NO_COLOR= does not turn colour off).
 func (a *app) useColor(w io.Writer) bool {
-	_, noColor := a.Env["NO_COLOR"]
-	return !noColor && isTTY(w)
+	return a.Env["NO_COLOR"] == "" && isTTY(w)
 }
 
 // useTUI reports whether the terminal UI should open.

@@ -31,7 +31,7 @@ func TestScript(t *testing.T) {
 		Dir:                 filepath.Join(root, "testdata", "script"),
 		UpdateScripts:       *update,
 		RequireExplicitExec: true,
-		Cmds:                simCmds(),
+		Cmds:                scriptCmds(),
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("PLAYBOOKS", filepath.Join(root, "playbooks"))
 			env.Setenv("SCHEMA", filepath.Join(root, "schema", "playbook.schema.json"))
@@ -41,6 +41,9 @@ func TestScript(t *testing.T) {
 				if err := simSetup(env); err != nil {
 					return err
 				}
+			}
+			if err := cloneSetup(env, root); err != nil {
+				return err
 			}
 			for _, h := range setupHooks {
 				if err := h(env); err != nil {

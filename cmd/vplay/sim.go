@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -83,9 +85,12 @@ until interrupted. It prints each API's base URL, the certificate fingerprint an
 credentials it accepts (users admin, operator and viewer share --password).
 --env-file writes VBR_URL, VBR_USERNAME, VBR_PASSWORD, VBR_FINGERPRINT (and the same for
 EM_ and VSPC_) once every listener is ready, so its appearance is the readiness signal.
+The env file is removed when the simulator stops (interrupt it, or kill it with SIGTERM).
 The control API under /_sim/ on every listener exposes the request log, faults and state.`,
-		Example: `  vplay sim --env-file .sim.env --state .sim.json
-  . ./.sim.env && vplay plan playbooks/quickstart.yaml
+		Example: `  vplay sim --env-file .sim.env --state .sim.json &   # stop it with: kill %1
+  until [ -s .sim.env ]; do sleep 0.1; done            # ready when the env file appears
+  set -a; . ./.sim.env; set +a                         # export VBR_URL, VBR_PASSWORD, ...
+  vplay plan playbooks/quickstart.yaml
   vplay sim --fault-rate 0.1 --latency 200ms --session-duration 5s
   vplay sim --lost-answer-rate 0.2 --fault-seed 42   # writes succeed, answers lost; repeatable`,
 		Args: cobra.NoArgs,
@@ -123,7 +128,16 @@ The control API under /_sim/ on every listener exposes the request log, faults a
 }
 
 // runSim starts the simulator, announces it and serves until ctx ends.
+//
+// The env file is the readiness signal, so one left by an earlier run that
+// was killed is removed before starting, and it is removed again on stop:
+// a stale file never points a playbook at a simulator that is gone.
 func runSim(ctx context.Context, f *simFlags, out, errOut io.Writer) error {
+	if f.envFile != "" {
+		if err := os.Remove(f.envFile); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove stale --env-file %s: %w", f.envFile, err)
+		}
+	}
 	s, err := sim.New(append(f.options(), sim.WithErrorLog(errOut))...)
 	if err != nil {
 		return err
@@ -155,6 +169,9 @@ func runSim(ctx context.Context, f *simFlags, out, errOut io.Writer) error {
 		}
 	}
 	<-ctx.Done()
+	if f.envFile != "" {
+		_ = os.Remove(f.envFile)
+	}
 	return s.Close()
 }
 

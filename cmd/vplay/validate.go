@@ -1,9 +1,11 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -50,12 +52,20 @@ func (f *varFlags) load() (map[string]any, diag.Diagnostics, diag.Sources, error
 
 type validateFlags struct {
 	varFlags
-	quiet bool
+	quiet  bool
+	output string // text or json
+	format string // text or github (annotations)
 }
 
 func (f *validateFlags) validate(args []string) error {
 	if len(args) == 0 {
 		return usageError{errors.New("validate needs at least one PLAYBOOK")}
+	}
+	if f.output != "text" && f.output != "json" {
+		return usageError{fmt.Errorf("--output %q: expected one of text, json", f.output)}
+	}
+	if f.format != "text" && f.format != "github" {
+		return usageError{fmt.Errorf("--format %q: expected one of text, github", f.format)}
 	}
 	return nil
 }
@@ -71,7 +81,9 @@ targets, kinds, actions, queries, duplicate identities and dependency cycles.
 Every problem is reported as FILE:LINE:COL with the source line. Exit status: 0 when
 every playbook is valid, 1 when any is not, 2 on usage errors.`,
 		Example: `  vplay validate playbooks/quickstart.yaml
-  vplay validate --var max_tasks=8 playbooks/*.yaml`,
+  vplay validate --var max_tasks=8 playbooks/*.yaml
+  vplay validate -o json playbooks/*.yaml > report.json
+  vplay validate --format github playbooks/*.yaml   # annotations on the pull request's files`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := f.validate(args); err != nil {
 				return err
@@ -80,43 +92,28 @@ every playbook is valid, 1 when any is not, 2 on usage errors.`,
 			if err != nil {
 				return err
 			}
-			failed := ds.HasErrors()
-			if len(ds) > 0 {
+			rep := validateReport{FormatVersion: "1.0", Valid: !ds.HasErrors(), Diagnostics: jsonDiags(ds)}
+			if len(ds) > 0 && f.output == "text" {
 				fmt.Fprint(a.Err, diag.Format(ds, src))
 			}
+			all := slices.Clone(ds)
 			for _, name := range args {
-				b, err := playbook.ReadFile(name)
-				if err != nil {
-					fmt.Fprintf(a.Err, "%s: error: %v\n", name, errors.Unwrap(err))
-					failed = true
-					continue
-				}
-				pb, ds := playbook.Parse(name, b, a.Catalog, playbook.Options{Vars: vars})
-				if len(ds) > 0 {
-					fmt.Fprint(a.Err, diag.Format(ds, diag.Sources{name: b}))
-				}
-				if pb == nil {
-					n, more := 0, ""
-					for _, d := range ds {
-						switch {
-						case d.Code == "too-many-diagnostics":
-							more = " shown, more not shown"
-						case d.Severity == diag.SevError:
-							n++
-						}
-					}
-					fmt.Fprintf(a.Err, "%s: %d %s%s\n", name, n, plural(n, "error", "errors"), more)
-					failed = true
-					continue
-				}
-				if !f.quiet {
-					fmt.Fprintf(a.Out, "%s: valid (%d %s, %d %s, %d %s)\n", name,
-						len(pb.Resources), plural(len(pb.Resources), "resource", "resources"),
-						len(pb.Steps), plural(len(pb.Steps), "step", "steps"),
-						len(pb.Data), plural(len(pb.Data), "data query", "data queries"))
+				res := a.validateFile(name, vars, &f)
+				all = append(all, res.ds...)
+				rep.Playbooks = append(rep.Playbooks, res.report)
+				rep.Valid = rep.Valid && res.report.Valid
+			}
+			if f.format == "github" {
+				writeAnnotations(a.Out, all)
+			}
+			if f.output == "json" {
+				enc := json.NewEncoder(a.Out)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(rep); err != nil {
+					return err
 				}
 			}
-			if failed {
+			if !rep.Valid {
 				return withCode(exitError, nil)
 			}
 			return nil
@@ -124,6 +121,8 @@ every playbook is valid, 1 when any is not, 2 on usage errors.`,
 	}
 	f.register(cmd)
 	cmd.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "print nothing for valid playbooks")
+	cmd.Flags().StringVarP(&f.output, "output", "o", "text", "output format: text, json (one document on stdout)")
+	cmd.Flags().StringVar(&f.format, "format", "text", "text, or github: also print GitHub Actions annotations (::error file=...) on stdout")
 	return cmd
 }
 

@@ -67,6 +67,13 @@ func (d *Decl) compileUncached(src string, cond bool) *compiled {
 	}
 	opts := append([]expr.Option{expr.Env(d.types())}, collectionOptions()...)
 	opts = append(opts, budgetOptions()...)
+	if d.Item {
+		// The item's fields win over expr's builtins: `type == "LinuxHost"`
+		// reads the field, `type(x)` still calls the builtin.
+		for _, name := range shadowedBuiltins(&tree.Node) {
+			opts = append(opts, expr.DisableBuiltin(name))
+		}
+	}
 	if cond {
 		opts = append(opts, expr.AsBool())
 	}
@@ -276,4 +283,28 @@ func (d *Decl) context() string {
 		return "this place"
 	}
 	return d.Context
+}
+
+// shadowedBuiltins lists the builtin names an expression uses as bare
+// identifiers (not calls): in a `where`, those are the item's fields.
+func shadowedBuiltins(root *ast.Node) []string {
+	v := &builtinIdents{seen: map[string]bool{}}
+	ast.Walk(root, v)
+	return v.names
+}
+
+type builtinIdents struct {
+	seen  map[string]bool
+	names []string
+}
+
+func (v *builtinIdents) Visit(n *ast.Node) {
+	id, ok := (*n).(*ast.IdentifierNode)
+	if !ok || v.seen[id.Value] {
+		return
+	}
+	if _, isBuiltin := builtin.Index[id.Value]; isBuiltin {
+		v.seen[id.Value] = true
+		v.names = append(v.names, id.Value)
+	}
 }

@@ -19,6 +19,7 @@ const (
 	RootEach      = "each"
 	RootSecret    = "secret"  // a Ref to secret('NAME'); Key is NAME
 	RootChanged   = "changed" // a Ref to changed('KIND_OR_ADDR'); Key is the argument
+	RootItem      = "item"    // in a where, the whole item being filtered
 )
 
 // Decl declares what the expressions of one context (a target, a data query,
@@ -134,6 +135,7 @@ func (d *Decl) types() types.Map {
 	}
 	if d.Item {
 		m[types.Extra] = types.Any
+		m[RootItem] = types.Map{types.Extra: types.Any}
 	}
 	d.env = m
 	return m

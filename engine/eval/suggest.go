@@ -27,6 +27,20 @@ func Closest(name string, candidates []string) (string, bool) {
 	return "", false
 }
 
+// Nearest returns the candidate nearest to name by edit distance (case
+// insensitive, the first of equals), however far: for choosing among
+// candidates already known to be related, such as prefix matches.
+func Nearest(name string, candidates []string) string {
+	best, bestD := "", -1
+	ln := strings.ToLower(name)
+	for _, c := range candidates {
+		if d := distance(ln, strings.ToLower(c)); bestD < 0 || d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
 // distance is the Levenshtein distance between a and b, in runes, with
 // adjacent transpositions counted once.
 func distance(a, b string) int {

@@ -456,6 +456,9 @@ func (s *Scope) runtime() map[string]any {
 	m[RootResources] = orEmpty(s.Resources)
 	m[RootSteps] = orEmpty(s.Steps)
 	m[RootEach] = s.Each
+	if s.Item != nil {
+		m[RootItem] = s.Item // after the fields: `item` is the whole item
+	}
 	secret, known := s.Secret, s.Known
 	m[RootSecret] = func(name string) (Secret, error) {
 		if secret == nil {

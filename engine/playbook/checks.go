@@ -181,6 +181,8 @@ func (l *loader) violation(v schema.Violation) diag.Diagnostic {
 				hint = "the resource's `name:` is the object's name; remove it from spec"
 			} else if c, ok := eval.Closest(path[len(path)-1], v.Expected); ok {
 				hint = "did you mean `" + c + "`?"
+			} else if c, ok := vendorSuffix(path[len(path)-1], v.Expected); ok {
+				hint = "did you mean `" + c + "`?"
 			} else if len(v.Expected) > 0 {
 				hint = "known keys: " + strings.Join(v.Expected, ", ")
 			}
@@ -204,6 +206,20 @@ func (l *loader) violation(v schema.Violation) diag.Diagnostic {
 	d := diag.Errorf(pos, code, "%s: %s", rendered, msg)
 	d.Hint = hint
 	return d
+}
+
+// vendorSuffix finds the known key a vendor-style name ends with: the
+// vendor reference spells inputs with their object's name in front
+// (backupAgentUid, repositoryId) where vplay says uid or id.
+func vendorSuffix(key string, known []string) (string, bool) {
+	lk := strings.ToLower(key)
+	best := ""
+	for _, k := range known {
+		if len(k) >= 2 && len(k) < len(key) && strings.HasSuffix(lk, strings.ToLower(k)) && len(k) > len(best) {
+			best = k
+		}
+	}
+	return best, best != ""
 }
 
 func patternMessage(path []string, msg string) string {

@@ -31,6 +31,7 @@ type jsonPlan struct {
 	Summary       engine.Summary       `json:"summary"`
 	HasChanges    bool                 `json:"has_changes"`
 	Destructive   bool                 `json:"destructive"`
+	Disruptive    bool                 `json:"disruptive"`
 }
 
 type jsonChange struct {
@@ -112,7 +113,8 @@ func JSON(w io.Writer, p *engine.Plan) error {
 		Fingerprints:  orEmpty(p.Fingerprints),
 		Summary:       p.Summary,
 		HasChanges:    p.HasChanges(),
-		Destructive:   p.Destructive(),
+		Destructive:   p.MayRun("destructive"),
+		Disruptive:    p.MayRun("disruptive"),
 	}
 	for _, c := range p.Changes {
 		doc.Changes = append(doc.Changes, jsonChangeOf(c))

@@ -155,8 +155,33 @@ func FooterLine(p *engine.Plan) string {
 		}
 		return "No changes. Live state matches the playbook."
 	}
-	return fmt.Sprintf("Plan: %d to create, %d to update, %d to delete, %d steps to run.",
-		s.Create, s.Update, s.Delete, s.Steps)
+	line := fmt.Sprintf("Plan: %d to create, %d to update, %d to delete, %s to run",
+		s.Create, s.Update, s.Delete, Count(s.Steps, "step"))
+	if n := ReadOnlySteps(p); n > 0 {
+		line += fmt.Sprintf(" (and %d read-only)", n)
+	}
+	return line + "."
+}
+
+// ReadOnlySteps counts the steps that will run but only read (log, assert,
+// wait): the plan lists them as "will run", and the footer says so beside
+// the steps that change something (Summary.Steps).
+func ReadOnlySteps(p *engine.Plan) int {
+	n := 0
+	for _, st := range p.Steps {
+		if st.Status != engine.StepWillSkip && st.Risk == "read" {
+			n++
+		}
+	}
+	return n
+}
+
+// Count is "1 step", "2 steps": n and the noun, plural unless n is 1.
+func Count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // DriftLine counts drifted resources under policy observe, or returns ""

@@ -41,7 +41,7 @@ func TestTextColor(t *testing.T) {
 			if strings.Contains(out, "[-daily-]") || !strings.Contains(out, "daily") {
 				t.Errorf("Color=true: word diff not coloured:\n%s", out)
 			}
-			if !strings.HasSuffix(out, "Plan: 1 to create, 2 to update, 1 to delete, 2 steps to run."+ansiReset+"\n") {
+			if !strings.HasSuffix(out, "Plan: 1 to create, 2 to update, 1 to delete, 2 steps to run (and 1 read-only)."+ansiReset+"\n") {
 				t.Errorf("Color=true: wrong footer:\n%q", out[max(0, len(out)-120):])
 			}
 		}

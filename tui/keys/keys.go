@@ -12,6 +12,7 @@ type Review struct {
 	Home     key.Binding
 	End      key.Binding
 	Toggle   key.Binding // expand or collapse a group
+	Focus    key.Binding // tab: move the keys between the list and the detail pane
 	Filter   key.Binding
 	Clear    key.Binding // esc: clear the filter (or abort an apply)
 	NoOp     key.Binding // show or hide unchanged resources
@@ -32,6 +33,7 @@ func NewReview(approve bool) Review {
 		Home:     key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "first")),
 		End:      key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "last")),
 		Toggle:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "expand/collapse")),
+		Focus:    key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "list/detail")),
 		Filter:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		Clear:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
 		NoOp:     key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "unchanged")),
@@ -48,15 +50,17 @@ func NewReview(approve bool) Review {
 }
 
 // ShortHelp implements help.KeyMap.
+// Approve and quit come first: at 80 columns the help line is cut at its
+// end, and they are what an apply waits for.
 func (r Review) ShortHelp() []key.Binding {
-	return []key.Binding{r.Move, r.Toggle, r.Filter, r.NoOp, r.Help, r.Approve, r.Quit}
+	return []key.Binding{r.Approve, r.Quit, r.Move, r.Focus, r.Toggle, r.Filter, r.NoOp, r.Help}
 }
 
 // FullHelp implements help.KeyMap.
 func (r Review) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{r.Up, r.Down, r.PageUp, r.PageDown, r.Home, r.End},
-		{r.Toggle, r.Filter, r.Clear, r.NoOp},
+		{r.Toggle, r.Focus, r.Filter, r.Clear, r.NoOp},
 		{r.Help, r.Approve, r.Quit},
 	}
 }
