@@ -125,6 +125,7 @@ targets:
   vbr:
     type: vbr
     url: "${{ env.VBR_URL }}"
+    api_version: 1.3-rev0
     username: "${{ env.VBR_USERNAME }}"
     password: "${{ secret('VBR_PASSWORD') }}"
     tls: { fingerprint: "${{ env.VBR_FINGERPRINT }}" }

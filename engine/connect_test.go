@@ -27,7 +27,7 @@ func TestConnectTimeout(t *testing.T) {
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { close(release) }) // runs first
 	cc := ClientConnector{Base: veeam.Config{Retry: veeam.RetryPolicy{MaxAttempts: 1}}}
-	conn, err := cc.Connect(context.Background(), TargetConfig{Name: "vbr", API: veeam.VBR, URL: srv.URL,
+	conn, err := cc.Connect(context.Background(), TargetConfig{Name: "vbr", API: veeam.VBR, URL: srv.URL, APIVersion: "1.3-rev0",
 		Username: "u", Password: "p", TLS: veeam.TLS{Insecure: true}, Timeout: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
