@@ -3,6 +3,8 @@ package steps
 import (
 	"errors"
 	"fmt"
+	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -124,9 +126,16 @@ func TestRepositoryLifecycle(t *testing.T) {
 		if obj.ID == "" || obj.Name != name {
 			t.Fatalf("create %s returned %+v", name, obj)
 		}
-		// The finished session names the object: no read back by name.
-		if n := s.srv.RequestCounts("vbr")["GET /api/v1/backupInfrastructure/repositories"]; n != 0 {
-			t.Errorf("create %s read the repositories back %d times", name, n)
+		// The vendor session does not name the object: a lone create
+		// reads it back with one list filtered by its name.
+		var reads []string
+		for _, r := range s.srv.Requests() {
+			if r.Method == http.MethodGet && r.Template == pathRepositories {
+				reads = append(reads, r.Query)
+			}
+		}
+		if len(reads) != 1 || !strings.Contains(reads[0], "nameFilter="+url.QueryEscape(name)) {
+			t.Errorf("create %s read the repositories back with %q, want one list filtered by its name", name, reads)
 		}
 		objs, err := k.Ops.List(ctx, s.vbr)
 		if err != nil {

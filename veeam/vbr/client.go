@@ -38,6 +38,9 @@ type Client struct {
 	pollFloor time.Duration
 	pollOnce  sync.Once
 	poller    *veeam.Poller
+
+	readMu    sync.Mutex
+	readBacks map[string]*readBack // by collection path, see Expect
 }
 
 // New checks cfg and returns a client; it does not connect until the
