@@ -47,8 +47,8 @@ with Success="false" fails the step with the server's message. The result lists 
 type agentJobRetryOps struct{}
 
 // agentJobIndex is the agent job list of one target with lookups by id
-// (lower case) and by name, built once per step run and shared read-only
-// by its iterations.
+// (lower case) and by name, built once per step run and shared by its
+// iterations: the list is read-only, claimed is guarded by mu.
 type agentJobIndex struct {
 	jobs   []Doc
 	byID   map[string][]int
