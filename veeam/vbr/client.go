@@ -40,7 +40,7 @@ type Client struct {
 	poller    *veeam.Poller
 
 	readMu    sync.Mutex
-	readBacks map[string]*readBack // by collection path, see Expect
+	readBacks map[string]*collectionReads // by collection path, see Expect
 }
 
 // New checks cfg and returns a client; it does not connect until the

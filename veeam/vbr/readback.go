@@ -28,8 +28,8 @@ const (
 	maxReadBackLearn  = 64
 )
 
-// readBack coalesces the read backs of one collection of one client.
-type readBack struct {
+// collectionReads coalesces the read backs of one collection of one client.
+type collectionReads struct {
 	path string
 	mu   sync.Mutex
 	// out holds the creates in flight (Expect called, neither Read nor
@@ -55,7 +55,7 @@ type readBatch struct {
 // all of their objects. Read or Leave ends it; Leave may be deferred.
 type ReadBack struct {
 	c     *Client
-	rb    *readBack
+	rb    *collectionReads
 	since time.Time // when Expect was called (client clock)
 	once  sync.Once
 }
@@ -67,9 +67,9 @@ func (c *Client) Expect(path string) *ReadBack {
 	rb := c.readBacks[path]
 	if rb == nil {
 		if c.readBacks == nil {
-			c.readBacks = map[string]*readBack{}
+			c.readBacks = map[string]*collectionReads{}
 		}
-		rb = &readBack{path: path, out: map[*ReadBack]time.Time{}, changed: make(chan struct{})}
+		rb = &collectionReads{path: path, out: map[*ReadBack]time.Time{}, changed: make(chan struct{})}
 		c.readBacks[path] = rb
 	}
 	c.readMu.Unlock()
@@ -92,7 +92,7 @@ func (r *ReadBack) Leave() {
 }
 
 // leave takes r out of the creates in flight; callers hold mu.
-func (rb *readBack) leave(r *ReadBack) {
+func (rb *collectionReads) leave(r *ReadBack) {
 	delete(rb.out, r)
 	close(rb.changed)
 	rb.changed = make(chan struct{})
@@ -193,7 +193,7 @@ func (r *ReadBack) lead(ctx context.Context, b *readBatch) {
 // expectedBy reports whether a create in flight is expected to ask by
 // deadline: announced at least the median learned duration before it, or
 // any create while nothing is learned. Callers hold mu.
-func (rb *readBack) expectedBy(deadline time.Time) bool {
+func (rb *collectionReads) expectedBy(deadline time.Time) bool {
 	if len(rb.out) == 0 {
 		return false
 	}
