@@ -41,9 +41,14 @@ func TestSmoke(t *testing.T) {
 					t.Errorf("%d repository reads for %d declared names: %v", n, smoke.liveDeclared, r.ByKind)
 				}
 			case "apply-100":
-				// One list to plan; creates read nothing back.
-				if n := r.ByKind["GET /api/v1/backupInfrastructure/repositories"]; n != 1 {
-					t.Errorf("%d repository lists, want 1 (no read back per create): %v", n, r.ByKind)
+				// One list to plan, and at most one read back per create: the
+				// vendor session does not name the object. Creates whose
+				// sessions finish about together share one (veeam/vbr
+				// TestReadBackCoalesces); how many do depends on the
+				// simulator's +-20 % session jitter, so only the bound is
+				// checked here.
+				if n := r.ByKind["GET /api/v1/backupInfrastructure/repositories"]; n > smoke.creates+1 {
+					t.Errorf("%d repository lists for %d creates, want <= %d (one per create at most): %v", n, smoke.creates, smoke.creates+1, r.ByKind)
 				}
 				if n := r.ByKind["POST /api/v1/backupInfrastructure/repositories"]; n != smoke.creates {
 					t.Errorf("%d creates, want %d", n, smoke.creates)

@@ -97,6 +97,11 @@ func awaitResumed(ctx context.Context, c *Conn, env Env) (doc Doc, ok bool, err 
 	if !ok {
 		return nil, false, nil
 	}
+	return awaitJournalled(ctx, c, env, r)
+}
+
+// awaitJournalled is awaitResumed for the work r that Resume reported.
+func awaitJournalled(ctx context.Context, c *Conn, env Env, r asyncRef) (doc Doc, ok bool, err error) {
 	doc, err = awaitRef(ctx, c, env, r)
 	if isNotFound(err) {
 		dropEntry(env, fmt.Sprintf("journalled %s %s is unknown to the server; re-reading live state", r.Kind, r.ID))

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/vplay-dev/vplay/veeam"
 	"github.com/vplay-dev/vplay/veeam/em"
@@ -46,12 +47,34 @@ with Success="false" fails the step with the server's message. The result lists 
 type agentJobRetryOps struct{}
 
 // agentJobIndex is the agent job list of one target with lookups by id
-// (lower case) and by name, built once per step run and shared read-only
-// by its iterations.
+// (lower case) and by name, built once per step run and shared by its
+// iterations: the list is read-only, claimed is guarded by mu.
 type agentJobIndex struct {
 	jobs   []Doc
 	byID   map[string][]int
 	byName map[string][]int
+	// stopped holds the jobs (id, lower case) the list says were not
+	// running when it was read (LastState Stopped). A job it does not say
+	// about is not in it.
+	stopped map[string]bool
+
+	mu sync.Mutex
+	// claimed holds the jobs an iteration of this run has started (or is
+	// about to start) a retry of, so no other iteration starts another.
+	claimed map[string]bool
+}
+
+// claim records that the caller retries job id in this run; false when
+// another iteration already did.
+func (x *agentJobIndex) claim(id string) bool {
+	id = strings.ToLower(id)
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.claimed[id] {
+		return false
+	}
+	x.claimed[id] = true
+	return true
 }
 
 // agentJobs returns the indexed agent job list of c, listed once per step
@@ -62,11 +85,15 @@ func agentJobs(ctx context.Context, c *Conn, cl *em.Client) (*agentJobIndex, err
 		if err != nil {
 			return nil, err
 		}
-		x := &agentJobIndex{jobs: jobs, byID: make(map[string][]int, len(jobs)), byName: make(map[string][]int, len(jobs))}
+		x := &agentJobIndex{jobs: jobs, byID: make(map[string][]int, len(jobs)), byName: make(map[string][]int, len(jobs)),
+			stopped: map[string]bool{}, claimed: map[string]bool{}}
 		for i, j := range jobs {
 			id := strings.ToLower(scalarString(j["id"]))
 			x.byID[id] = append(x.byID[id], i)
 			x.byName[str(j, "name")] = append(x.byName[str(j, "name")], i)
+			if strings.EqualFold(str(j, "LastState"), "Stopped") {
+				x.stopped[id] = true
+			}
 		}
 		return x, nil
 	})
@@ -74,14 +101,14 @@ func agentJobs(ctx context.Context, c *Conn, cl *em.Client) (*agentJobIndex, err
 
 // selectJobs returns the jobs to retry and the others with the reason, in
 // the order the server lists them.
-func (agentJobRetryOps) selectJobs(ctx context.Context, c *Conn, with Doc) (retry []Doc, skipped []string, err error) {
+func (agentJobRetryOps) selectJobs(ctx context.Context, c *Conn, with Doc) (retry []Doc, skipped []string, x *agentJobIndex, err error) {
 	cl, err := emOf(c)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	x, err := agentJobs(ctx, c, cl)
+	x, err = agentJobs(ctx, c, cl)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	var hits []int
 	var missing []string
@@ -100,7 +127,7 @@ func (agentJobRetryOps) selectJobs(ctx context.Context, c *Conn, with Doc) (retr
 		hits = append(hits, ps...)
 	}
 	if len(missing) > 0 {
-		return nil, nil, fmt.Errorf("agent jobs %s: %w", quoteList(missing), ErrNotFound)
+		return nil, nil, nil, fmt.Errorf("agent jobs %s: %w", quoteList(missing), ErrNotFound)
 	}
 	slices.Sort(hits)
 	for _, i := range slices.Compact(hits) {
@@ -111,11 +138,11 @@ func (agentJobRetryOps) selectJobs(ctx context.Context, c *Conn, with Doc) (retr
 		}
 		retry = append(retry, j)
 	}
-	return retry, skipped, nil
+	return retry, skipped, x, nil
 }
 
 func (o agentJobRetryOps) Preview(ctx context.Context, c *Conn, with Doc) (Preview, error) {
-	retry, skipped, err := o.selectJobs(ctx, c, with)
+	retry, skipped, _, err := o.selectJobs(ctx, c, with)
 	if err != nil {
 		return Preview{}, fmt.Errorf("retry agent jobs: %w", err)
 	}
@@ -143,23 +170,39 @@ func (o agentJobRetryOps) Run(ctx context.Context, c *Conn, env Env, with Doc) (
 	// a task only to the logon session that started it, so after a
 	// restart the server answers 404; the job's backup sessions, which
 	// every logon sees, are then how this run re-attaches (below).
-	if doc, ok, err := awaitResumed(ctx, c, env); err != nil {
-		return nil, fmt.Errorf("retry agent jobs: %w", err)
-	} else if ok {
-		results = append(results, taskResult("", "", doc))
+	r, journalled := resumeRef(env)
+	if journalled {
+		if doc, ok, err := awaitJournalled(ctx, c, env, r); err != nil {
+			return nil, fmt.Errorf("retry agent jobs: %w", err)
+		} else if ok {
+			results = append(results, taskResult("", "", doc))
+		}
 	}
-	retry, skipped, err := o.selectJobs(ctx, c, with)
+	retry, skipped, x, err := o.selectJobs(ctx, c, with)
 	if err != nil {
 		return nil, fmt.Errorf("retry agent jobs: %w", err)
 	}
 	for _, j := range retry {
 		id, name := scalarString(j["id"]), str(j, "name")
 		// Never POST a retry while the job runs (a retry started by an
-		// earlier run or logon, or by someone else): await that run.
-		if res, ok, err := awaitRunningJob(ctx, cl, env, id, name); err != nil {
-			return nil, fmt.Errorf("retry agent job %q: %w", name, err)
-		} else if ok {
-			results = append(results, res)
+		// earlier run or logon, by another iteration of this run, or by
+		// someone else): await that run. The job list read for this run
+		// says which jobs were not running; the job's backup sessions are
+		// read only when it does not say so, when this item has journalled
+		// work (re-attach), or when another iteration retried the job.
+		claimed := x.claim(id)
+		if journalled || !claimed || !x.stopped[strings.ToLower(id)] {
+			if res, ok, err := awaitRunningJob(ctx, cl, env, id, name); err != nil {
+				return nil, fmt.Errorf("retry agent job %q: %w", name, err)
+			} else if ok {
+				results = append(results, res)
+				continue
+			}
+		}
+		if !claimed {
+			// Retried by another iteration of this run, and finished:
+			// never a second retry of the same failure.
+			skipped = append(skipped, name+" (retried by another item of this step)")
 			continue
 		}
 		task, err := startAndAwait(ctx, c, env, func(ctx context.Context) (asyncRef, Doc, error) {

@@ -68,7 +68,62 @@ func TestAgentJobRetryListsOncePerStep(t *testing.T) {
 	if n := counts["GET /api/agents/jobs"]; n != 1 {
 		t.Errorf("agent job list read %d times for %d items, want once: %v", n, jobs, counts)
 	}
+	t.Logf("%.2f requests per job: %v", float64(vendor)/jobs, counts)
 	if per := float64(vendor) / jobs; per > 3 {
 		t.Errorf("%.2f requests per job, want <= 3: %v", per, counts)
+	}
+}
+
+// TestAgentJobRetryAwaitsRunningJob: a job someone else is retrying is
+// listed as running (LastState Working), so the step reads its backup
+// sessions and awaits the running one instead of POSTing a retry, though
+// no journal entry names it.
+func TestAgentJobRetryAwaitsRunningJob(t *testing.T) {
+	t.Parallel()
+	s := startSim(t, sim.WithSessionDuration(300*time.Millisecond))
+	ctx := testCtx(t)
+	const jobID = "4dc5d947-9c23-4e1b-976a-ee5911f6a996"
+	if _, err := s.em.EM.StartAction(ctx, pathEMAgentJobs+"/"+jobID, "retry"); err != nil {
+		t.Fatal(err)
+	}
+	s.srv.ResetRequests()
+	res, err := emAgentJobRetry().Ops.Run(WithRunMemo(ctx), s.em, s.env, Doc{"id": jobID})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if w := s.writes("em"); len(w) > 0 {
+		t.Errorf("run wrote %v while the job was running, want none", w)
+	}
+	jobs := asList(res["jobs"])
+	if len(jobs) != 1 || !strings.Contains(str(jobs[0].(Doc), "message"), "re-attached") {
+		t.Errorf("result = %v, want the running session awaited", res)
+	}
+}
+
+// TestAgentJobRetryOncePerJobPerRun: two items of one step run naming the
+// same failed job retry it once. The list read for the run still says the
+// job failed and stopped when the second item comes; the second item
+// must not trust it for a job this run has retried.
+func TestAgentJobRetryOncePerJobPerRun(t *testing.T) {
+	t.Parallel()
+	s := startSim(t)
+	ctx := WithRunMemo(testCtx(t))
+	const jobID = "4dc5d947-9c23-4e1b-976a-ee5911f6a996"
+	s.srv.ResetRequests()
+	var skipped []string
+	for range 2 {
+		res, err := emAgentJobRetry().Ops.Run(ctx, s.em, s.env, Doc{"id": jobID})
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+		for _, v := range asList(res["skipped"]) {
+			skipped = append(skipped, scalarString(v))
+		}
+	}
+	if n := s.srv.RequestCounts("em")["POST /api/agents/jobs/{id}"]; n != 1 {
+		t.Errorf("%d retries POSTed for one job named by two items, want 1", n)
+	}
+	if len(skipped) != 1 || !strings.Contains(skipped[0], "retried by another item") {
+		t.Errorf("skipped = %q, want the second item to say the job was retried by another", skipped)
 	}
 }

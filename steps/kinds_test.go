@@ -3,9 +3,12 @@ package steps
 import (
 	"errors"
 	"fmt"
+	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -124,9 +127,16 @@ func TestRepositoryLifecycle(t *testing.T) {
 		if obj.ID == "" || obj.Name != name {
 			t.Fatalf("create %s returned %+v", name, obj)
 		}
-		// The finished session names the object: no read back by name.
-		if n := s.srv.RequestCounts("vbr")["GET /api/v1/backupInfrastructure/repositories"]; n != 0 {
-			t.Errorf("create %s read the repositories back %d times", name, n)
+		// The vendor session does not name the object: a lone create
+		// reads it back with one list filtered by its name.
+		var reads []string
+		for _, r := range s.srv.Requests() {
+			if r.Method == http.MethodGet && r.Template == pathRepositories {
+				reads = append(reads, r.Query)
+			}
+		}
+		if len(reads) != 1 || !strings.Contains(reads[0], "nameFilter="+url.QueryEscape(name)) {
+			t.Errorf("create %s read the repositories back with %q, want one list filtered by its name", name, reads)
 		}
 		objs, err := k.Ops.List(ctx, s.vbr)
 		if err != nil {
@@ -418,5 +428,65 @@ func TestRecoveryTokenLifecycle(t *testing.T) {
 	}
 	if strings.Contains(fmt.Sprint(err), sunk[0]) {
 		t.Errorf("an error carries the token value")
+	}
+}
+
+// TestRepositoryCreatesShareOneReadBack: creates whose sessions finish
+// together read their objects back with one list (the vendor session does
+// not name the object), and each gets its own object with the id the
+// server gave it.
+func TestRepositoryCreatesShareOneReadBack(t *testing.T) {
+	t.Parallel()
+	// Sessions end only when the test moves the simulator's clock.
+	s := startSim(t, sim.WithSessionDuration(time.Hour))
+	ctx := testCtx(t)
+	k := vbrRepository()
+	const n = 4
+	tracked := make(chan struct{}, n)
+	env := s.env
+	track := env.Track
+	env.Track = func(kind veeam.AsyncKind, id, rid string) {
+		track(kind, id, rid)
+		tracked <- struct{}{}
+	}
+	s.srv.ResetRequests()
+	objs := make([]Object, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			spec := Doc{"type": "LinuxLocal", "hostId": seedLinuxHost, "repository": Doc{"path": fmt.Sprintf("/backups/together-%d", i)}, "mountServer": mountServer()}
+			objs[i], errs[i] = k.Ops.Create(ctx, s.vbr, env, fmt.Sprintf("repo-together-%d", i), spec)
+		}()
+	}
+	for range n {
+		select {
+		case <-tracked:
+		case <-ctx.Done():
+			t.Fatal("the creates did not start their sessions")
+		}
+	}
+	s.srv.Advance(2 * time.Hour) // every session ends at once
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("create %d: %v", i, err)
+		}
+	}
+	if got := s.srv.RequestCounts("vbr")["GET /api/v1/backupInfrastructure/repositories"]; got != 1 {
+		t.Errorf("%d repository lists to read back %d creates whose sessions ended together, want 1", got, n)
+	}
+	live, err := k.Ops.List(ctx, s.vbr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, o := range objs {
+		name := fmt.Sprintf("repo-together-%d", i)
+		l, ok := findObject(t, live, name)
+		if !ok || o.Name != name || o.ID == "" || o.ID != l.ID {
+			t.Errorf("create %s returned %q id %q, the server has %v", name, o.Name, o.ID, l.ID)
+		}
 	}
 }

@@ -99,6 +99,12 @@ func vbrFindByName(ctx context.Context, c *vbr.Client, path, what, name string) 
 	if err != nil {
 		return nil, fmt.Errorf("find %s %q: %w", what, name, err)
 	}
+	return oneNamed(what, name, items)
+}
+
+// oneNamed returns the one object of items (the objects of a collection
+// called name): none is ErrNotFound, several an error naming the count.
+func oneNamed(what, name string, items []Doc) (Doc, error) {
 	switch len(items) {
 	case 0:
 		return nil, fmt.Errorf("find %s %q: %w", what, name, ErrNotFound)

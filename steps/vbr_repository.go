@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/vplay-dev/vplay/veeam"
+	"github.com/vplay-dev/vplay/veeam/vbr"
 )
 
 // vbrRepository is the vbr.repository kind: a backup repository of any type
@@ -25,7 +26,8 @@ func vbrRepository() *Kind {
 spec is validated against that revision's vendor schema: 1.1-rev0 and 1.2-rev1 take a flat mountServer, 1.3-rev0
 mountServerSettingsType windows|linux|both, 1.3-rev1 and later Windows|Linux|Both, and mountServer is optional only
 from 1.3-rev2; the resource name is the repository name and description defaults to ""). Create POSTs the spec,
-awaits the Infrastructure session and reads the repository back by name (the session's resourceId is not reliable).
+awaits the Infrastructure session and reads the repository back by name (the vendor session does not name it), in one
+list shared with the other creates whose sessions finish about then.
 Update GETs the full live document, merges the declared fields over it (maps merge, lists are replaced) and PUTs the
 whole document, as the vendor requires, then awaits the session. Delete takes the option delete_backups (default
 false) and is answered 204 without a session. id is server-generated; uniqueId is settable. Enum values the server
@@ -134,26 +136,38 @@ func (repositoryOps) Create(ctx context.Context, c *Conn, env Env, name string, 
 	if _, ok := body["description"]; !ok {
 		body["description"] = ""
 	}
+	rb := cl.Expect(pathRepositories)
+	defer rb.Leave()
 	since := time.Now()
-	session, err := runAsync(ctx, c, env, vbrSessionCall(cl, http.MethodPost, pathRepositories, nil, body))
+	_, err = runAsync(ctx, c, env, vbrSessionCall(cl, http.MethodPost, pathRepositories, nil, body))
 	if errors.Is(err, veeam.ErrUncertain) {
+		rb.Leave()
 		return createPending(ctx, c, env, pathRepositories, "repository", name, since, err)
 	}
 	if err != nil {
 		return Object{}, fmt.Errorf("create repository %q: %w", name, err)
 	}
-	// The finished session names what it created: the object is what was
-	// sent with that id, and costs no read back. A server that does not say
-	// is asked by name.
-	if id := scalarString(session["resourceId"]); id != "" {
-		body["id"] = id
-		return objectOf(body), nil
-	}
-	d, err := vbrFindByName(ctx, cl, pathRepositories, "repository", name)
+	d, err := readBack(ctx, rb, "repository", name)
 	if err != nil {
-		return Object{}, fmt.Errorf("create repository %q: read back: %w", name, err)
+		return Object{}, fmt.Errorf("create repository %q: %w", name, err)
 	}
 	return objectOf(d), nil
+}
+
+// readBack reads a created VBR object back by name once its session has
+// finished, in one list with the other creates of its collection that
+// finish about then (vbr.ReadBack). The session does not say what it
+// created (the vendor's SessionModel has no object id), so the name does.
+func readBack(ctx context.Context, rb *vbr.ReadBack, what, name string) (Doc, error) {
+	items, err := rb.Read(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("read back: %w", err)
+	}
+	d, err := oneNamed(what, name, items)
+	if err != nil {
+		return nil, fmt.Errorf("read back: %w", err)
+	}
+	return d, nil
 }
 
 func (repositoryOps) Update(ctx context.Context, c *Conn, env Env, live Object, spec Doc) (Object, error) {

@@ -476,11 +476,14 @@ func (scaleOutOps) Create(ctx context.Context, c *Conn, env Env, name string, sp
 	if _, ok := body["description"]; !ok {
 		body["description"] = ""
 	}
+	rb := cl.Expect(pathScaleOut)
+	defer rb.Leave()
 	since := time.Now()
 	_, err = runAsync(ctx, c, env, vbrSessionCall(cl, http.MethodPost, pathScaleOut, nil, body))
 	var live Object
 	switch {
 	case errors.Is(err, veeam.ErrUncertain):
+		rb.Leave()
 		live, err = createPending(ctx, c, env, pathScaleOut, "scale-out repository", name, since, err)
 		if err != nil {
 			return Object{}, err
@@ -488,9 +491,9 @@ func (scaleOutOps) Create(ctx context.Context, c *Conn, env Env, name string, sp
 	case err != nil:
 		return Object{}, fmt.Errorf("create scale-out repository %q: %w", name, err)
 	default:
-		d, err := vbrFindByName(ctx, cl, pathScaleOut, "scale-out repository", name)
+		d, err := readBack(ctx, rb, "scale-out repository", name)
 		if err != nil {
-			return Object{}, fmt.Errorf("create scale-out repository %q: read back: %w", name, err)
+			return Object{}, fmt.Errorf("create scale-out repository %q: %w", name, err)
 		}
 		live = objectOf(d)
 	}

@@ -165,6 +165,7 @@ func (l *loader) violation(v schema.Violation) diag.Diagnostic {
 	var pos diag.Pos
 	var rendered string
 	hint := ""
+	var lazy func() string // a hint worth computing only if reported
 	switch v.Keyword {
 	case "required":
 		parent := path[:len(path)-1]
@@ -179,24 +180,37 @@ func (l *loader) violation(v schema.Violation) diag.Diagnostic {
 			code = "unknown-key"
 			if len(path) == 4 && path[0] == "resources" && path[2] == "spec" && path[3] == "name" {
 				hint = "the resource's `name:` is the object's name; remove it from spec"
-			} else if c, ok := eval.Closest(path[len(path)-1], v.Expected); ok {
-				hint = "did you mean `" + c + "`?"
-			} else if c, ok := vendorSuffix(path[len(path)-1], v.Expected); ok {
-				hint = "did you mean `" + c + "`?"
-			} else if len(v.Expected) > 0 {
-				hint = "known keys: " + strings.Join(v.Expected, ", ")
+			} else {
+				key, expected := path[len(path)-1], v.Expected
+				lazy = func() string {
+					if c, ok := eval.Closest(key, expected); ok {
+						return "did you mean `" + c + "`?"
+					}
+					if c, ok := vendorSuffix(key, expected); ok {
+						return "did you mean `" + c + "`?"
+					}
+					if len(expected) > 0 {
+						return "known keys: " + strings.Join(expected, ", ")
+					}
+					return ""
+				}
 			}
 		}
 	default:
 		pos = l.nodeAt(path).Pos
 		rendered = l.render(path)
 		if v.Keyword == "enum" {
-			if got, ok := l.nodeAt(path).Value.(string); ok {
-				if c, ok := eval.Closest(got, v.Expected); ok {
-					hint = "did you mean `" + c + "`? "
+			got, isString := l.nodeAt(path).Value.(string)
+			expected := v.Expected
+			lazy = func() string {
+				h := ""
+				if isString {
+					if c, ok := eval.Closest(got, expected); ok {
+						h = "did you mean `" + c + "`? "
+					}
 				}
+				return h + eval.OneOf(expected)
 			}
-			hint += eval.OneOf(v.Expected)
 		}
 	}
 	msg := v.Message
@@ -205,6 +219,9 @@ func (l *loader) violation(v schema.Violation) diag.Diagnostic {
 	}
 	d := diag.Errorf(pos, code, "%s: %s", rendered, msg)
 	d.Hint = hint
+	if lazy != nil {
+		l.later(d, lazy)
+	}
 	return d
 }
 
@@ -220,6 +237,37 @@ func vendorSuffix(key string, known []string) (string, bool) {
 		}
 	}
 	return best, best != ""
+}
+
+// hintKey names a diagnostic whose hint is computed once it is known to be
+// reported (finish keeps the first of equal keys).
+type hintKey struct {
+	pos     diag.Pos
+	summary string
+}
+
+// later defers d's hint to hint, computed by withHints only when d is
+// among the reported diagnostics: a suggestion costs a comparison with
+// every expected name, and a file with thousands of unknown keys reports
+// maxReported of them.
+func (l *loader) later(d diag.Diagnostic, hint func() string) {
+	if l.hints == nil {
+		l.hints = map[hintKey]func() string{}
+	}
+	k := hintKey{d.Pos, d.Summary}
+	if _, ok := l.hints[k]; !ok {
+		l.hints[k] = hint
+	}
+}
+
+// withHints fills the deferred hints of the reported diagnostics ds.
+func (l *loader) withHints(ds diag.Diagnostics) diag.Diagnostics {
+	for i := range ds {
+		if h, ok := l.hints[hintKey{ds[i].Pos, ds[i].Summary}]; ok && ds[i].Hint == "" {
+			ds[i].Hint = h()
+		}
+	}
+	return ds
 }
 
 func patternMessage(path []string, msg string) string {

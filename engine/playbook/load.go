@@ -53,7 +53,7 @@ func Parse(name string, text []byte, cat *steps.Catalog, opts Options) (*Playboo
 			"a playbook is a mapping with vplay:, targets:, resources:, ...; got %s", kindName(root))})
 	}
 	l.load()
-	out := finish(l.diags)
+	out := l.withHints(finish(l.diags))
 	if out.HasErrors() {
 		return nil, out
 	}
@@ -104,6 +104,7 @@ type loader struct {
 	resDecl  *eval.Decl
 	resNodes []*eval.Node
 	index    map[*eval.Node]map[string]int // see keyIndex
+	hints    map[hintKey]func() string     // see later
 }
 
 func (l *loader) errorf(p diag.Pos, code, hint, format string, args ...any) {

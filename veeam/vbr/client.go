@@ -40,6 +40,9 @@ type Client struct {
 	poller    *veeam.Poller
 	// negotiated is set by Negotiate.
 	negotiated *Negotiated
+
+	readMu    sync.Mutex
+	readBacks map[string]*collectionReads // by collection path, see Expect
 }
 
 // New checks cfg and returns a client; it does not connect until the

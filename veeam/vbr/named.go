@@ -21,6 +21,13 @@ import (
 // a playbook declaring 100 of 100,000 live objects neither reads nor holds
 // them all. Reads share the client's page bound (PageConcurrency).
 func (c *Client) ListNamed(ctx context.Context, path string, names []string) ([]veeam.Doc, error) {
+	return c.listNamed(ctx, path, names, true)
+}
+
+// listNamed is ListNamed; cached says whether a whole first page may come
+// from (and go to) the plan's list cache. A read back after a create is
+// not cached: it must see the server after the create.
+func (c *Client) listNamed(ctx context.Context, path string, names []string, cached bool) ([]veeam.Doc, error) {
 	want := make(map[string]bool, len(names))
 	exact := true
 	for _, n := range names {
@@ -35,7 +42,7 @@ func (c *Client) ListNamed(ctx context.Context, path string, names []string) ([]
 	// through the plan's list cache (veeam.WithListCache), so a step that
 	// lists it too reads nothing more, and one already listed is not read.
 	var first veeam.Page
-	all, err := veeam.CachedList(ctx, veeam.VBR, path, nil, func() ([]veeam.Doc, error) {
+	fetch := func() ([]veeam.Doc, error) {
 		p, err := c.page(ctx, path, nil, 0, c.pageSize)
 		if err != nil {
 			return nil, err
@@ -45,7 +52,14 @@ func (c *Client) ListNamed(ctx context.Context, path string, names []string) ([]
 			return p.Items, nil
 		}
 		return nil, errPartial
-	})
+	}
+	var all []veeam.Doc
+	var err error
+	if cached {
+		all, err = veeam.CachedList(ctx, veeam.VBR, path, nil, fetch)
+	} else {
+		all, err = fetch()
+	}
 	if err == nil {
 		return keep(all), nil // all is this caller's slice; documents are not changed
 	}
