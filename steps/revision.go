@@ -144,33 +144,9 @@ func (c *Catalog) At(doc string) *Catalog {
 	if at, ok := c.at[doc]; ok {
 		return at
 	}
-	var kinds []*Kind
-	for _, k := range c.Kinds() {
-		if k.SchemaAt != nil {
-			cp := *k
-			cp.Schema = k.SchemaAt(doc)
-			k = &cp
-		}
-		kinds = append(kinds, k)
-	}
-	var actions []*Action
-	for _, a := range c.Actions() {
-		if a.SchemaAt != nil {
-			cp := *a
-			cp.Schema = a.SchemaAt(doc)
-			a = &cp
-		}
-		actions = append(actions, a)
-	}
-	var queries []*Query
-	for _, q := range c.Queries() {
-		if q.SchemaAt != nil {
-			cp := *q
-			cp.Schema = q.SchemaAt(doc)
-			q = &cp
-		}
-		queries = append(queries, q)
-	}
+	kinds := atRevision(c.Kinds(), doc, func(k *Kind) *Meta { return &k.Meta })
+	actions := atRevision(c.Actions(), doc, func(a *Action) *Meta { return &a.Meta })
+	queries := atRevision(c.Queries(), doc, func(q *Query) *Meta { return &q.Meta })
 	at := NewCatalog(kinds, actions, queries)
 	if c.at == nil {
 		c.at = map[string]*Catalog{}
@@ -191,4 +167,20 @@ func anyRevision(entry string, at func(doc string) map[string]any) map[string]an
 		alts = append(alts, s)
 	}
 	return map[string]any{"anyOf": alts, "description": "The schema of the target's VBR API revision: one alternative per revision."}
+}
+
+// atRevision returns entries with each revision-dependent schema replaced
+// by its schema at doc; an entry whose schema does not depend on the
+// revision is shared, one that does is copied.
+func atRevision[T any](entries []*T, doc string, meta func(*T) *Meta) []*T {
+	out := make([]*T, 0, len(entries))
+	for _, e := range entries {
+		if m := meta(e); m.SchemaAt != nil {
+			cp := *e
+			meta(&cp).Schema = m.SchemaAt(doc)
+			e = &cp
+		}
+		out = append(out, e)
+	}
+	return out
 }
