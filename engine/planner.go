@@ -657,6 +657,9 @@ func (pr *plannedResource) change() Change {
 	}
 	if pr.prune != "" {
 		c.Reason = pr.pruneReason(reason)
+		if act == NoOp {
+			c.Diff = nil // kept by a policy: the reason is the news, not its fields
+		}
 	}
 	return c
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/vplay-dev/vplay/engine/diag"
 	"github.com/vplay-dev/vplay/engine/eval"
 	"github.com/vplay-dev/vplay/engine/playbook"
+	"github.com/vplay-dev/vplay/steps"
 )
 
 // PruneLimitError refuses a plan in which one prune selector would delete
@@ -69,7 +70,10 @@ func (e *Engine) planPrune(x *execState, base *eval.Scope) error {
 		policy, from := prunePolicy(sel, x.resources)
 		why := fmt.Sprintf("matched prune selector %s at line %d; declared by no resource", sel.Label(), sel.Pos.Line)
 		var deletes []string
-		for _, obj := range x.live[kindKey{sel.Target, sel.Kind}] {
+		// By name, so plans and the refusal list read the same every run.
+		live := slices.SortedFunc(slices.Values(x.live[kindKey{sel.Target, sel.Kind}]),
+			func(a, b steps.Object) int { return strings.Compare(a.Name, b.Name) })
+		for _, obj := range live {
 			addr := Addr{Target: sel.Target, Kind: sel.Kind, Name: obj.Name}
 			if obj.Name == "" || declared[addr] || claimed[addr] || !sel.MatchName(obj.Name) {
 				continue
@@ -86,10 +90,10 @@ func (e *Engine) planPrune(x *execState, base *eval.Scope) error {
 				}
 			}
 			claimed[addr] = true
-			live := obj
+			o := obj
 			pr := &plannedResource{
 				res:  &playbook.Resource{Kind: sel.Kind, Target: sel.Target, State: playbook.StateAbsent, Pos: sel.Pos},
-				kind: kind, addr: addr, live: &live, absent: true, policy: policy,
+				kind: kind, addr: addr, live: &o, absent: true, policy: policy,
 				prune: why, policyFrom: from,
 			}
 			pr.decide()
