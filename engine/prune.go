@@ -67,7 +67,10 @@ func (e *Engine) planPrune(x *execState, base *eval.Scope) error {
 		if !ok || kind.NoDelete {
 			return fmt.Errorf("%s: prune: kind %q cannot be deleted", sel.Pos, sel.Kind)
 		}
-		policy, from := prunePolicy(sel, x.resources)
+		policy, from, err := prunePolicy(sel, x.resources, base)
+		if err != nil {
+			return err
+		}
 		why := fmt.Sprintf("matched prune selector %s at line %d; declared by no resource", sel.Label(), sel.Pos.Line)
 		var deletes []string
 		// By name, so plans and the refusal list read the same every run.
@@ -75,19 +78,15 @@ func (e *Engine) planPrune(x *execState, base *eval.Scope) error {
 			func(a, b steps.Object) int { return strings.Compare(a.Name, b.Name) })
 		for _, obj := range live {
 			addr := Addr{Target: sel.Target, Kind: sel.Kind, Name: obj.Name}
-			if obj.Name == "" || declared[addr] || claimed[addr] || !sel.MatchName(obj.Name) {
+			if obj.Name == "" || declared[addr] || claimed[addr] {
 				continue
 			}
-			if sel.Where != nil {
-				s := *base
-				s.Item = objectValue(obj)
-				ok, err := sel.Where.Eval(&s)
-				if err != nil {
-					return fmt.Errorf("%s: prune selector %s: where, for %s: %w", sel.Where.Pos(), sel.Label(), addr, err)
-				}
-				if !ok {
-					continue
-				}
+			ok, err := selects(sel, addr, &obj, base)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
 			}
 			claimed[addr] = true
 			o := obj
@@ -122,23 +121,47 @@ func (e *Engine) planPrune(x *execState, base *eval.Scope) error {
 var policyRank = map[Policy]int{PolicyManage: 0, PolicyNoDelete: 1, PolicyUpdateOnly: 2, PolicyObserve: 3}
 
 // prunePolicy is the policy of the objects a selector would delete: its
-// own, or else the most restrictive policy of the resources of the same
-// target and kind (manage when there are none), and where it comes from.
-func prunePolicy(sel *playbook.PruneSelector, rs []*plannedResource) (Policy, string) {
+// own, or else the most restrictive policy of the declared resources the
+// selector also matches (their name matches its globs and, when they
+// exist, its where: a no_delete on a for_each keeps what is dropped from
+// the loop), manage when there are none; and where it comes from.
+func prunePolicy(sel *playbook.PruneSelector, rs []*plannedResource, base *eval.Scope) (Policy, string, error) {
 	if sel.Policy != "" {
-		return Policy(sel.Policy), fmt.Sprintf("of the prune selector at line %d", sel.Pos.Line)
+		return Policy(sel.Policy), fmt.Sprintf("of the prune selector at line %d", sel.Pos.Line), nil
 	}
 	best, from := PolicyManage, ""
 	for _, pr := range rs {
-		if pr.prune != "" || pr.addr.Target != sel.Target || pr.addr.Kind != sel.Kind {
+		if pr.prune != "" || pr.addr.Target != sel.Target || pr.addr.Kind != sel.Kind || policyRank[pr.policy] <= policyRank[best] {
 			continue
 		}
-		if policyRank[pr.policy] > policyRank[best] {
+		ok, err := selects(sel, pr.addr, pr.live, base)
+		if err != nil {
+			return "", "", err
+		}
+		if ok {
 			best = pr.policy
-			from = fmt.Sprintf("of the %s resources at line %d", sel.Kind, pr.res.Pos.Line)
+			from = fmt.Sprintf("of resource %s at line %d", pr.addr.Name, pr.res.Pos.Line)
 		}
 	}
-	return best, from
+	return best, from, nil
+}
+
+// selects reports whether sel matches the object named by addr: its name
+// matches a glob and, when the object exists, the where holds for it.
+func selects(sel *playbook.PruneSelector, addr Addr, live *steps.Object, base *eval.Scope) (bool, error) {
+	if !sel.MatchName(addr.Name) {
+		return false, nil
+	}
+	if sel.Where == nil || live == nil {
+		return true, nil
+	}
+	s := *base
+	s.Item = objectValue(*live)
+	ok, err := sel.Where.Eval(&s)
+	if err != nil {
+		return false, fmt.Errorf("%s: prune selector %s: where, for %s: %w", sel.Where.Pos(), sel.Label(), addr, err)
+	}
+	return ok, nil
 }
 
 // pruneReason is the reason of a pruned object's change: why it is

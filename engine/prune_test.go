@@ -180,37 +180,51 @@ prune:
 func TestPrunePolicy(t *testing.T) {
 	t.Parallel()
 	tests := map[string]struct {
+		resName              string // thing-a unless set
 		resPolicy, selPolicy string
 		want                 Action
 		reason               string // a part of the reason
 	}{
 		"manage":                  {want: Delete},
-		"resources no_delete":     {resPolicy: "no_delete", want: NoOp, reason: "policy no_delete (of the vbr.thing resources at line "},
-		"resources update_only":   {resPolicy: "update_only", want: NoOp, reason: "policy update_only (of the vbr.thing resources at line "},
-		"resources observe":       {resPolicy: "observe", want: Drift, reason: "policy observe (of the vbr.thing resources at line "},
-		"selector no_delete":      {selPolicy: "no_delete", want: NoOp, reason: "policy no_delete (of the prune selector at line "},
+		"resource no_delete":      {resPolicy: "no_delete", want: NoOp, reason: "; policy no_delete (of resource thing-a at line "},
+		"resource update_only":    {resPolicy: "update_only", want: NoOp, reason: "; policy update_only (of resource thing-a at line "},
+		"resource observe":        {resPolicy: "observe", want: Drift, reason: "; policy observe (of resource thing-a at line "},
+		"selector no_delete":      {selPolicy: "no_delete", want: NoOp, reason: "; policy no_delete (of the prune selector at line "},
 		"selector manage wins":    {resPolicy: "no_delete", selPolicy: "manage", want: Delete},
 		"selector observe":        {selPolicy: "observe", want: Drift, reason: "would delete; apply never writes"},
-		"resources policy as var": {resPolicy: "${{ vars.policy }}", want: NoOp, reason: "policy no_delete"},
+		"resource policy as var":  {resPolicy: "${{ vars.policy }}", want: NoOp, reason: "; policy no_delete (of resource thing-a"},
+		"resource outside names":  {resName: "other-a", resPolicy: "no_delete", want: Delete},
+		"resource outside where":  {resName: "thing-z", resPolicy: "no_delete", selPolicy: "where", want: Delete},
+		"resource inside where":   {resPolicy: "no_delete", selPolicy: "where", want: NoOp, reason: "; policy no_delete (of resource thing-a"},
+		"not yet created, inside": {resName: "thing-new", resPolicy: "no_delete", selPolicy: "where", want: NoOp, reason: "(of resource thing-new"},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			s := newFakeStore()
-			s.put("thing-a", map[string]any{"path": "/a"})
-			s.put("thing-old", map[string]any{"path": "/old"})
-			body := "\nvars: { policy: no_delete }\nresources:\n  - kind: vbr.thing\n    name: thing-a\n    spec: { path: /a }\n"
+			s.put("thing-a", map[string]any{"path": "/a", "owner": "vplay"})
+			s.put("thing-z", map[string]any{"path": "/z", "owner": "ops"})
+			s.put("thing-old", map[string]any{"path": "/old", "owner": "vplay"})
+			resName := "thing-a"
+			if tt.resName != "" {
+				resName = tt.resName
+			}
+			body := "\nvars: { policy: no_delete }\nresources:\n  - kind: vbr.thing\n    name: " + resName + "\n    spec: { path: /a }\n"
 			if tt.resPolicy != "" {
 				body += fmt.Sprintf("    policy: %q\n", tt.resPolicy)
 			}
 			body += "prune:\n  - kind: vbr.thing\n    names: [thing-*]\n"
-			if tt.selPolicy != "" {
+			switch tt.selPolicy {
+			case "":
+			case "where":
+				body += "    where: owner == \"vplay\"\n"
+			default:
 				body += "    policy: " + tt.selPolicy + "\n"
 			}
 			e := fakeEngine(t, s)
 			p := mustPlan(t, e, load(t, s, body))
 			c := changeOf(t, p, "thing-old")
-			if c.Action != tt.want || !strings.HasPrefix(c.Reason, "matched prune selector thing-* at line ") || !strings.Contains(c.Reason, tt.reason) {
+			if c.Action != tt.want || !strings.HasPrefix(c.Reason, "matched prune selector thing-* ") || !strings.Contains(c.Reason, tt.reason) {
 				t.Fatalf("thing-old: %s %q; want %s with a reason containing %q", c.Action, c.Reason, tt.want, tt.reason)
 			}
 			if _, err := e.Apply(context.Background(), p, ApplyOptions{}, nil); err != nil {

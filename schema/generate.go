@@ -133,7 +133,7 @@ func Generate(cat *steps.Catalog) ([]byte, error) {
 			"max_deletes": map[string]any{"type": "integer", "minimum": 1,
 				"description": "At most this many deletions by this selector in one run (default 10); past it the plan is refused."},
 			"policy": map[string]any{"enum": []any{"manage", "observe", "update_only", "no_delete"},
-				"description": "Policy for the objects this selector would delete; default: the most restrictive policy of the kind's resources on the target."},
+				"description": "Policy for the objects this selector would delete; default: the most restrictive policy of the declared resources it also matches."},
 		},
 	}
 	defs["step"] = map[string]any{

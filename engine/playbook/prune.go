@@ -32,8 +32,8 @@ type PruneSelector struct {
 	MaxDeletes int
 	// Policy is the selector's own policy (manage, observe, update_only
 	// or no_delete), "" when it sets none: the planner then applies the
-	// most restrictive policy of the resources of the same target and
-	// kind.
+	// most restrictive policy of the declared resources the selector
+	// also matches.
 	Policy string
 	Pos    diag.Pos
 
