@@ -304,3 +304,31 @@ func TestPruneOrder(t *testing.T) {
 		t.Errorf("--target vbr.sobr/sobr-1 kept %+v, want only sobr-1 (the delete it orders before is not needed by it)", p.Changes)
 	}
 }
+
+// TestPruneSavedPlanStale checks that a saved plan is refused when an
+// object a selector matches appears or goes after it was computed: apply
+// never deletes what nobody reviewed.
+func TestPruneSavedPlanStale(t *testing.T) {
+	t.Parallel()
+	s := newFakeStore()
+	s.put("thing-a", map[string]any{"path": "/backups/a", "maxTaskCount": 4, "nested": map[string]any{"keep": true}})
+	s.put("thing-b", map[string]any{"path": "/backups/b", "maxTaskCount": 4, "nested": map[string]any{"keep": true}})
+	s.put("thing-old", map[string]any{})
+	e := fakeEngine(t, s)
+	saved := mustPlan(t, e, load(t, s, pruneBody))
+	if err := CheckStale(saved, mustPlan(t, e, load(t, s, pruneBody))); err != nil {
+		t.Fatalf("unchanged live state: CheckStale = %v, want nil", err)
+	}
+	s.put("thing-new", map[string]any{})
+	err := CheckStale(saved, mustPlan(t, e, load(t, s, pruneBody)))
+	var se *StalePlanError
+	if !errors.As(err, &se) || !slices.ContainsFunc(se.Changed, func(c string) bool { return strings.Contains(c, "thing-new") }) {
+		t.Fatalf("a new object the selector matches: CheckStale = %v, want a StalePlanError naming thing-new", err)
+	}
+	delete(s.objs, "thing-new")
+	delete(s.objs, "thing-old")
+	err = CheckStale(saved, mustPlan(t, e, load(t, s, pruneBody)))
+	if !errors.As(err, &se) || !slices.ContainsFunc(se.Changed, func(c string) bool { return strings.Contains(c, "thing-old") }) {
+		t.Fatalf("the pruned object is gone: CheckStale = %v, want a StalePlanError naming thing-old", err)
+	}
+}
