@@ -332,3 +332,40 @@ func TestPruneSavedPlanStale(t *testing.T) {
 		t.Fatalf("the pruned object is gone: CheckStale = %v, want a StalePlanError naming thing-old", err)
 	}
 }
+
+// TestPruneKeptNotInResources checks that expressions see the declared
+// resources only, at apply as at plan time: an object a prune selector
+// matched but a policy kept is not among resources['KIND'].
+func TestPruneKeptNotInResources(t *testing.T) {
+	t.Parallel()
+	s := newFakeStore()
+	s.put("thing-a", map[string]any{"path": "/a"})
+	s.put("thing-old", map[string]any{"path": "/old"})
+	e := fakeEngine(t, s)
+	p := mustPlan(t, e, load(t, s, `
+resources:
+  - kind: vbr.thing
+    name: thing-a
+    spec: { path: /a }
+prune:
+  - kind: vbr.thing
+    names: [thing-*]
+    policy: no_delete
+steps:
+  - id: count
+    action: log
+    with: { message: "things=${{ join(keys(resources['vbr.thing']), ',') }}" }
+`))
+	var logged []string
+	obs := ObserverFunc(func(ev Event) {
+		if l, ok := ev.(LogLine); ok {
+			logged = append(logged, l.Message)
+		}
+	})
+	if _, err := e.Apply(context.Background(), p, ApplyOptions{}, obs); err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	if !slices.Contains(logged, "things=thing-a") {
+		t.Errorf("log lines %q, want things=thing-a (the kept thing-old is no declared resource)", logged)
+	}
+}
