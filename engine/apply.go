@@ -173,7 +173,7 @@ func (a *applier) seedOutputs() {
 			byName = map[string]any{}
 			a.outputs[pr.addr.Kind] = byName
 		}
-		if pr.live != nil {
+		if pr.live != nil && pr.prune == "" { // as at plan time: declared resources only
 			byName[pr.addr.Name] = objectValue(*pr.live)
 		}
 	}

@@ -59,6 +59,10 @@ type plannedResource struct {
 	policy  Policy
 	absent  bool  // state evaluated to absent
 	deps    []int // indexes of resources this one waits for
+	// prune says why a live object no resource declares is planned for
+	// deletion (the prune selector that matched it); "" for declared
+	// resources. policyFrom says where its policy comes from.
+	prune, policyFrom string
 }
 
 // Plan reads live state and returns what applying pb would do. It never
@@ -108,6 +112,9 @@ func (e *Engine) Plan(ctx context.Context, pb *playbook.Playbook) (*Plan, error)
 	base.Data = x.data
 
 	x.declared = declaredNames(x.pb, base)
+	for k := range pruneKeys(pb) {
+		delete(x.declared, k) // pruning needs every object of the kind
+	}
 	if err := e.listKinds(ctx, x); err != nil {
 		return nil, err
 	}
@@ -115,6 +122,9 @@ func (e *Engine) Plan(ctx context.Context, pb *playbook.Playbook) (*Plan, error)
 		return nil, err
 	}
 	if err := e.planResources(x, base); err != nil {
+		return nil, err
+	}
+	if err := e.planPrune(x, base); err != nil {
 		return nil, err
 	}
 	for _, r := range x.resources {
@@ -270,6 +280,9 @@ func (e *Engine) listKinds(ctx context.Context, x *execState) error {
 	keys := map[kindKey]bool{}
 	for _, r := range x.pb.Resources {
 		keys[kindKey{r.Target, r.Kind}] = true
+	}
+	for k := range pruneKeys(x.pb) {
+		keys[k] = true
 	}
 	x.live = make(map[kindKey][]steps.Object, len(keys))
 	var mu sync.Mutex
@@ -641,6 +654,12 @@ func (pr *plannedResource) change() Change {
 	}
 	if act == NoOp && reason == "" {
 		c.Diff = nil
+	}
+	if pr.prune != "" {
+		c.Reason = pr.pruneReason(reason)
+		if act == NoOp {
+			c.Diff = nil // kept by a policy: the reason is the news, not its fields
+		}
 	}
 	return c
 }

@@ -40,7 +40,9 @@ func (p *Plan) Restrict(addrs []string) error {
 					continue
 				}
 				for _, d := range r.deps {
-					if !keep[d] {
+					// A delete is never needed by what depends on it
+					// (it waits for them instead): not pulled in.
+					if !keep[d] && p.Changes[d].Action != Delete {
 						keep[d], changed = true, true
 					}
 				}

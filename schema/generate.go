@@ -21,10 +21,13 @@ const identPattern = `^[A-Za-z_][A-Za-z0-9_]*$`
 // output is deterministic (keys sorted, two-space indent, trailing newline).
 func Generate(cat *steps.Catalog) ([]byte, error) {
 	defs := map[string]any{}
-	var kindNames, actionNames, queryNames []any
+	var kindNames, deletableNames, actionNames, queryNames []any
 	var kindRules, actionRules, queryRules []any
 	for _, k := range cat.Kinds() {
 		kindNames = append(kindNames, k.Name)
+		if !k.NoDelete {
+			deletableNames = append(deletableNames, k.Name)
+		}
 		ref, err := embed(defs, "kind", k.Name, k.Schema)
 		if err != nil {
 			return nil, err
@@ -118,6 +121,21 @@ func Generate(cat *steps.Catalog) ([]byte, error) {
 		},
 		"allOf": kindRules,
 	}
+	defs["prune"] = map[string]any{
+		"type": "object", "additionalProperties": false, "required": []any{"kind"},
+		"description": "The live objects of this kind on this target that match (names and where) are owned by the playbook: those no resource declares are planned for deletion.",
+		"properties": map[string]any{
+			"kind":   map[string]any{"enum": deletableNames, "description": "Resource kind (one that supports delete)."},
+			"target": str("Target the objects live on; defaults to the only target of the kind's API."),
+			"names": map[string]any{"type": "array", "minItems": 1, "items": map[string]any{"type": "string", "minLength": 1},
+				"description": "Globs over object names: * matches any run of characters, ? one character."},
+			"where": str("Boolean expression over the object's fields, e.g. description == \"Managed by vplay\"."),
+			"max_deletes": map[string]any{"type": "integer", "minimum": 1,
+				"description": "At most this many deletions by this selector in one run (default 10); past it the plan is refused."},
+			"policy": map[string]any{"enum": []any{"manage", "observe", "update_only", "no_delete"},
+				"description": "Policy for the objects this selector would delete; default: the most restrictive policy of the declared resources it also matches."},
+		},
+	}
 	defs["step"] = map[string]any{
 		"type": "object", "additionalProperties": false, "required": []any{"id", "action"},
 		"properties": map[string]any{
@@ -155,6 +173,7 @@ func Generate(cat *steps.Catalog) ([]byte, error) {
 			"data":        named("Read-only queries of live state (data.NAME).", ref("data")),
 			"resources":   map[string]any{"type": "array", "items": ref("resource")},
 			"steps":       map[string]any{"type": "array", "items": ref("step")},
+			"prune":       map[string]any{"type": "array", "items": ref("prune"), "description": "Selectors of the live objects the playbook owns; matching objects no resource declares are deleted."},
 		},
 		"$defs": defs,
 	}

@@ -120,6 +120,10 @@ type Kind struct {
 	Await veeam.AsyncKind
 	// DeleteRisk is the risk of deleting an object of this kind.
 	DeleteRisk Risk
+	// NoDelete marks a kind whose objects cannot be deleted (a singleton
+	// settings object, or an object the API only lists): the loader
+	// refuses a prune selector for it, and its Delete is never called.
+	NoDelete bool
 	// Normalize rewrites a declared or live value at a dotted path before
 	// comparison (path separators, case); nil compares values as they are.
 	// Returning nil for a declared value means the field is not compared at

@@ -146,7 +146,8 @@ func (l *loader) validate() {
 func (l *loader) skip(v schema.Violation) bool {
 	p := v.Path
 	if v.Keyword == "enum" && len(p) == 3 && ((p[0] == "resources" && p[2] == "kind") ||
-		(p[0] == "steps" && p[2] == "action") || (p[0] == "data" && p[2] == "query")) {
+		(p[0] == "steps" && p[2] == "action") || (p[0] == "data" && p[2] == "query") ||
+		(p[0] == "prune" && p[2] == "kind")) {
 		return true
 	}
 	for i := 1; i <= len(p); i++ {

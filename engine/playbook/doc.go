@@ -1,5 +1,5 @@
 // Package playbook loads vplay playbooks: YAML files that declare targets,
-// variables, data queries, resources and steps. Load parses the file keeping
+// variables, data queries, resources, steps and prune selectors. Load parses the file keeping
 // every node's position, validates it against the JSON Schema generated from
 // the catalogue (package schema), compiles every expression (package eval)
 // and runs the semantic checks (targets, kinds, duplicates, references,

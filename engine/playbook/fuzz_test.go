@@ -65,5 +65,8 @@ func summary(pb *Playbook) string {
 	for _, s := range pb.Steps {
 		fmt.Fprintf(&b, "%s %s %s\n", s.Pos, s.ID, s.Action)
 	}
+	for _, p := range pb.Prune {
+		fmt.Fprintf(&b, "%s %s %s %q %d %s\n", p.Pos, p.Kind, p.Target, p.Label(), p.MaxDeletes, p.Policy)
+	}
 	return b.String()
 }

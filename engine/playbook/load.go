@@ -127,6 +127,7 @@ func (l *loader) load() {
 	l.loadData()
 	l.loadResources()
 	l.loadSteps()
+	l.loadPrune()
 	l.checkCycles()
 	l.validate()
 }

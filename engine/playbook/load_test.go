@@ -35,6 +35,9 @@ func render(pb *Playbook, ds diag.Diagnostics, name string, src []byte) string {
 	for _, s := range pb.Steps {
 		fmt.Fprintf(&b, "step %s %s %s target=%s timeout=%s\n", s.Pos, s.ID, s.Action, s.Target, s.Timeout)
 	}
+	for _, p := range pb.Prune {
+		fmt.Fprintf(&b, "prune %s %s/%s label=%q max_deletes=%d policy=%q\n", p.Pos, p.Target, p.Kind, p.Label(), p.MaxDeletes, p.Policy)
+	}
 	return b.String()
 }
 

@@ -41,6 +41,10 @@ type Playbook struct {
 	Data      []*DataQuery
 	Resources []*Resource
 	Steps     []*Step
+	// Prune lists the selectors of the live objects the playbook owns:
+	// those that match and that no resource declares are planned for
+	// deletion.
+	Prune []*PruneSelector
 }
 
 // Target looks a target up by name.

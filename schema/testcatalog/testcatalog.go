@@ -31,6 +31,8 @@ func Catalog() *steps.Catalog {
 			"backupIds":      list(str()),
 			"expirationDate": map[string]any{"type": "string", "format": "date-time"},
 		}, "expirationDate"))},
+		// A singleton settings object: read and replaced, never deleted.
+		{Meta: meta("vbr.config_backup", veeam.VBR, obj(map[string]any{"isEnabled": map[string]any{"type": "boolean"}})), NoDelete: true},
 	}
 	names := list(map[string]any{"type": "string", "minLength": 1})
 	sobrMode := obj(map[string]any{"scaleOutRepository": str(), "extents": names}, "scaleOutRepository")
