@@ -41,7 +41,7 @@ func (e *Engine) learnSecrets(src []byte) {
 // maskPlan replaces every known secret value in the plan's documents and
 // texts (a live object that echoes a secret() value, a step summary naming
 // one), so the plan handed to renderers, the terminal UI and saved files
-// holds none. A field diff that needed masking is marked sensitive.
+// holds none. Field diffs are masked as they are built (compareSpec).
 func maskPlan(k *eval.KnownSecrets, p *Plan) {
 	str := func(s *string) { *s = k.Mask(*s) }
 	doc := func(m map[string]any) map[string]any {
@@ -61,15 +61,6 @@ func maskPlan(k *eval.KnownSecrets, p *Plan) {
 		str(&c.ID)
 		str(&c.Reason)
 		c.Before, c.After = doc(c.Before), doc(c.After)
-		for j := range c.Diff {
-			d := &c.Diff[j]
-			var mb, ma bool
-			d.Before, mb = k.MaskValue(d.Before)
-			d.After, ma = k.MaskValue(d.After)
-			if mb || ma {
-				d.Sensitive = true
-			}
-		}
 	}
 	for i := range p.Steps {
 		s := &p.Steps[i]

@@ -16,7 +16,7 @@ import (
 // TestPlanMasksEchoedSecrets: a live object that echoes a secret() value
 // in an ordinary field (the server stores what vplay sent) shows it masked
 // in the plan's before and after documents, in its field diff (marked
-// sensitive) and in the saved plan.
+// sensitive, shown as the placeholder only) and in the saved plan.
 func TestPlanMasksEchoedSecrets(t *testing.T) {
 	t.Parallel()
 	s := newFakeStore()
@@ -33,8 +33,8 @@ resources:
 		t.Errorf("note: before %v, after %v, want both %s", c.Before["note"], c.After["note"], Sensitive)
 	}
 	for _, d := range c.Diff {
-		if d.Path == "label" && (d.Before != "was "+Sensitive || !d.Sensitive) {
-			t.Errorf("label diff = %+v, want before masked and marked sensitive", d)
+		if d.Path.String() == "label" && (d.Before != Sensitive || d.After != Sensitive || !d.Sensitive) {
+			t.Errorf("label diff = %+v, want both sides the placeholder and marked sensitive", d)
 		}
 	}
 	var buf bytes.Buffer
@@ -62,7 +62,7 @@ resources:
     spec: { path: "/p/${{ env.API_TOKEN }}", note: "${{ env.NOTE }}", label: "${{ secret('NOTE') }}" }
 `))
 	for _, d := range p.Changes[0].Diff {
-		if d.Path != "path" && d.Path != "note" {
+		if d.Path.String() != "path" && d.Path.String() != "note" {
 			continue
 		}
 		if !d.Sensitive || d.After != Sensitive {

@@ -677,10 +677,10 @@ func changeNote(c *engine.Change) string {
 	switch {
 	case c.Reason != "":
 		note += " (" + c.Reason + ")"
-	case len(c.Diff) == 1:
+	case engine.CountFields(c.Diff) == 1:
 		note += " · 1 field"
-	case len(c.Diff) > 1:
-		note += fmt.Sprintf(" · %d fields", len(c.Diff))
+	case engine.CountFields(c.Diff) > 1:
+		note += fmt.Sprintf(" · %d fields", engine.CountFields(c.Diff))
 	}
 	return note
 }
