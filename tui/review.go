@@ -45,14 +45,13 @@ type ReviewModel struct {
 	detailFocus bool
 	detailOff   int
 
-	showNoOp  bool
-	filter    string
-	filtering bool // typing into the filter
+	showNoOp bool
+	filter   filterInput
 
 	markers     map[engine.Action]string // rendered action symbols
 	destructive bool                     // plan.Destructive(), computed once
 
-	typed    string // letters typed towards "yes"
+	prompt   approvalPrompt
 	approved bool
 	aborted  bool
 	quitting bool
@@ -108,7 +107,7 @@ func (m *ReviewModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.quitting {
 			return m, nil
 		}
-		if m.filtering {
+		if m.filter.typing {
 			return m, m.filterKey(msg)
 		}
 		return m, m.key(msg)
@@ -118,7 +117,7 @@ func (m *ReviewModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // key handles a key outside filter input.
 func (m *ReviewModel) key(msg tea.KeyPressMsg) tea.Cmd {
-	if m.opts.Approve && m.typeYes(msg) {
+	if m.opts.Approve && m.prompt.typeYes(msg) {
 		m.approved, m.quitting = true, true
 		return tea.Quit
 	}
@@ -127,8 +126,7 @@ func (m *ReviewModel) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Quit):
 		return m.abort()
 	case key.Matches(msg, k.Clear):
-		if m.filter != "" {
-			m.filter = ""
+		if m.filter.clear() {
 			m.rebuild()
 			return nil
 		}
@@ -158,7 +156,7 @@ func (m *ReviewModel) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Toggle):
 		m.toggle()
 	case key.Matches(msg, k.Filter):
-		m.filtering = true
+		m.filter.typing = true
 	case key.Matches(msg, k.NoOp):
 		m.showNoOp = !m.showNoOp
 		m.rebuild()

@@ -134,7 +134,7 @@ func (m *ReviewModel) rebuild() {
 	if hadRow {
 		keep = m.rows[m.cursor]
 	}
-	needle := strings.ToLower(m.filter)
+	needle := strings.ToLower(m.filter.text)
 	rows := m.rows[:0]
 	for gi := range m.groups {
 		g := &m.groups[gi]

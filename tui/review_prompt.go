@@ -7,30 +7,43 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/vplay-dev/vplay/engine/render"
+	"github.com/vplay-dev/vplay/tui/styles"
 )
 
-// This file is the approval prompt of the review screen and the line
-// left after it closes.
-
-func (m *ReviewModel) abort() tea.Cmd {
-	m.aborted, m.quitting = true, true
-	return tea.Quit
+// approvalPrompt is the question the review asks when it may approve the
+// plan: it follows the letters typed towards "yes".
+type approvalPrompt struct {
+	typed string // letters typed towards "yes"
 }
 
 // typeYes tracks letters typed towards "yes" and reports when it is
 // complete. Any other key starts over.
-func (m *ReviewModel) typeYes(msg tea.KeyPressMsg) bool {
+func (p *approvalPrompt) typeYes(msg tea.KeyPressMsg) bool {
 	want := "yes"
-	next := m.typed + strings.ToLower(msg.Text)
+	next := p.typed + strings.ToLower(msg.Text)
 	switch {
 	case msg.Text != "" && strings.HasPrefix(want, next):
-		m.typed = next
+		p.typed = next
 	case strings.EqualFold(msg.Text, "y"):
-		m.typed = "y"
+		p.typed = "y"
 	default:
-		m.typed = ""
+		p.typed = ""
 	}
-	return m.typed == want
+	return p.typed == want
+}
+
+// line is the prompt as shown, with what was typed so far.
+func (p *approvalPrompt) line(st styles.Styles) string {
+	prompt := "Apply this plan? Press a or type yes to approve, q or esc to abort."
+	if p.typed != "" {
+		prompt += " [" + p.typed + "]"
+	}
+	return st.Prompt.Render(prompt)
+}
+
+func (m *ReviewModel) abort() tea.Cmd {
+	m.aborted, m.quitting = true, true
+	return tea.Quit
 }
 
 // status is the line above the help: filter input, approval prompt or the
@@ -41,19 +54,15 @@ func (m *ReviewModel) status() string {
 		return m.st.Create.Render("Approved: applying the plan.")
 	case m.aborted && m.opts.Approve:
 		return m.st.Delete.Render("Aborted: nothing was changed.")
-	case m.filtering:
-		return m.st.Prompt.Render("Filter: ") + m.filter + "▏" + m.st.Dim.Render("  (enter keeps, esc clears)")
+	case m.filter.typing:
+		return m.filter.inputLine(m.st)
 	}
 	var parts []string
 	if m.opts.Approve { // first: the line is cut at the right edge
-		prompt := "Apply this plan? Press a or type yes to approve, q or esc to abort."
-		if m.typed != "" {
-			prompt += " [" + m.typed + "]"
-		}
-		parts = append(parts, m.st.Prompt.Render(prompt))
+		parts = append(parts, m.prompt.line(m.st))
 	}
-	if m.filter != "" {
-		parts = append(parts, fmt.Sprintf("filter %q (esc clears)", m.filter))
+	if m.filter.text != "" {
+		parts = append(parts, fmt.Sprintf("filter %q (esc clears)", m.filter.text))
 	}
 	return strings.Join(parts, "  ")
 }
