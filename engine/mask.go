@@ -4,6 +4,7 @@ import (
 	"regexp"
 
 	"github.com/vplay-dev/vplay/engine/eval"
+	"github.com/vplay-dev/vplay/jsondoc"
 )
 
 // secretCallRE and envRefRE find the literal names a playbook reads with
@@ -130,4 +131,30 @@ func maskEvent(k *eval.KnownSecrets, e Event) Event {
 		return ev
 	}
 	return e
+}
+
+// maskDiffPaths returns doc with the value at the path of every sensitive
+// node of diff replaced by the placeholder. A field can be sensitive only
+// for this plan: it holds a secret() value the playbook declares now, while
+// the live document still holds an older value no known secret matches.
+// Only the containers along those paths are copied; doc is not modified.
+func maskDiffPaths(doc map[string]any, diff []DiffNode) map[string]any {
+	if doc == nil {
+		return nil
+	}
+	var v any = doc
+	var walk func([]DiffNode)
+	walk = func(ns []DiffNode) {
+		for _, n := range ns {
+			if n.Sensitive {
+				if old, ok := jsondoc.Get(v, n.Path); ok && old != nil {
+					v, _ = jsondoc.Set(v, n.Path, Sensitive)
+				}
+			}
+			walk(n.Fields)
+		}
+	}
+	walk(diff)
+	m, _ := v.(map[string]any)
+	return m
 }

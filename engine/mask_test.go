@@ -179,3 +179,36 @@ func TestCheckScheme(t *testing.T) {
 		})
 	}
 }
+
+// TestPlanMasksOldSecretInLive: a field that holds a secret() value now
+// is sensitive in the plan, and the live document's older value there
+// (which no known secret matches any more) is masked in before and after
+// as well, not only in the diff.
+func TestPlanMasksOldSecretInLive(t *testing.T) {
+	t.Parallel()
+	s := newFakeStore()
+	s.put("thing-a", map[string]any{"path": "/p", "auth": map[string]any{"key": "old-key-0815", "user": "u"}})
+	p := mustPlan(t, fakeEngine(t, s), load(t, s, `
+resources:
+  - kind: vbr.thing
+    target: vbr
+    name: thing-a
+    spec: { path: /p, auth: { key: "${{ secret('NOTE') }}", user: u } }
+`))
+	c := p.Changes[0]
+	if c.Action != Update || len(c.Diff) != 1 || len(c.Diff[0].Fields) != 1 || !c.Diff[0].Fields[0].Sensitive {
+		t.Fatalf("diff = %+v, want a sensitive auth.key change", c.Diff)
+	}
+	for name, doc := range map[string]map[string]any{"before": c.Before, "after": c.After} {
+		if auth, _ := doc["auth"].(map[string]any); auth["key"] != Sensitive || auth["user"] != "u" {
+			t.Errorf("%s auth = %v, want key masked and user kept", name, doc["auth"])
+		}
+	}
+	var buf bytes.Buffer
+	if err := WritePlan(&buf, p); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "old-key-0815") {
+		t.Fatalf("saved plan shows the old secret:\n%s", buf.String())
+	}
+}

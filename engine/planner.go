@@ -643,6 +643,7 @@ func (pr *plannedResource) change(known *eval.KnownSecrets) Change {
 	case Delete:
 		c.Diff = deleteDiff(pr.live.Doc, pr.kind.Sensitive, known)
 	}
+	c.Before, c.After = maskDiffPaths(c.Before, c.Diff), maskDiffPaths(c.After, c.Diff)
 	if act == NoOp && reason == "" {
 		c.Diff = nil
 	}

@@ -35,18 +35,9 @@ type ReviewModel struct {
 	width  int
 	height int
 
-	groups []group
-	rows   []row // visible rows, rebuilt when filter/collapse/noop change
-	cursor int
-	offset int
-
-	// detailFocus sends the movement keys to the detail pane, which then
-	// scrolls by detailOff lines; moving in the list resets it.
-	detailFocus bool
-	detailOff   int
-
-	showNoOp bool
-	filter   filterInput
+	list   changeList // the groups and rows, the cursor
+	detail detailPane // the diff of the selected row
+	filter filterInput
 
 	markers     map[engine.Action]string // rendered action symbols
 	destructive bool                     // plan.Destructive(), computed once
@@ -79,7 +70,7 @@ func NewReviewModel(p *engine.Plan, o Options) *ReviewModel {
 	}
 	m.help.Styles = m.st.Help
 	m.help.SetWidth(m.width)
-	m.groups = groupPlan(p)
+	m.list = changeList{plan: p, groups: groupPlan(p)}
 	m.destructive = p.Destructive()
 	m.rebuild()
 	return m
@@ -139,8 +130,8 @@ func (m *ReviewModel) key(msg tea.KeyPressMsg) tea.Cmd {
 			return tea.Quit
 		}
 	case key.Matches(msg, k.Focus):
-		m.detailFocus = !m.detailFocus
-	case m.detailFocus && m.scrollDetail(msg):
+		m.detail.focus = !m.detail.focus
+	case m.detail.focus && m.scrollDetail(msg):
 	case key.Matches(msg, k.Up):
 		m.move(-1)
 	case key.Matches(msg, k.Down):
@@ -150,15 +141,15 @@ func (m *ReviewModel) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.PageDown):
 		m.move(m.listHeight())
 	case key.Matches(msg, k.Home):
-		m.move(-len(m.rows))
+		m.move(-len(m.list.rows))
 	case key.Matches(msg, k.End):
-		m.move(len(m.rows))
+		m.move(len(m.list.rows))
 	case key.Matches(msg, k.Toggle):
 		m.toggle()
 	case key.Matches(msg, k.Filter):
 		m.filter.typing = true
 	case key.Matches(msg, k.NoOp):
-		m.showNoOp = !m.showNoOp
+		m.list.showNoOp = !m.list.showNoOp
 		m.rebuild()
 	case key.Matches(msg, k.Help):
 		m.help.ShowAll = !m.help.ShowAll
@@ -175,7 +166,7 @@ func (m *ReviewModel) layout() (list, detail int) {
 	}
 	// The list takes at most half the body, less when it has fewer rows,
 	// so long field diffs get the room; it changes only with the rows.
-	list = max(1, min(body/2, len(m.rows)))
+	list = max(1, min(body/2, len(m.list.rows)))
 	return list, body - list
 }
 
@@ -207,8 +198,8 @@ func (m *ReviewModel) Render() string {
 	listH, detailH := m.layout()
 	lines := make([]string, 0, m.height)
 	lines = append(lines, m.header()...)
-	for i := m.offset; i < m.offset+listH; i++ {
-		if i < len(m.rows) {
+	for i := m.list.offset; i < m.list.offset+listH; i++ {
+		if i < len(m.list.rows) {
 			lines = append(lines, m.rowLine(i))
 		} else if i == 0 {
 			lines = append(lines, m.st.Dim.Render("  (nothing to show)"))
@@ -217,12 +208,12 @@ func (m *ReviewModel) Render() string {
 		}
 	}
 	label := m.position()
-	if m.detailFocus {
+	if m.detail.focus {
 		label += " · detail (tab: list)"
 	}
 	lines = append(lines, m.rule(label))
-	detail := m.detail()
-	if off := min(m.detailOff, len(detail)); off > 0 {
+	detail := m.detailLines()
+	if off := min(m.detail.off, len(detail)); off > 0 {
 		detail = append([]string{m.st.Dim.Render(fmt.Sprintf("  … %d lines above", off+1))}, detail[off+1:]...)
 	}
 	if detailH <= 0 {
@@ -230,7 +221,7 @@ func (m *ReviewModel) Render() string {
 	} else if len(detail) > detailH {
 		more := len(detail) - detailH + 1
 		hint := "tab, then pgdn to scroll"
-		if m.detailFocus {
+		if m.detail.focus {
 			hint = "pgdn to scroll"
 		}
 		detail = append(detail[:detailH-1], m.st.Dim.Render(fmt.Sprintf("  … %d more lines (%s)", more, hint)))
@@ -289,7 +280,7 @@ func (m *ReviewModel) header() []string {
 		notes = append(notes, m.st.Drift.Render(fmt.Sprintf("%d drifted (observe only)", s.Drift)))
 	}
 	if s.NoOp > 0 {
-		if m.showNoOp {
+		if m.list.showNoOp {
 			notes = append(notes, m.st.Dim.Render(fmt.Sprintf("%d unchanged shown (d to hide)", s.NoOp)))
 		} else {
 			notes = append(notes, m.st.Dim.Render(fmt.Sprintf("%d unchanged hidden (d to show)", s.NoOp)))

@@ -10,54 +10,67 @@ import (
 
 	"github.com/vplay-dev/vplay/engine"
 	"github.com/vplay-dev/vplay/engine/render"
+	"github.com/vplay-dev/vplay/tui/keys"
 )
 
 // This file is the detail pane of the review screen: the diff of the
 // selected change (laid out from the engine's diff tree) or the selected
 // step, and its scrolling.
 
+// detailPane is the scroll state of the detail pane: whether it has the
+// movement keys, and how many lines it is scrolled down.
+type detailPane struct {
+	focus bool
+	off   int
+}
+
+// scroll moves the pane by the movement key msg over n lines shown h at a
+// time, and reports whether msg was a movement key.
+func (d *detailPane) scroll(k keys.Review, msg tea.KeyPressMsg, n, h int) bool {
+	page := max(1, h-1)
+	switch {
+	case key.Matches(msg, k.Up):
+		d.off--
+	case key.Matches(msg, k.Down):
+		d.off++
+	case key.Matches(msg, k.PageUp):
+		d.off -= page
+	case key.Matches(msg, k.PageDown):
+		d.off += page
+	case key.Matches(msg, k.Home):
+		d.off = 0
+	case key.Matches(msg, k.End):
+		d.off = n
+	default:
+		return false
+	}
+	d.off = max(0, min(d.off, n-h+1))
+	return true
+}
+
 // scrollDetail handles a movement key while the detail pane has the focus
 // and reports whether it was one.
 func (m *ReviewModel) scrollDetail(msg tea.KeyPressMsg) bool {
 	_, h := m.layout()
-	page := max(1, h-1)
-	k := m.keys
-	switch {
-	case key.Matches(msg, k.Up):
-		m.detailOff--
-	case key.Matches(msg, k.Down):
-		m.detailOff++
-	case key.Matches(msg, k.PageUp):
-		m.detailOff -= page
-	case key.Matches(msg, k.PageDown):
-		m.detailOff += page
-	case key.Matches(msg, k.Home):
-		m.detailOff = 0
-	case key.Matches(msg, k.End):
-		m.detailOff = len(m.detail())
-	default:
-		return false
-	}
-	m.detailOff = max(0, min(m.detailOff, len(m.detail())-h+1))
-	return true
+	return m.detail.scroll(m.keys, msg, len(m.detailLines()), h)
 }
 
 // DetailOffset is how many lines the detail pane is scrolled down.
-func (m *ReviewModel) DetailOffset() int { return m.detailOff }
+func (m *ReviewModel) DetailOffset() int { return m.detail.off }
 
-// detail renders the pane under the list for the selected row.
-func (m *ReviewModel) detail() []string {
-	if len(m.rows) == 0 {
+// detailLines renders the pane under the list for the selected row.
+func (m *ReviewModel) detailLines() []string {
+	if len(m.list.rows) == 0 {
 		return nil
 	}
-	r := m.rows[m.cursor]
+	r := m.list.rows[m.list.cursor]
 	switch r.kind {
 	case rowChange:
 		return m.changeDetail(&m.plan.Changes[r.index])
 	case rowStep:
 		return m.stepDetail(&m.plan.Steps[r.index])
 	}
-	g := &m.groups[r.group]
+	g := &m.list.groups[r.group]
 	state := "expanded"
 	if g.collapsed {
 		state = "collapsed"

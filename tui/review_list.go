@@ -63,86 +63,92 @@ func groupPlan(p *engine.Plan) []group {
 	return groups
 }
 
-// Selected returns the address of the selected row: a change's address, a
-// step's "step.<id>", a group's "target/kind", or "" for an empty list.
-func (m *ReviewModel) Selected() string {
-	if m.cursor < 0 || m.cursor >= len(m.rows) {
+// changeList is the list of the review screen as data: the groups of the
+// plan, the rows a filter and the collapse and no-op toggles leave
+// visible, the cursor and the first row shown. Its methods take the height
+// of the window the rows are shown in as a function, because the screen
+// sizes that window by the number of rows; how a row reads is the screen's
+// (rowLine).
+type changeList struct {
+	plan     *engine.Plan
+	groups   []group
+	rows     []row // visible rows, rebuilt when filter/collapse/noop change
+	cursor   int
+	offset   int
+	showNoOp bool
+}
+
+// selected returns the address of the selected row (see Selected).
+func (l *changeList) selected() string {
+	if l.cursor < 0 || l.cursor >= len(l.rows) {
 		return ""
 	}
-	r := m.rows[m.cursor]
+	r := l.rows[l.cursor]
 	switch r.kind {
 	case rowChange:
-		return m.plan.Changes[r.index].Addr.String()
+		return l.plan.Changes[r.index].Addr.String()
 	case rowStep:
-		return "step." + m.plan.Steps[r.index].ID
+		return "step." + l.plan.Steps[r.index].ID
 	}
-	g := m.groups[r.group]
+	g := l.groups[r.group]
 	if g.steps {
 		return "steps"
 	}
 	return g.target + "/" + g.kind
 }
 
-// Rows returns how many rows the list shows (groups included).
-func (m *ReviewModel) Rows() int { return len(m.rows) }
-
-// ShowNoOp reports whether unchanged resources are listed.
-func (m *ReviewModel) ShowNoOp() bool { return m.showNoOp }
-
 // move moves the cursor by n rows, clamped to the list.
-func (m *ReviewModel) move(n int) {
-	m.cursor = max(0, min(len(m.rows)-1, m.cursor+n))
-	m.detailOff = 0
-	m.scroll()
+func (l *changeList) move(n int, height func() int) {
+	l.cursor = max(0, min(len(l.rows)-1, l.cursor+n))
+	l.scroll(height())
 }
 
-// scroll keeps the cursor inside the visible window.
-func (m *ReviewModel) scroll() {
-	h := m.listHeight()
-	if m.cursor < m.offset {
-		m.offset = m.cursor
+// scroll keeps the cursor inside a window of h rows.
+func (l *changeList) scroll(h int) {
+	if l.cursor < l.offset {
+		l.offset = l.cursor
 	}
-	if m.cursor >= m.offset+h {
-		m.offset = m.cursor - h + 1
+	if l.cursor >= l.offset+h {
+		l.offset = l.cursor - h + 1
 	}
-	m.offset = max(0, min(m.offset, len(m.rows)-h))
+	l.offset = max(0, min(l.offset, len(l.rows)-h))
 }
 
 // toggle collapses or expands the group of the selected row and puts the
 // cursor on the group's header.
-func (m *ReviewModel) toggle() {
-	if len(m.rows) == 0 {
+func (l *changeList) toggle(filter string, height func() int) {
+	if len(l.rows) == 0 {
 		return
 	}
-	gi := m.rows[m.cursor].group
-	m.groups[gi].collapsed = !m.groups[gi].collapsed
-	m.rebuild()
-	for i, r := range m.rows {
+	gi := l.rows[l.cursor].group
+	l.groups[gi].collapsed = !l.groups[gi].collapsed
+	l.rebuild(filter, height)
+	for i, r := range l.rows {
 		if r.kind == rowGroup && r.group == gi {
-			m.cursor = i
+			l.cursor = i
 			break
 		}
 	}
-	m.scroll()
+	l.scroll(height())
 }
 
 // rebuild recomputes the visible rows after a filter, collapse or no-op
 // toggle, keeping the cursor on the same item when it is still listed.
-func (m *ReviewModel) rebuild() {
+func (l *changeList) rebuild(filter string, height func() int) {
 	var keep row
-	hadRow := m.cursor >= 0 && m.cursor < len(m.rows)
+	hadRow := l.cursor >= 0 && l.cursor < len(l.rows)
 	if hadRow {
-		keep = m.rows[m.cursor]
+		keep = l.rows[l.cursor]
 	}
-	needle := strings.ToLower(m.filter.text)
-	rows := m.rows[:0]
-	for gi := range m.groups {
-		g := &m.groups[gi]
+	needle := strings.ToLower(filter)
+	rows := l.rows[:0]
+	for gi := range l.groups {
+		g := &l.groups[gi]
 		start := len(rows)
 		rows = append(rows, row{kind: rowGroup, group: gi, index: -1})
 		shown := 0
 		for _, i := range g.members {
-			if !m.visible(g, i, needle) {
+			if !l.visible(g, i, needle) {
 				continue
 			}
 			shown++
@@ -159,32 +165,57 @@ func (m *ReviewModel) rebuild() {
 			rows = rows[:start]
 		}
 	}
-	m.rows = rows
-	m.cursor = 0
+	l.rows = rows
+	l.cursor = 0
 	if hadRow {
 		for i, r := range rows {
 			if r == keep {
-				m.cursor = i
+				l.cursor = i
 				break
 			}
 		}
 	}
-	m.scroll()
+	l.scroll(height())
 }
 
 // visible reports whether member i of g passes the filter and the no-op
 // toggle.
-func (m *ReviewModel) visible(g *group, i int, needle string) bool {
+func (l *changeList) visible(g *group, i int, needle string) bool {
 	if g.steps {
-		s := m.plan.Steps[i]
+		s := l.plan.Steps[i]
 		return needle == "" || strings.Contains(strings.ToLower(s.ID+" "+s.Name+" "+s.Action), needle)
 	}
-	c := m.plan.Changes[i]
-	if c.Action == engine.NoOp && !m.showNoOp {
+	c := l.plan.Changes[i]
+	if c.Action == engine.NoOp && !l.showNoOp {
 		return false
 	}
 	return needle == "" || strings.Contains(strings.ToLower(c.Addr.String()), needle)
 }
+
+// Selected returns the address of the selected row: a change's address, a
+// step's "step.<id>", a group's "target/kind", or "" for an empty list.
+func (m *ReviewModel) Selected() string { return m.list.selected() }
+
+// Rows returns how many rows the list shows (groups included).
+func (m *ReviewModel) Rows() int { return len(m.list.rows) }
+
+// ShowNoOp reports whether unchanged resources are listed.
+func (m *ReviewModel) ShowNoOp() bool { return m.list.showNoOp }
+
+// move moves the cursor by n rows; the detail pane starts at its top.
+func (m *ReviewModel) move(n int) {
+	m.list.move(n, m.listHeight)
+	m.detail.off = 0
+}
+
+// scroll keeps the cursor inside the list's window.
+func (m *ReviewModel) scroll() { m.list.scroll(m.listHeight()) }
+
+// toggle collapses or expands the selected row's group.
+func (m *ReviewModel) toggle() { m.list.toggle(m.filter.text, m.listHeight) }
+
+// rebuild recomputes the visible rows.
+func (m *ReviewModel) rebuild() { m.list.rebuild(m.filter.text, m.listHeight) }
 
 // rule is a horizontal line with an optional label at its right end.
 func (m *ReviewModel) rule(label string) string {
@@ -197,10 +228,10 @@ func (m *ReviewModel) rule(label string) string {
 
 // position is "row N of M" for the rule under the list.
 func (m *ReviewModel) position() string {
-	if len(m.rows) == 0 {
+	if len(m.list.rows) == 0 {
 		return "0 of 0"
 	}
-	return fmt.Sprintf("%d of %d", m.cursor+1, len(m.rows))
+	return fmt.Sprintf("%d of %d", m.list.cursor+1, len(m.list.rows))
 }
 
 // marker returns the coloured symbol of an action, rendered once per
@@ -242,8 +273,8 @@ func (m *ReviewModel) stepMarker(s engine.StepStatus) string {
 
 // rowLine renders row i of the list.
 func (m *ReviewModel) rowLine(i int) string {
-	r := m.rows[i]
-	g := &m.groups[r.group]
+	r := m.list.rows[i]
+	g := &m.list.groups[r.group]
 	var text string
 	switch r.kind {
 	case rowGroup:
@@ -273,7 +304,7 @@ func (m *ReviewModel) rowLine(i int) string {
 			text += " " + m.st.Risk.Render("["+s.Risk+"]")
 		}
 	}
-	if i == m.cursor {
+	if i == m.list.cursor {
 		return m.st.Selected.Render("> " + ansi.Strip(text))
 	}
 	return "  " + text
@@ -326,7 +357,7 @@ func (m *ReviewModel) groupCounts(g *group) string {
 	var parts []string
 	for _, a := range []engine.Action{engine.Create, engine.Update, engine.Delete, engine.Drift, engine.NoOp} {
 		n := g.counts[a]
-		if n == 0 || (a == engine.NoOp && !m.showNoOp) {
+		if n == 0 || (a == engine.NoOp && !m.list.showNoOp) {
 			continue
 		}
 		style := map[engine.Action]lipgloss.Style{

@@ -222,7 +222,7 @@ func TestReviewDetail(t *testing.T) {
 			t.Parallel()
 			m := NewReviewModel(testPlan(), Options{Width: 100, Height: 30, NoColor: true})
 			pressAll(t, m, tc.keys...)
-			detail := strings.Join(m.detail(), "\n")
+			detail := strings.Join(m.detailLines(), "\n")
 			for _, w := range tc.want {
 				if !strings.Contains(detail, w) {
 					t.Errorf("detail after %v lacks %q:\n%s", tc.keys, w, detail)

@@ -9,7 +9,8 @@ import (
 	"github.com/vplay-dev/vplay/jsondoc"
 )
 
-// Op classifies a display line of a field diff, or a span of a word diff.
+// Op classifies a display line of a diff tree's layout, or a span of a
+// word diff.
 type Op int
 
 // Display operations.
@@ -66,7 +67,7 @@ type Span struct {
 	Text string
 }
 
-// Line is one display line of a field diff, without colour.
+// Line is one display line of a diff tree's layout, without colour.
 //
 // Text is the plain content after the op symbol, for example
 // `maxTaskCount = 4 -> 8`; in word-diff lines it carries git-style markers
