@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 
@@ -155,44 +156,70 @@ func sensitiveNode(n DiffNode, before, after any) DiffNode {
 
 // plain converts a value to the plain JSON forms every output handles:
 // maps, lists, strings, booleans, nil and json.Number (Go numbers keep
-// their value, 8 becomes json.Number("8")).
+// their value, 8 becomes json.Number("8")). It copies only what it must
+// change, so documents decoded from JSON pass through without allocating.
 func plain(v any) any {
+	out, _ := plainCOW(v)
+	return out
+}
+
+func plainCOW(v any) (any, bool) {
 	switch x := v.(type) {
 	case nil, bool, string, json.Number:
-		return v
+		return v, false
 	case map[string]any:
-		out := make(map[string]any, len(x))
+		var out map[string]any
 		for k, e := range x {
-			out[k] = plain(e)
+			p, changed := plainCOW(e)
+			if !changed {
+				continue
+			}
+			if out == nil {
+				out = maps.Clone(x)
+			}
+			out[k] = p
 		}
-		return out
+		if out == nil {
+			return v, false
+		}
+		return out, true
 	case []any:
-		out := make([]any, len(x))
+		var out []any
 		for i, e := range x {
-			out[i] = plain(e)
+			p, changed := plainCOW(e)
+			if !changed {
+				continue
+			}
+			if out == nil {
+				out = slices.Clone(x)
+			}
+			out[i] = p
 		}
-		return out
+		if out == nil {
+			return v, false
+		}
+		return out, true
 	case int:
-		return json.Number(strconv.Itoa(x))
+		return json.Number(strconv.Itoa(x)), true
 	case int64:
-		return json.Number(strconv.FormatInt(x, 10))
+		return json.Number(strconv.FormatInt(x, 10)), true
 	case float64:
 		if b, err := json.Marshal(x); err == nil {
-			return json.Number(b)
+			return json.Number(b), true
 		}
-		return json.Number(strconv.FormatFloat(x, 'g', -1, 64))
+		return json.Number(strconv.FormatFloat(x, 'g', -1, 64)), true
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
-		return fmt.Sprint(v)
+		return fmt.Sprint(v), true
 	}
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.UseNumber()
 	var out any
 	if err := d.Decode(&out); err != nil {
-		return string(b)
+		return string(b), true
 	}
-	return out
+	return out, true
 }
 
 func (c *comparer) isSensitive(dotted string) bool {
@@ -325,11 +352,12 @@ const maxElements = 1 << 20
 // lists to one rune, so the rune strings can be diffed.
 func encodeElements(a, b []any) (ra, rb []rune, ok bool) {
 	ids := make(map[string]rune, len(a)+len(b))
+	var buf []byte
 	encode := func(l []any) ([]rune, bool) {
 		rs := make([]rune, len(l))
 		for i, e := range l {
-			k := jsondoc.Canonical(e)
-			r, ok := ids[k]
+			buf = jsondoc.AppendCanonical(buf[:0], e)
+			r, ok := ids[string(buf)]
 			if !ok {
 				if len(ids) >= maxElements {
 					return nil, false
@@ -338,7 +366,7 @@ func encodeElements(a, b []any) (ra, rb []rune, ok bool) {
 				if r >= 0xD800 { // skip the surrogates Go strings cannot hold
 					r += 0x800
 				}
-				ids[k] = r
+				ids[string(buf)] = r
 			}
 			rs[i] = r
 		}

@@ -6,7 +6,6 @@ import (
 	"math/big"
 	"slices"
 	"strconv"
-	"strings"
 )
 
 // Copy deep-copies the objects and lists of v; other values are shared
@@ -215,60 +214,55 @@ func Number(v any) (r *big.Rat, ok bool) {
 // Canonical renders v as a string that is the same for documents Equal
 // calls equal: object keys sorted, numbers in lowest terms. It keys
 // documents in maps and sequence diffs.
-func Canonical(v any) string {
-	var sb strings.Builder
-	writeCanonical(&sb, v)
-	return sb.String()
-}
+func Canonical(v any) string { return string(AppendCanonical(nil, v)) }
 
-func writeCanonical(sb *strings.Builder, v any) {
+// AppendCanonical appends the canonical form of v (see Canonical) to dst,
+// so a caller keying many documents can reuse one buffer.
+func AppendCanonical(dst []byte, v any) []byte {
 	if i, ok := smallInt(v); ok {
-		sb.WriteString("n:")
-		sb.WriteString(strconv.FormatInt(i, 10))
-		return
+		dst = append(dst, "n:"...)
+		return strconv.AppendInt(dst, i, 10)
 	}
 	if r, ok := Number(v); ok {
-		sb.WriteString("n:")
-		sb.WriteString(r.RatString())
-		return
+		dst = append(dst, "n:"...)
+		return append(dst, r.RatString()...)
 	}
 	switch x := v.(type) {
 	case nil:
-		sb.WriteString("null")
+		return append(dst, "null"...)
 	case bool:
-		sb.WriteString(strconv.FormatBool(x))
+		return strconv.AppendBool(dst, x)
 	case string:
-		writeString(sb, x)
+		return appendString(dst, x)
 	case map[string]any:
 		keys := make([]string, 0, len(x))
 		for k := range x {
 			keys = append(keys, k)
 		}
 		slices.Sort(keys)
-		sb.WriteByte('{')
+		dst = append(dst, '{')
 		for _, k := range keys {
-			writeString(sb, k)
-			writeCanonical(sb, x[k])
-			sb.WriteByte(',')
+			dst = appendString(dst, k)
+			dst = AppendCanonical(dst, x[k])
+			dst = append(dst, ',')
 		}
-		sb.WriteByte('}')
+		return append(dst, '}')
 	case []any:
-		sb.WriteByte('[')
+		dst = append(dst, '[')
 		for _, e := range x {
-			writeCanonical(sb, e)
-			sb.WriteByte(',')
+			dst = AppendCanonical(dst, e)
+			dst = append(dst, ',')
 		}
-		sb.WriteByte(']')
-	default:
-		fmt.Fprintf(sb, "%T:%v", v, v)
+		return append(dst, ']')
 	}
+	return fmt.Appendf(dst, "%T:%v", v, v)
 }
 
-// writeString writes s length-prefixed, so no content can be mistaken for
-// structure, without the cost of quoting.
-func writeString(sb *strings.Builder, s string) {
-	sb.WriteString("s")
-	sb.WriteString(strconv.Itoa(len(s)))
-	sb.WriteByte(':')
-	sb.WriteString(s)
+// appendString appends s length-prefixed, so no content can be mistaken
+// for structure, without the cost of quoting.
+func appendString(dst []byte, s string) []byte {
+	dst = append(dst, 's')
+	dst = strconv.AppendInt(dst, int64(len(s)), 10)
+	dst = append(dst, ':')
+	return append(dst, s...)
 }

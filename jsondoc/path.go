@@ -74,19 +74,6 @@ func (p Path) Child(s Segment) Path {
 	return append(out, s)
 }
 
-// HasPrefix reports whether p starts with every segment of q.
-func (p Path) HasPrefix(q Path) bool {
-	if len(q) > len(p) {
-		return false
-	}
-	for i := range q {
-		if p[i] != q[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // String renders the path for messages: keys joined by dots, indexes in
 // brackets, keys that hold path syntax quoted: a.b[1]["c.d"].
 func (p Path) String() string {
