@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vplay-dev/vplay/engine/eval"
+	"github.com/vplay-dev/vplay/jsondoc"
 	"github.com/vplay-dev/vplay/steps"
 	"github.com/vplay-dev/vplay/veeam"
 )
@@ -200,26 +201,14 @@ func (a *applier) scope() *eval.Scope {
 	s.Data = a.x.data
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	s.Resources = deepCopyMap(a.outputs)
-	s.Steps = deepCopyMap(a.stepOut)
+	s.Resources = jsondoc.CopyMap(a.outputs)
+	s.Steps = jsondoc.CopyMap(a.stepOut)
 	changed := changedSet{}
 	for k := range a.changed {
 		changed[k] = true
 	}
 	s.Changed = changed.has
 	return s
-}
-
-func deepCopyMap(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		if inner, ok := v.(map[string]any); ok {
-			out[k] = deepCopyMap(inner)
-			continue
-		}
-		out[k] = v
-	}
-	return out
 }
 
 // applyResources runs every resource change, respecting dependencies and

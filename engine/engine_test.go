@@ -46,7 +46,7 @@ func TestPlanApplyConverges(t *testing.T) {
 	if diff := cmp.Diff(want, actions(p)); diff != "" {
 		t.Fatalf("actions (-want +got):\n%s", diff)
 	}
-	if got := p.Changes[1].Diff; len(got) != 1 || got[0].Path != "maxTaskCount" {
+	if got := p.Changes[1].Diff; len(got) != 1 || got[0].Path.String() != "maxTaskCount" {
 		t.Errorf("update diff = %+v, want only maxTaskCount (server defaults and equal fields ignored)", got)
 	}
 	if w := s.writes(); len(w) != 0 {
@@ -465,7 +465,7 @@ func TestNormalizeNilSkipsField(t *testing.T) {
 		}
 		return v
 	}
-	got := compareSpec(map[string]any{"createOnly": []any{"x"}, "a": 1}, map[string]any{"a": 1}, nil, nil, norm)
+	got := compareSpec(map[string]any{"createOnly": []any{"x"}, "a": 1}, map[string]any{"a": 1}, nil, nil, norm, nil)
 	if len(got) != 0 {
 		t.Errorf("diff = %+v, want none", got)
 	}

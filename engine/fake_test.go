@@ -11,6 +11,7 @@ import (
 	"testing/fstest"
 
 	"github.com/vplay-dev/vplay/engine/playbook"
+	"github.com/vplay-dev/vplay/jsondoc"
 	"github.com/vplay-dev/vplay/steps"
 	"github.com/vplay-dev/vplay/veeam"
 )
@@ -133,7 +134,7 @@ func (f fakeKindOps) Update(_ context.Context, _ *steps.Conn, _ steps.Env, live 
 	if err := f.s.call("update " + live.Name); err != nil {
 		return steps.Object{}, err
 	}
-	doc := mergeDeep(live.Doc, spec)
+	doc := jsondoc.Merge(live.Doc, spec)
 	f.s.put(live.Name, doc)
 	return steps.Object{ID: live.ID, Name: live.Name, Doc: doc}, nil
 }

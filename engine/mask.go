@@ -4,6 +4,7 @@ import (
 	"regexp"
 
 	"github.com/vplay-dev/vplay/engine/eval"
+	"github.com/vplay-dev/vplay/jsondoc"
 )
 
 // secretCallRE and envRefRE find the literal names a playbook reads with
@@ -41,7 +42,7 @@ func (e *Engine) learnSecrets(src []byte) {
 // maskPlan replaces every known secret value in the plan's documents and
 // texts (a live object that echoes a secret() value, a step summary naming
 // one), so the plan handed to renderers, the terminal UI and saved files
-// holds none. A field diff that needed masking is marked sensitive.
+// holds none. Field diffs are masked as they are built (compareSpec).
 func maskPlan(k *eval.KnownSecrets, p *Plan) {
 	str := func(s *string) { *s = k.Mask(*s) }
 	doc := func(m map[string]any) map[string]any {
@@ -61,15 +62,6 @@ func maskPlan(k *eval.KnownSecrets, p *Plan) {
 		str(&c.ID)
 		str(&c.Reason)
 		c.Before, c.After = doc(c.Before), doc(c.After)
-		for j := range c.Diff {
-			d := &c.Diff[j]
-			var mb, ma bool
-			d.Before, mb = k.MaskValue(d.Before)
-			d.After, ma = k.MaskValue(d.After)
-			if mb || ma {
-				d.Sensitive = true
-			}
-		}
 	}
 	for i := range p.Steps {
 		s := &p.Steps[i]
@@ -139,4 +131,30 @@ func maskEvent(k *eval.KnownSecrets, e Event) Event {
 		return ev
 	}
 	return e
+}
+
+// maskDiffPaths returns doc with the value at the path of every sensitive
+// node of diff replaced by the placeholder. A field can be sensitive only
+// for this plan: it holds a secret() value the playbook declares now, while
+// the live document still holds an older value no known secret matches.
+// Only the containers along those paths are copied; doc is not modified.
+func maskDiffPaths(doc map[string]any, diff []DiffNode) map[string]any {
+	if doc == nil {
+		return nil
+	}
+	var v any = doc
+	var walk func([]DiffNode)
+	walk = func(ns []DiffNode) {
+		for _, n := range ns {
+			if n.Sensitive {
+				if old, ok := jsondoc.Get(v, n.Path); ok && old != nil {
+					v, _ = jsondoc.Set(v, n.Path, Sensitive)
+				}
+			}
+			walk(n.Fields)
+		}
+	}
+	walk(diff)
+	m, _ := v.(map[string]any)
+	return m
 }

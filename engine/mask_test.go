@@ -16,7 +16,7 @@ import (
 // TestPlanMasksEchoedSecrets: a live object that echoes a secret() value
 // in an ordinary field (the server stores what vplay sent) shows it masked
 // in the plan's before and after documents, in its field diff (marked
-// sensitive) and in the saved plan.
+// sensitive, shown as the placeholder only) and in the saved plan.
 func TestPlanMasksEchoedSecrets(t *testing.T) {
 	t.Parallel()
 	s := newFakeStore()
@@ -33,8 +33,8 @@ resources:
 		t.Errorf("note: before %v, after %v, want both %s", c.Before["note"], c.After["note"], Sensitive)
 	}
 	for _, d := range c.Diff {
-		if d.Path == "label" && (d.Before != "was "+Sensitive || !d.Sensitive) {
-			t.Errorf("label diff = %+v, want before masked and marked sensitive", d)
+		if d.Path.String() == "label" && (d.Before != Sensitive || d.After != Sensitive || !d.Sensitive) {
+			t.Errorf("label diff = %+v, want both sides the placeholder and marked sensitive", d)
 		}
 	}
 	var buf bytes.Buffer
@@ -62,7 +62,7 @@ resources:
     spec: { path: "/p/${{ env.API_TOKEN }}", note: "${{ env.NOTE }}", label: "${{ secret('NOTE') }}" }
 `))
 	for _, d := range p.Changes[0].Diff {
-		if d.Path != "path" && d.Path != "note" {
+		if d.Path.String() != "path" && d.Path.String() != "note" {
 			continue
 		}
 		if !d.Sensitive || d.After != Sensitive {
@@ -177,5 +177,38 @@ func TestCheckScheme(t *testing.T) {
 				t.Errorf("warned = %v, want %v", warned, tc.warned)
 			}
 		})
+	}
+}
+
+// TestPlanMasksOldSecretInLive: a field that holds a secret() value now
+// is sensitive in the plan, and the live document's older value there
+// (which no known secret matches any more) is masked in before and after
+// as well, not only in the diff.
+func TestPlanMasksOldSecretInLive(t *testing.T) {
+	t.Parallel()
+	s := newFakeStore()
+	s.put("thing-a", map[string]any{"path": "/p", "auth": map[string]any{"key": "old-key-0815", "user": "u"}})
+	p := mustPlan(t, fakeEngine(t, s), load(t, s, `
+resources:
+  - kind: vbr.thing
+    target: vbr
+    name: thing-a
+    spec: { path: /p, auth: { key: "${{ secret('NOTE') }}", user: u } }
+`))
+	c := p.Changes[0]
+	if c.Action != Update || len(c.Diff) != 1 || len(c.Diff[0].Fields) != 1 || !c.Diff[0].Fields[0].Sensitive {
+		t.Fatalf("diff = %+v, want a sensitive auth.key change", c.Diff)
+	}
+	for name, doc := range map[string]map[string]any{"before": c.Before, "after": c.After} {
+		if auth, _ := doc["auth"].(map[string]any); auth["key"] != Sensitive || auth["user"] != "u" {
+			t.Errorf("%s auth = %v, want key masked and user kept", name, doc["auth"])
+		}
+	}
+	var buf bytes.Buffer
+	if err := WritePlan(&buf, p); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "old-key-0815") {
+		t.Fatalf("saved plan shows the old secret:\n%s", buf.String())
 	}
 }

@@ -9,7 +9,7 @@ import (
 
 // FormatVersion is the version of the plan's JSON and saved-plan format.
 // It changes only when a field changes meaning or disappears.
-const FormatVersion = "1.0"
+const FormatVersion = "2.0"
 
 // Action is what a plan does to one resource. Its value is the display symbol.
 type Action string
@@ -84,55 +84,6 @@ const (
 // Sensitive is the placeholder every renderer shows instead of a secret.
 const Sensitive = "(sensitive)"
 
-// DiffOp says how one field differs.
-type DiffOp string
-
-// Field difference operations.
-const (
-	FieldAdd    DiffOp = "+"
-	FieldRemove DiffOp = "-"
-	FieldChange DiffOp = "~"
-)
-
-// MarshalText writes the operation as a word: add, remove or change.
-func (o DiffOp) MarshalText() ([]byte, error) {
-	switch o {
-	case FieldAdd:
-		return []byte("add"), nil
-	case FieldRemove:
-		return []byte("remove"), nil
-	}
-	return []byte("change"), nil
-}
-
-// UnmarshalText reads an operation word or symbol.
-func (o *DiffOp) UnmarshalText(b []byte) error {
-	switch string(b) {
-	case "add", "+":
-		*o = FieldAdd
-	case "remove", "-":
-		*o = FieldRemove
-	case "change", "~":
-		*o = FieldChange
-	default:
-		return fmt.Errorf("unknown diff operation %q", b)
-	}
-	return nil
-}
-
-// FieldDiff is one changed field of a resource, at a dotted path such as
-// "repository.maxTaskCount" or "performanceExtents[1].name".
-//
-// Before and After are JSON-like values with secrets already replaced by
-// Sensitive: a FieldDiff can be rendered and saved as it is.
-type FieldDiff struct {
-	Path      string `json:"path"`
-	Op        DiffOp `json:"op"`
-	Before    any    `json:"before,omitempty"`
-	After     any    `json:"after,omitempty"`
-	Sensitive bool   `json:"sensitive,omitempty"`
-}
-
 // Change is the plan for one resource.
 type Change struct {
 	Addr   Addr     `json:"address"`
@@ -148,8 +99,9 @@ type Change struct {
 	Before map[string]any `json:"before,omitempty"`
 	// After is the declared spec merged over live (masked), nil for deletes.
 	After map[string]any `json:"after,omitempty"`
-	// Diff lists the declared fields that differ, sorted by path.
-	Diff []FieldDiff `json:"diff,omitempty"`
+	// Diff is the tree of the declared fields that differ, sorted by key,
+	// already masked (see DiffNode).
+	Diff []DiffNode `json:"diff,omitempty"`
 	// Reason explains a no-op that would otherwise be a change (policy).
 	Reason string `json:"reason,omitempty"`
 	// DependsOn lists the addresses this change waits for.

@@ -16,6 +16,7 @@ import (
 	"github.com/vplay-dev/vplay/engine/diag"
 	"github.com/vplay-dev/vplay/engine/eval"
 	"github.com/vplay-dev/vplay/engine/playbook"
+	"github.com/vplay-dev/vplay/jsondoc"
 	"github.com/vplay-dev/vplay/steps"
 	"github.com/vplay-dev/vplay/veeam"
 )
@@ -128,7 +129,7 @@ func (e *Engine) Plan(ctx context.Context, pb *playbook.Playbook) (*Plan, error)
 		return nil, err
 	}
 	for _, r := range x.resources {
-		c := r.change()
+		c := r.change(e.cfg.Known)
 		for _, d := range r.deps {
 			c.DependsOn = append(c.DependsOn, x.resources[d].addr.String())
 		}
@@ -590,18 +591,18 @@ func (pr *plannedResource) decide() {
 		pr.action = Delete
 	case pr.live == nil:
 		pr.action = Create
-	case len(pr.diff()) > 0:
+	case len(pr.diff(nil)) > 0:
 		pr.action = Update
 	default:
 		pr.action = NoOp
 	}
 }
 
-func (pr *plannedResource) diff() []FieldDiff {
+func (pr *plannedResource) diff(known *eval.KnownSecrets) []DiffNode {
 	if pr.live == nil || pr.spec == nil {
 		return nil
 	}
-	return compareSpec(pr.spec, pr.live.Doc, pr.kind.ReadOnly, pr.kind.Sensitive, pr.kind.Normalize)
+	return compareSpec(pr.spec, pr.live.Doc, pr.kind.ReadOnly, pr.kind.Sensitive, pr.kind.Normalize, known)
 }
 
 // effective returns the action apply will take after the policy, and the
@@ -624,7 +625,10 @@ func (pr *plannedResource) effective() (Action, string) {
 	return pr.action, ""
 }
 
-func (pr *plannedResource) change() Change {
+// change is the planned change, its documents and diff masked with the
+// kind's sensitive fields and the known secret values. An update's After
+// is jsondoc.Merge(live, spec): the merge the kinds' Update sends.
+func (pr *plannedResource) change(known *eval.KnownSecrets) Change {
 	act, reason := pr.effective()
 	c := Change{
 		Addr:   pr.addr,
@@ -645,13 +649,14 @@ func (pr *plannedResource) change() Change {
 	switch pr.action {
 	case Create:
 		c.After = maskPaths(pr.spec, pr.kind.Sensitive)
-		c.Diff = createDiff(pr.spec, pr.kind.Sensitive)
+		c.Diff = createDiff(pr.spec, pr.kind.Sensitive, known)
 	case Update:
-		c.After = maskPaths(mergeDeep(pr.live.Doc, pr.spec), pr.kind.Sensitive)
-		c.Diff = pr.diff()
+		c.After = maskPaths(jsondoc.Merge(pr.live.Doc, pr.spec), pr.kind.Sensitive)
+		c.Diff = pr.diff(known)
 	case Delete:
-		c.Diff = deleteDiff(pr.live.Doc, pr.kind.Sensitive)
+		c.Diff = deleteDiff(pr.live.Doc, pr.kind.Sensitive, known)
 	}
+	c.Before, c.After = maskDiffPaths(c.Before, c.Diff), maskDiffPaths(c.After, c.Diff)
 	if act == NoOp && reason == "" {
 		c.Diff = nil
 	}
@@ -662,24 +667,6 @@ func (pr *plannedResource) change() Change {
 		}
 	}
 	return c
-}
-
-// createDiff lists every declared leaf as added.
-func createDiff(spec map[string]any, sensitive []string) []FieldDiff {
-	c := comparer{sensitive: sensitive}
-	c.object("", spec, map[string]any{})
-	slices.SortFunc(c.out, func(a, b FieldDiff) int { return strings.Compare(a.Path, b.Path) })
-	return c.out
-}
-
-// deleteDiff lists the top-level fields of a deleted object as removed.
-func deleteDiff(live map[string]any, sensitive []string) []FieldDiff {
-	c := comparer{sensitive: sensitive}
-	for k, v := range live {
-		c.add(FieldDiff{Path: k, Op: FieldRemove, Before: v})
-	}
-	slices.SortFunc(c.out, func(a, b FieldDiff) int { return strings.Compare(a.Path, b.Path) })
-	return c.out
 }
 
 func (pr *plannedResource) fingerprint() Fingerprint {

@@ -7,67 +7,8 @@ import (
 	"strings"
 )
 
-// This file holds the small operations on JSON-like documents that several
-// entries share: deep merge, copies, typed field access.
-
-// deepMerge returns a copy of base with over merged into it: maps merge key by
-// key (recursively), every other value in over (lists included) replaces the
-// one in base. Neither argument is modified.
-func deepMerge(base, over Doc) Doc {
-	out := copyDoc(base)
-	if out == nil {
-		out = Doc{}
-	}
-	for k, v := range over {
-		if vm, ok := asMap(v); ok {
-			if bm, ok := asMap(out[k]); ok {
-				out[k] = deepMerge(bm, vm)
-				continue
-			}
-		}
-		out[k] = copyValue(v)
-	}
-	return out
-}
-
-// copyDoc deep-copies d.
-func copyDoc(d Doc) Doc {
-	if d == nil {
-		return nil
-	}
-	c, _ := copyValue(d).(Doc)
-	return c
-}
-
-func copyValue(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		m := make(map[string]any, len(t))
-		for k, e := range t {
-			m[k] = copyValue(e)
-		}
-		return m
-	case []any:
-		l := make([]any, len(t))
-		for i, e := range t {
-			l[i] = copyValue(e)
-		}
-		return l
-	case []string:
-		l := make([]any, len(t))
-		for i, e := range t {
-			l[i] = e
-		}
-		return l
-	case []map[string]any:
-		l := make([]any, len(t))
-		for i, e := range t {
-			l[i] = copyValue(e)
-		}
-		return l
-	}
-	return v
-}
+// This file holds small typed accessors on JSON-like documents that
+// several entries share; copies and merges are jsondoc's.
 
 // withoutKeys returns a shallow copy of d without keys.
 func withoutKeys(d Doc, keys ...string) Doc {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/vplay-dev/vplay/jsondoc"
 	"github.com/vplay-dev/vplay/sim"
 	"github.com/vplay-dev/vplay/veeam"
 )
@@ -166,7 +167,7 @@ func TestRepositoryLifecycle(t *testing.T) {
 	// Update: change one declared field, the PUT carries the full document.
 	objs, _ := k.Ops.List(ctx, s.vbr)
 	live, _ := findObject(t, objs, "repo-linux")
-	upd := deepMerge(specs["repo-linux"], Doc{"repository": Doc{"maxTaskCount": 6}})
+	upd := jsondoc.Merge(specs["repo-linux"], Doc{"repository": Doc{"maxTaskCount": 6}})
 	if d := declaredDiff(k, upd, live.Doc); !slices.Equal(d, []string{"repository.maxTaskCount"}) {
 		t.Fatalf("diff before update = %v", d)
 	}
@@ -298,7 +299,7 @@ func TestScaleOutLifecycle(t *testing.T) {
 	if d := declaredDiff(k, spec, live.Doc); len(d) > 0 {
 		t.Errorf("plan after create is not a no-op: %v\nlive: %v", d, live.Doc)
 	}
-	upd := deepMerge(spec, Doc{"performanceTier": Doc{"performanceExtents": []any{Doc{"name": "perf-a"}, Doc{"name": "perf-b"}}}})
+	upd := jsondoc.Merge(spec, Doc{"performanceTier": Doc{"performanceExtents": []any{Doc{"name": "perf-a"}, Doc{"name": "perf-b"}}}})
 	if d := declaredDiff(k, upd, live.Doc); !slices.Equal(d, []string{"performanceTier.performanceExtents"}) {
 		t.Fatalf("diff before update = %v", d)
 	}

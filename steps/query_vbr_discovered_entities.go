@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 
+	"github.com/vplay-dev/vplay/jsondoc"
 	"github.com/vplay-dev/vplay/veeam"
 	"github.com/vplay-dev/vplay/veeam/vbr"
 )
@@ -77,7 +78,7 @@ func discoveredEntities(ctx context.Context, cl *vbr.Client, ref string, q url.V
 			return nil, fmt.Errorf("list discovered entities of %q: %w", str(g, "name"), err)
 		}
 		for _, e := range items {
-			e = copyDoc(e)
+			e = jsondoc.CopyMap(e)
 			e["protectionGroupName"] = str(g, "name")
 			out = append(out, e)
 		}

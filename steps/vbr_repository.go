@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vplay-dev/vplay/jsondoc"
 	"github.com/vplay-dev/vplay/veeam"
 	"github.com/vplay-dev/vplay/veeam/vbr"
 )
@@ -128,7 +129,7 @@ func (repositoryOps) Create(ctx context.Context, c *Conn, env Env, name string, 
 	if err != nil {
 		return Object{}, err
 	}
-	body := copyDoc(spec)
+	body := jsondoc.CopyMap(spec)
 	if body == nil {
 		body = Doc{}
 	}
@@ -180,7 +181,7 @@ func (repositoryOps) Update(ctx context.Context, c *Conn, env Env, live Object, 
 	if err != nil {
 		return Object{}, fmt.Errorf("update repository %q: read: %w", live.Name, err)
 	}
-	body := deepMerge(full, spec)
+	body := jsondoc.Merge(full, spec)
 	body["id"] = full["id"]
 	body["name"] = live.Name
 	if _, err := runAsync(ctx, c, env, vbrSessionCall(cl, http.MethodPut, p, nil, body)); err != nil {

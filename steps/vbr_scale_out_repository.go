@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vplay-dev/vplay/jsondoc"
 	"github.com/vplay-dev/vplay/veeam"
 	"github.com/vplay-dev/vplay/veeam/openapi"
 	"github.com/vplay-dev/vplay/veeam/vbr"
@@ -256,7 +257,7 @@ var indexInPath = regexp.MustCompile(`\[\d*\]`)
 // server's) and lower-cases day names, whatever level of the document the
 // caller hands it.
 func normalizeScaleOut(path string, v any) any {
-	return normalizeScaleOutAt(indexInPath.ReplaceAllString(path, ""), copyValue(v))
+	return normalizeScaleOutAt(indexInPath.ReplaceAllString(path, ""), jsondoc.Copy(v))
 }
 
 func normalizeScaleOutAt(path string, v any) any {
@@ -351,7 +352,7 @@ func (scaleOutOps) List(ctx context.Context, c *Conn) ([]Object, error) {
 // ids: placement settings and the capacity and archive extents. repos is
 // listed at most once, and only when a capacity or archive extent needs it.
 func scaleOutToPlaybook(ctx context.Context, cl *vbr.Client, d Doc, repos **nameIndex) (Doc, error) {
-	d = copyDoc(d)
+	d = jsondoc.CopyMap(d)
 	perf := map[string]string{}
 	pt, _ := asMap(d["performanceTier"])
 	for _, e := range asList(pt["performanceExtents"]) {
@@ -405,7 +406,7 @@ func scaleOutToVendor(ctx context.Context, cl *vbr.Client, spec Doc) (Doc, error
 	if err != nil {
 		return nil, err
 	}
-	out := copyDoc(spec)
+	out := jsondoc.CopyMap(spec)
 	names := func(l []any) []string {
 		var ns []string
 		for _, e := range l {
@@ -519,7 +520,7 @@ func (scaleOutOps) Update(ctx context.Context, c *Conn, env Env, live Object, sp
 	if err != nil {
 		return Object{}, fmt.Errorf("update scale-out repository %q: %w", live.Name, err)
 	}
-	body := deepMerge(full, declared)
+	body := jsondoc.Merge(full, declared)
 	body["id"] = full["id"]
 	body["name"] = live.Name
 	if _, err := runAsync(ctx, c, env, vbrSessionCall(cl, http.MethodPut, p, nil, body)); err != nil {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/vplay-dev/vplay/jsondoc"
 	"github.com/vplay-dev/vplay/veeam/openapi"
 )
 
@@ -167,13 +168,13 @@ func closeSchema(s map[string]any) map[string]any {
 	defs, _ := asMap(s["$defs"])
 	c := &closer{orig: map[string]any{}, defs: defs, queued: map[string]bool{}}
 	for k, v := range defs {
-		c.orig[k] = deepCopySchema(v)
+		c.orig[k] = jsondoc.Copy(v)
 	}
 	out := c.object(s, true)
 	for i := 0; i < len(c.queue); i++ {
 		name := c.queue[i]
 		if d, ok := asMap(defs[name]); ok {
-			defs[name] = c.object(deepCopySchema(d).(map[string]any), true)
+			defs[name] = c.object(jsondoc.CopyMap(d), true)
 		}
 	}
 	if defs != nil {
@@ -297,7 +298,7 @@ func (c *closer) branches(n map[string]any) {
 			}
 			b := c.flatten(am)
 			if isObject(b) && len(base) > 0 {
-				merged, ok := mergeObjects(map[string]any{"properties": deepCopySchema(base)}, b)
+				merged, ok := mergeObjects(map[string]any{"properties": jsondoc.Copy(base)}, b)
 				if ok {
 					b = merged
 				}
@@ -475,7 +476,7 @@ func (c *closer) flatten(n map[string]any) map[string]any {
 		if d, ok := asMap(c.orig[name]); ok && objectLike(d) {
 			rest := shallowCopy(n)
 			delete(rest, "$ref")
-			target := c.flatten(deepCopySchema(d).(map[string]any))
+			target := c.flatten(jsondoc.CopyMap(d))
 			if merged, ok := mergeObjects(rest, target); ok {
 				n = merged
 			}
@@ -497,7 +498,7 @@ func (c *closer) flatten(n map[string]any) map[string]any {
 		if pureRef(mm) {
 			name, _ := refName(mm)
 			if d, ok := asMap(c.orig[name]); ok {
-				mm = deepCopySchema(d).(map[string]any)
+				mm = jsondoc.CopyMap(d)
 			}
 		}
 		mm = c.flatten(mm)
@@ -743,22 +744,4 @@ func shallowCopy(m map[string]any) map[string]any {
 		out[k] = v
 	}
 	return out
-}
-
-func deepCopySchema(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(t))
-		for k, e := range t {
-			out[k] = deepCopySchema(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(t))
-		for i, e := range t {
-			out[i] = deepCopySchema(e)
-		}
-		return out
-	}
-	return v
 }

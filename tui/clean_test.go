@@ -47,7 +47,7 @@ func TestReviewCleansServerText(t *testing.T) {
 		Targets: []engine.Target{{Name: "vbr", API: "vbr", URL: "https://vbr:9419"}},
 		Changes: []engine.Change{{Addr: engine.Addr{Target: "vbr", Kind: "vbr.repository", Name: "repo"}, Action: engine.Update,
 			Before: map[string]any{"description": hostile}, After: map[string]any{"description": "ok"},
-			Diff: []engine.FieldDiff{{Path: "description", Op: engine.FieldChange, Before: hostile, After: "ok"}}}},
+			Diff: diffOf(map[string]any{"description": hostile}, map[string]any{"description": "ok"})}},
 		Summary: engine.Summary{Update: 1}}
 	m := NewReviewModel(p, Options{Width: 120, Height: 40, NoColor: true})
 	pressAll(t, m, "j")

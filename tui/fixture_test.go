@@ -10,6 +10,7 @@ import (
 
 	"github.com/vplay-dev/vplay/engine"
 	"github.com/vplay-dev/vplay/engine/diag"
+	"github.com/vplay-dev/vplay/jsondoc"
 )
 
 // testPlan is a small plan with every action, a sensitive field, a long
@@ -30,34 +31,31 @@ func testPlan() *engine.Plan {
 			{
 				Addr: repo("repo-ams"), Action: engine.Create, Policy: engine.PolicyManage, Risk: "maintenance",
 				Pos: diag.Pos{File: "playbooks/quickstart.yaml", Line: 12, Col: 5},
-				Diff: []engine.FieldDiff{
-					{Path: "name", Op: engine.FieldAdd, After: "repo-ams"},
-					{Path: "repository.maxTaskCount", Op: engine.FieldAdd, After: 4},
-					{Path: "repository.path", Op: engine.FieldAdd, After: `D:\Backups`},
-				},
+				Diff: diffOf(map[string]any{"repository": map[string]any{}},
+					map[string]any{"name": "repo-ams", "repository": map[string]any{"maxTaskCount": 4, "path": `D:\Backups`}}),
 			},
 			{
 				Addr: repo("repo-fra"), Action: engine.Update, Policy: engine.PolicyManage, Risk: "maintenance", ID: "6f1c",
 				Source: "playbooks/quickstart.yaml:20:5",
-				Diff: []engine.FieldDiff{
-					{Path: "description", Op: engine.FieldChange,
-						Before: "Primary repository for the Frankfurt office backups",
-						After:  "Primary repository for the Frankfurt and Munich office backups"},
-					{Path: "repository.maxTaskCount", Op: engine.FieldChange, Before: 2, After: 8},
-					{Path: "share.credentials.password", Op: engine.FieldChange, Before: engine.Sensitive, After: engine.Sensitive, Sensitive: true},
-				},
+				Diff: append(diffOf(
+					map[string]any{"description": "Primary repository for the Frankfurt office backups", "repository": map[string]any{"maxTaskCount": 2}},
+					map[string]any{"description": "Primary repository for the Frankfurt and Munich office backups", "repository": map[string]any{"maxTaskCount": 8}}),
+					engine.DiffNode{Path: path("share"), Op: engine.DiffChange, Fields: []engine.DiffNode{{
+						Path: path("share", "credentials"), Op: engine.DiffChange, Fields: []engine.DiffNode{{
+							Path: path("share", "credentials", "password"), Op: engine.DiffChange,
+							Before: engine.Sensitive, After: engine.Sensitive, Sensitive: true,
+						}},
+					}}}),
 			},
 			{Addr: repo("repo-old"), Action: engine.Delete, Policy: engine.PolicyManage, Risk: "destructive", ID: "a0b1",
 				Before: map[string]any{"name": "repo-old", "description": "retired"}},
 			{Addr: repo("repo-same"), Action: engine.NoOp, Policy: engine.PolicyManage, ID: "c2d3"},
 			{Addr: engine.Addr{Target: "vbr", Kind: "vbr.job", Name: "job-daily"}, Action: engine.Drift, Policy: engine.PolicyObserve, ID: "77",
 				Reason: "policy observe",
-				Diff:   []engine.FieldDiff{{Path: "schedule.daily.time", Op: engine.FieldChange, Before: "22:00", After: "23:00"}}},
+				Diff: diffOf(map[string]any{"schedule": map[string]any{"daily": map[string]any{"time": "22:00"}}},
+					map[string]any{"schedule": map[string]any{"daily": map[string]any{"time": "23:00"}}})},
 			{Addr: engine.Addr{Target: "vspc", Kind: "vspc.company", Name: "acme"}, Action: engine.Create, Policy: engine.PolicyManage, Risk: "maintenance",
-				Diff: []engine.FieldDiff{
-					{Path: "name", Op: engine.FieldAdd, After: "acme"},
-					{Path: "tags", Op: engine.FieldAdd, After: []any{"gold", "eu"}},
-				}},
+				Diff: diffOf(nil, map[string]any{"name": "acme", "tags": []any{"gold", "eu"}})},
 		},
 		Steps: []engine.StepRun{
 			{ID: "retry", Name: "Retry failed jobs", Action: "vbr.job.retry", Target: "vbr", Risk: "maintenance", Status: engine.StepWillRun,
@@ -78,10 +76,8 @@ func bigPlan(n int) *engine.Plan {
 		c := engine.Change{
 			Addr:   engine.Addr{Target: fmt.Sprintf("vbr%d", i%3), Kind: fmt.Sprintf("vbr.kind%d", i%5), Name: fmt.Sprintf("res-%05d", i)},
 			Action: a,
-			Diff: []engine.FieldDiff{
-				{Path: "description", Op: engine.FieldChange, Before: "old", After: fmt.Sprintf("new %d", i)},
-				{Path: "maxTaskCount", Op: engine.FieldChange, Before: 1, After: i},
-			},
+			Diff: diffOf(map[string]any{"description": "old", "maxTaskCount": 1},
+				map[string]any{"description": fmt.Sprintf("new %d", i), "maxTaskCount": i}),
 		}
 		p.Changes = append(p.Changes, c)
 		switch a {
@@ -197,3 +193,21 @@ func script() []engine.Event {
 
 // fixedClock returns a clock stuck at t.
 func fixedClock(t time.Time) func() time.Time { return func() time.Time { return t } }
+
+// diffOf is the diff tree between two documents as the engine builds it
+// for values without a kind's rules (engine.DiffValues).
+func diffOf(before, after map[string]any) []engine.DiffNode {
+	if before == nil {
+		before = map[string]any{}
+	}
+	return engine.DiffValues(nil, before, after).Fields
+}
+
+// path builds a path of keys.
+func path(keys ...string) jsondoc.Path {
+	p := make(jsondoc.Path, len(keys))
+	for i, k := range keys {
+		p[i] = jsondoc.Key(k)
+	}
+	return p
+}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/vplay-dev/vplay/engine"
+	"github.com/vplay-dev/vplay/jsondoc"
 )
 
 // TestReviewShowsPruneReason checks that a delete planned by a prune
@@ -18,7 +19,7 @@ func TestReviewShowsPruneReason(t *testing.T) {
 			Addr:   engine.Addr{Target: "vbr", Kind: "vbr.repository", Name: "site-fra"},
 			Action: engine.Delete, Policy: engine.PolicyManage, Risk: "destructive", Source: "repos.yaml:32:5",
 			ID: "r-1", Reason: reason,
-			Diff: []engine.FieldDiff{{Path: "name", Op: engine.FieldRemove, Before: "site-fra"}},
+			Diff: []engine.DiffNode{{Path: jsondoc.Path{jsondoc.Key("name")}, Op: engine.DiffRemove, Before: "site-fra"}},
 		}},
 		Summary: engine.Summary{Delete: 1}}
 	m := NewReviewModel(p, Options{Width: 200, Height: 30, NoColor: true})

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -96,7 +98,7 @@ func TestReviewFilterAndToggle(t *testing.T) {
 			if cmd := pressAll(t, m, tc.keys...); isQuit(cmd) {
 				t.Fatalf("keys %v quit the review", tc.keys)
 			}
-			got := want{Rows: m.Rows(), Filter: m.Filter(), ShowNoOp: m.ShowNoOp(), Selected: m.Selected(), Filtering: m.filtering}
+			got := want{Rows: m.Rows(), Filter: m.Filter(), ShowNoOp: m.ShowNoOp(), Selected: m.Selected(), Filtering: m.filter.typing}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("after %v: -want +got:\n%s", tc.keys, diff)
 			}
@@ -220,7 +222,7 @@ func TestReviewDetail(t *testing.T) {
 			t.Parallel()
 			m := NewReviewModel(testPlan(), Options{Width: 100, Height: 30, NoColor: true})
 			pressAll(t, m, tc.keys...)
-			detail := strings.Join(m.detail(), "\n")
+			detail := strings.Join(m.detailLines(), "\n")
 			for _, w := range tc.want {
 				if !strings.Contains(detail, w) {
 					t.Errorf("detail after %v lacks %q:\n%s", tc.keys, w, detail)
@@ -258,5 +260,80 @@ func BenchmarkReviewUpdateView(b *testing.B) {
 		}
 		m.Update(k)
 		_ = m.View()
+	}
+}
+
+// TestFilterInput: the filter on its own, key by key.
+func TestFilterInput(t *testing.T) {
+	t.Parallel()
+	press := func(s string) tea.KeyPressMsg {
+		switch s {
+		case "esc":
+			return tea.KeyPressMsg{Code: tea.KeyEscape}
+		case "enter":
+			return tea.KeyPressMsg{Code: tea.KeyEnter}
+		case "backspace":
+			return tea.KeyPressMsg{Code: tea.KeyBackspace}
+		case "ctrl+c":
+			return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+		}
+		return tea.KeyPressMsg{Code: rune(s[0]), Text: s}
+	}
+	tests := map[string]struct {
+		keys    []string
+		text    string
+		typing  bool
+		results []filterResult
+	}{
+		"typed text":           {[]string{"a", "b"}, "ab", true, []filterResult{filterChanged, filterChanged}},
+		"backspace":            {[]string{"a", "b", "backspace"}, "a", true, []filterResult{filterChanged, filterChanged, filterChanged}},
+		"enter keeps":          {[]string{"a", "enter"}, "a", false, []filterResult{filterChanged, filterKept}},
+		"esc clears":           {[]string{"a", "esc"}, "", false, []filterResult{filterChanged, filterChanged}},
+		"ctrl+c aborts":        {[]string{"a", "ctrl+c"}, "a", true, []filterResult{filterChanged, filterAbort}},
+		"backspace when empty": {[]string{"backspace"}, "", true, []filterResult{filterChanged}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f := filterInput{typing: true}
+			var got []filterResult
+			for _, k := range tc.keys {
+				got = append(got, f.key(press(k)))
+			}
+			if f.text != tc.text || f.typing != tc.typing || !cmp.Equal(got, tc.results) {
+				t.Errorf("after %v: text %q typing %v results %v; want %q %v %v", tc.keys, f.text, f.typing, got, tc.text, tc.typing, tc.results)
+			}
+		})
+	}
+}
+
+// TestApprovalPrompt: "yes" approves only when typed in full; any other
+// key starts over, and "y" always starts a new attempt.
+func TestApprovalPrompt(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		typed string
+		want  bool
+	}{
+		"yes":            {"yes", true},
+		"YES":            {"YES", true},
+		"ye":             {"ye", false},
+		"yex then yes":   {"yexyes", true},
+		"yyes":           {"yyes", true},
+		"no":             {"no", false},
+		"yes with extra": {"yess", false},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var p approvalPrompt
+			got := false
+			for _, r := range tc.typed {
+				got = p.typeYes(tea.KeyPressMsg{Code: r, Text: string(r)})
+			}
+			if got != tc.want {
+				t.Errorf("typing %q: approved %v, want %v (typed %q)", tc.typed, got, tc.want, p.typed)
+			}
+		})
 	}
 }

@@ -103,25 +103,6 @@ func walkCopy(v any, f func(Secret) any) any {
 	return v
 }
 
-// deepCopy copies maps and lists so callers may modify what Eval returns.
-func deepCopy(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		out := maps.Clone(v)
-		for k, e := range out {
-			out[k] = deepCopy(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(v))
-		for i, e := range v {
-			out[i] = deepCopy(e)
-		}
-		return out
-	}
-	return v
-}
-
 // MinKnownLen is the shortest value KnownSecrets masks in free text: a
 // shorter value (a one-letter password) would blank out ordinary words.
 // Such values are still shown as "(sensitive)" wherever they travel as a

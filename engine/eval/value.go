@@ -12,6 +12,7 @@ import (
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/vplay-dev/vplay/engine/diag"
+	"github.com/vplay-dev/vplay/jsondoc"
 )
 
 // NodeKind says what a Node holds.
@@ -124,7 +125,7 @@ func (v *Value) Literal() (any, bool) {
 	if !v.static {
 		return nil, false
 	}
-	return deepCopy(v.lit), true
+	return jsondoc.Copy(v.lit), true
 }
 
 // IsTemplate reports whether the value is exactly one ${{ }} template.
@@ -493,7 +494,7 @@ func (v *Value) Eval(s *Scope) (any, error) {
 		return nil, nil
 	}
 	if v.static {
-		return deepCopy(v.lit), nil
+		return jsondoc.Copy(v.lit), nil
 	}
 	return v.eval(s, s.runtime())
 }
@@ -501,7 +502,7 @@ func (v *Value) Eval(s *Scope) (any, error) {
 func (v *Value) eval(s *Scope, env map[string]any) (any, error) {
 	switch {
 	case v.static:
-		return deepCopy(v.lit), nil
+		return jsondoc.Copy(v.lit), nil
 	case v.single != nil:
 		out, err := run(v.single, v.src, v.pos, env)
 		if err == nil && s.taint(v.single) {

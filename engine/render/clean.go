@@ -2,6 +2,7 @@ package render
 
 import (
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -225,12 +226,7 @@ func CleanPlan(p *engine.Plan) *engine.Plan {
 		c.ID, c.Reason, c.Source = CleanLine(c.ID), CleanLine(c.Reason), CleanLine(c.Source)
 		c.Before, _ = cleanValue(c.Before).(map[string]any)
 		c.After, _ = cleanValue(c.After).(map[string]any)
-		c.Diff = make([]engine.FieldDiff, len(p.Changes[i].Diff))
-		for j, d := range p.Changes[i].Diff {
-			d.Path = CleanLine(d.Path)
-			d.Before, d.After = cleanValue(d.Before), cleanValue(d.After)
-			c.Diff[j] = d
-		}
+		c.Diff = cleanDiff(p.Changes[i].Diff)
 		c.DependsOn = cleanLines(c.DependsOn)
 		q.Changes[i] = c
 	}
@@ -260,6 +256,31 @@ func cleanLines(l []string) []string {
 
 // cleanValue cleans the strings (and keys) of a JSON-like value. It never
 // modifies v; only maps and lists that needed cleaning are copied.
+// cleanDiff returns a copy of a diff tree with its keys and values cleaned.
+func cleanDiff(ns []engine.DiffNode) []engine.DiffNode {
+	if ns == nil {
+		return nil
+	}
+	out := make([]engine.DiffNode, len(ns))
+	for i, n := range ns {
+		n.Path = slices.Clone(n.Path)
+		for j, s := range n.Path {
+			n.Path[j].Key = CleanLine(s.Key)
+		}
+		n.Before, n.After = cleanValue(n.Before), cleanValue(n.After)
+		n.Fields = cleanDiff(n.Fields)
+		if n.Elements != nil {
+			n.Elements = slices.Clone(n.Elements)
+			for j := range n.Elements {
+				e := &n.Elements[j]
+				e.Before, e.After = cleanValue(e.Before), cleanValue(e.After)
+			}
+		}
+		out[i] = n
+	}
+	return out
+}
+
 func cleanValue(v any) any {
 	out, _ := cleanCOW(v)
 	return out

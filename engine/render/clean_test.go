@@ -71,7 +71,7 @@ func TestTextCleansServerText(t *testing.T) {
 	p := &engine.Plan{FormatVersion: engine.FormatVersion,
 		Targets: []engine.Target{{Name: "vbr", API: "vbr", URL: "https://vbr:9419"}},
 		Changes: []engine.Change{{Addr: engine.Addr{Target: "vbr", Kind: "vbr.repository", Name: "repo"}, Action: engine.Update,
-			Diff: []engine.FieldDiff{{Path: "description", Op: engine.FieldChange, Before: hostile, After: "ok"}}}},
+			Diff: diffOf(map[string]any{"description": hostile, hostile: 1}, map[string]any{"description": "ok", hostile: 2})}},
 		Steps:   []engine.StepRun{{ID: "s", Action: "log", Status: engine.StepWillRun, Summary: hostile, Items: []string{hostile}}},
 		Summary: engine.Summary{Update: 1}}
 	var text, md bytes.Buffer

@@ -4,13 +4,12 @@
 // Every function here is pure: it reads an *engine.Plan, an engine.Event or an
 // *engine.Result and writes bytes; it never plans, applies or talks to a
 // server (that is package engine's work), and it never decides exit codes
-// (that is cmd/vplay's). Human formats are all built from one intermediate
-// field diff tree (DiffLines), the same one the TUI shows, so the formats
-// cannot disagree about what changes.
-//
-// Secrets are masked by the engine before a plan reaches this package; the
-// renderers mask again any field flagged Sensitive, so a secret that slipped
-// through the model still never reaches the output.
+// (that is cmd/vplay's). Every format shows the engine's diff tree
+// (engine.DiffNode): JSON writes it as it is, and text, Markdown and the TUI
+// lay it out with DiffLines, so the formats cannot disagree about what
+// changes. This package compares no values, parses no paths and masks no
+// secrets: the engine built the tree, already masked, and a renderer doing
+// that work again would be a second source of truth.
 //
 // Text from servers (error messages, session log lines, names, live values)
 // is laid out from a cleaned copy (CleanPlan, CleanEvent): no escape

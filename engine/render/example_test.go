@@ -6,6 +6,7 @@ import (
 
 	"github.com/vplay-dev/vplay/engine"
 	"github.com/vplay-dev/vplay/engine/render"
+	"github.com/vplay-dev/vplay/jsondoc"
 )
 
 func ExampleText() {
@@ -16,9 +17,12 @@ func ExampleText() {
 			Addr:   engine.Addr{Target: "vbr", Kind: "vbr.repository", Name: "repo-ams"},
 			Action: engine.Update,
 			Source: "quickstart.yaml:12:5",
-			Diff: []engine.FieldDiff{
-				{Path: "repository.maxTaskCount", Op: engine.FieldChange, Before: json.Number("4"), After: json.Number("8")},
-				{Path: "password", Op: engine.FieldChange, Before: engine.Sensitive, After: engine.Sensitive, Sensitive: true},
+			Diff: []engine.DiffNode{
+				{Path: jsondoc.Path{jsondoc.Key("password")}, Op: engine.DiffChange, Before: engine.Sensitive, After: engine.Sensitive, Sensitive: true},
+				{Path: jsondoc.Path{jsondoc.Key("repository")}, Op: engine.DiffChange, Fields: []engine.DiffNode{{
+					Path: jsondoc.Path{jsondoc.Key("repository"), jsondoc.Key("maxTaskCount")}, Op: engine.DiffChange,
+					Before: json.Number("4"), After: json.Number("8"),
+				}}},
 			},
 		}},
 		Summary: engine.Summary{Update: 1},

@@ -11,6 +11,7 @@ import (
 
 	"github.com/vplay-dev/vplay/engine"
 	"github.com/vplay-dev/vplay/engine/diag"
+	"github.com/vplay-dev/vplay/jsondoc"
 )
 
 // update rewrites the golden files: go test ./engine/render -update.
@@ -36,9 +37,6 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
-// theSecret must never appear in any output.
-const theSecret = "hunter2-S3cr3t!"
-
 func pos(line, col int) diag.Pos { return diag.Pos{File: "playbooks/site.yaml", Line: line, Col: col} }
 
 // fullPlan covers creates, updates, deletes, no-ops, drift, nested
@@ -59,50 +57,45 @@ func fullPlan() *engine.Plan {
 				Addr: engine.Addr{Target: "vbr", Kind: "vbr.repository", Name: "repo-ams"}, Action: engine.Create,
 				Policy: engine.PolicyManage, Risk: "maintenance", Pos: pos(12, 5),
 				After: map[string]any{"name": "repo-ams", "type": "WinLocal"},
-				Diff: []engine.FieldDiff{
-					{Path: "description", Op: engine.FieldAdd, After: "Amsterdam primary"},
-					{Path: "name", Op: engine.FieldAdd, After: "repo-ams"},
-					{Path: "repository.makeRecentBackupsImmutableDays", Op: engine.FieldAdd, After: json.Number("7")},
-					{Path: "repository.maxTaskCount", Op: engine.FieldAdd, After: json.Number("4")},
-					{Path: "repository.path", Op: engine.FieldAdd, After: `D:\Backups`},
-					{Path: "tags", Op: engine.FieldAdd, After: []any{"ams", "primary"}},
-					{Path: "type", Op: engine.FieldAdd, After: "WinLocal"},
-				},
+				Diff: diffOf(map[string]any{"repository": map[string]any{}}, map[string]any{
+					"description": "Amsterdam primary", "name": "repo-ams", "type": "WinLocal", "tags": []any{"ams", "primary"},
+					"repository": map[string]any{"makeRecentBackupsImmutableDays": json.Number("7"), "maxTaskCount": json.Number("4"), "path": `D:\Backups`},
+				}),
 			},
 			{
 				Addr: engine.Addr{Target: "vbr", Kind: "vbr.repository", Name: "repo-lon"}, Action: engine.Update,
 				Policy: engine.PolicyManage, Risk: "maintenance", Pos: pos(30, 5), ID: "88788f9e-d8f5-4eb4-bc4f-9b3f5403bcec",
-				Diff: []engine.FieldDiff{
-					{Path: "description", Op: engine.FieldChange,
-						Before: "Primary repository for the London office, holds daily backups of file servers and SQL",
-						After:  "Primary repository for the London office, holds hourly backups of file servers, SQL and Exchange"},
-					{Path: "performanceExtents", Op: engine.FieldChange,
-						Before: []any{map[string]any{"name": "ext-1", "path": "E:"}, map[string]any{"name": "ext-2", "path": "F:"}, map[string]any{"name": "ext-3", "path": "G:"}},
-						After:  []any{map[string]any{"name": "ext-1", "path": "E:"}, map[string]any{"name": "ext-3", "path": "G:"}, map[string]any{"name": "ext-4", "path": "H:"}}},
-					{Path: "repository.maxTaskCount", Op: engine.FieldChange, Before: json.Number("4"), After: json.Number("8.0")},
-					{Path: "repository.readWriteRate", Op: engine.FieldRemove, Before: json.Number("100")},
-					{Path: "repository.advanced.alignDataBlocks", Op: engine.FieldChange, Before: false, After: true},
-					{Path: "tags", Op: engine.FieldChange, Before: []any{"lon", "old", "tier-2"}, After: []any{"lon", "tier-1", "tier-2"}},
-				},
+				Diff: diffOf(map[string]any{
+					"description":        "Primary repository for the London office, holds daily backups of file servers and SQL",
+					"performanceExtents": []any{map[string]any{"name": "ext-1", "path": "E:"}, map[string]any{"name": "ext-2", "path": "F:"}, map[string]any{"name": "ext-3", "path": "G:"}},
+					"repository":         map[string]any{"maxTaskCount": json.Number("4"), "readWriteRate": json.Number("100"), "advanced": map[string]any{"alignDataBlocks": false}},
+					"tags":               []any{"lon", "old", "tier-2"},
+				}, map[string]any{
+					"description":        "Primary repository for the London office, holds hourly backups of file servers, SQL and Exchange",
+					"performanceExtents": []any{map[string]any{"name": "ext-1", "path": "E:"}, map[string]any{"name": "ext-3", "path": "G:"}, map[string]any{"name": "ext-4", "path": "H:"}},
+					"repository":         map[string]any{"maxTaskCount": json.Number("8.0"), "advanced": map[string]any{"alignDataBlocks": true}},
+					"tags":               []any{"lon", "tier-1", "tier-2"},
+				}),
 			},
 			{
 				Addr: engine.Addr{Target: "vbr", Kind: "vbr.credential", Name: "svc-backup"}, Action: engine.Update,
 				Policy: engine.PolicyManage, Risk: "maintenance", Pos: pos(41, 5), ID: "c1",
 				Before: map[string]any{"username": "svc-backup", "password": engine.Sensitive},
 				After:  map[string]any{"username": "svc-backup", "password": engine.Sensitive},
-				Diff: []engine.FieldDiff{
-					{Path: "password", Op: engine.FieldChange, Before: engine.Sensitive, After: engine.Sensitive, Sensitive: true},
+				Diff: []engine.DiffNode{
+					{Path: jsondoc.Path{jsondoc.Key("password")}, Op: engine.DiffChange, Before: engine.Sensitive, After: engine.Sensitive, Sensitive: true},
 				},
 			},
 			{
 				Addr: engine.Addr{Target: "vbr", Kind: "vbr.job", Name: "nightly"}, Action: engine.Drift,
 				Policy: engine.PolicyObserve, Risk: "maintenance", Pos: pos(50, 5), ID: "j1",
-				Diff: []engine.FieldDiff{
-					{Path: "schedule.daily.localTime", Op: engine.FieldChange, Before: "23:00", After: "22:00"},
-					{Path: "script", Op: engine.FieldChange,
-						Before: "#!/bin/sh\nset -e\necho starting backup\nrun --fast\n",
-						After:  "#!/bin/sh\nset -eu\necho starting nightly backup\nrun --fast\n"},
-				},
+				Diff: diffOf(map[string]any{
+					"schedule": map[string]any{"daily": map[string]any{"localTime": "23:00"}},
+					"script":   "#!/bin/sh\nset -e\necho starting backup\nrun --fast\n",
+				}, map[string]any{
+					"schedule": map[string]any{"daily": map[string]any{"localTime": "22:00"}},
+					"script":   "#!/bin/sh\nset -eu\necho starting nightly backup\nrun --fast\n",
+				}),
 			},
 			{
 				Addr: engine.Addr{Target: "vbr", Kind: "vbr.repository", Name: "repo-old"}, Action: engine.Delete,
@@ -146,33 +139,8 @@ func emptyPlan() *engine.Plan {
 	}
 }
 
-// leakyPlan carries a secret where the engine should have masked it, in
-// a field flagged Sensitive and in the before/after documents at that path:
-// the renderers must mask it anyway.
-func leakyPlan() *engine.Plan {
-	return &engine.Plan{
-		FormatVersion: engine.FormatVersion, Playbook: "p.yaml", Name: "leaky",
-		Targets: []engine.Target{{Name: "vbr", API: "vbr"}},
-		Changes: []engine.Change{
-			{
-				Addr: engine.Addr{Target: "vbr", Kind: "vbr.credential", Name: "svc"}, Action: engine.Update,
-				Policy: engine.PolicyManage, Risk: "maintenance", ID: "c1",
-				Before: map[string]any{"username": "svc", "auth": map[string]any{"password": theSecret + "-old"}},
-				After:  map[string]any{"username": "svc", "auth": map[string]any{"password": theSecret}},
-				Diff: []engine.FieldDiff{
-					{Path: "auth.password", Op: engine.FieldChange, Before: theSecret + "-old", After: theSecret, Sensitive: true},
-				},
-			},
-			{
-				Addr: engine.Addr{Target: "vbr", Kind: "vbr.credential", Name: "new"}, Action: engine.Create,
-				Policy: engine.PolicyManage, Risk: "maintenance",
-				After: map[string]any{"username": "new", "password": theSecret},
-				Diff: []engine.FieldDiff{
-					{Path: "password", Op: engine.FieldAdd, After: theSecret, Sensitive: true},
-					{Path: "username", Op: engine.FieldAdd, After: "new"},
-				},
-			},
-		},
-		Summary: engine.Summary{Create: 1, Update: 1},
-	}
+// diffOf is the diff tree between two documents as the engine builds it
+// for values without a kind's rules (engine.DiffValues), for fixtures.
+func diffOf(before, after map[string]any) []engine.DiffNode {
+	return engine.DiffValues(nil, before, after).Fields
 }

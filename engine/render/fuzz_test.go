@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/vplay-dev/vplay/engine"
+	"github.com/vplay-dev/vplay/jsondoc"
 )
 
 // FuzzRender feeds arbitrary paths and strings through every plan renderer:
@@ -20,9 +21,13 @@ func FuzzRender(f *testing.F) {
 		p := &engine.Plan{
 			Changes: []engine.Change{{
 				Addr: engine.Addr{Target: "t<", Kind: "k|", Name: path}, Action: engine.Update,
-				Diff: []engine.FieldDiff{
-					{Path: path, Op: engine.FieldChange, Before: before, After: after},
-					{Path: path + ".secret", Op: engine.FieldChange, Before: "zz-SECRET-zz", After: "zz-SECRET-zz", Sensitive: true},
+				Diff: []engine.DiffNode{
+					{Path: jsondoc.Path{jsondoc.Key(path)}, Op: engine.DiffChange, Before: before, After: after},
+					{Path: jsondoc.Path{jsondoc.Key(path), jsondoc.Index(len(path))}, Op: engine.DiffChange, Fields: []engine.DiffNode{{
+						Path: jsondoc.Path{jsondoc.Key(path), jsondoc.Index(len(path)), jsondoc.Key("secret")}, Op: engine.DiffChange,
+						Before: engine.Sensitive, After: engine.Sensitive, Sensitive: true,
+					}}},
+					engine.DiffValues(jsondoc.Path{jsondoc.Key("list")}, []any{before, path}, []any{path, after}),
 				},
 			}},
 			Steps:   []engine.StepRun{{ID: path, Status: engine.StepWillRun, Reason: before}},

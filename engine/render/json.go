@@ -35,26 +35,18 @@ type jsonPlan struct {
 }
 
 type jsonChange struct {
-	Address   engine.Addr     `json:"address"`
-	Action    string          `json:"action"`
-	Policy    string          `json:"policy"`
-	Risk      string          `json:"risk"`
-	Flag      string          `json:"flag,omitempty"`
-	Source    string          `json:"source,omitempty"`
-	ID        string          `json:"id,omitempty"`
-	Before    map[string]any  `json:"before"`
-	After     map[string]any  `json:"after"`
-	Diff      []jsonFieldDiff `json:"diff"`
-	Reason    string          `json:"reason,omitempty"`
-	DependsOn []string        `json:"depends_on,omitempty"`
-}
-
-type jsonFieldDiff struct {
-	Path      string `json:"path"`
-	Op        string `json:"op"`
-	Before    any    `json:"before,omitempty"`
-	After     any    `json:"after,omitempty"`
-	Sensitive bool   `json:"sensitive,omitempty"`
+	Address   engine.Addr       `json:"address"`
+	Action    string            `json:"action"`
+	Policy    string            `json:"policy"`
+	Risk      string            `json:"risk"`
+	Flag      string            `json:"flag,omitempty"`
+	Source    string            `json:"source,omitempty"`
+	ID        string            `json:"id,omitempty"`
+	Before    map[string]any    `json:"before"`
+	After     map[string]any    `json:"after"`
+	Diff      []engine.DiffNode `json:"diff"`
+	Reason    string            `json:"reason,omitempty"`
+	DependsOn []string          `json:"depends_on,omitempty"`
 }
 
 type jsonStep struct {
@@ -87,20 +79,12 @@ func ActionWord(a engine.Action) string {
 	return "no_op"
 }
 
-func opWord(o engine.DiffOp) string {
-	switch o {
-	case engine.FieldAdd:
-		return "add"
-	case engine.FieldRemove:
-		return "remove"
-	}
-	return "change"
-}
-
 // JSON writes the plan in the documented, versioned machine format (see
 // FORMAT.md and PlanSchema): indented, field names in snake_case, actions
 // and diff operations as words, numbers as written and every field flagged
-// sensitive masked, in the diff and in the before/after documents.
+// sensitive masked, in the diff and in the before/after documents. The diff
+// is the engine's diff tree as it is (already masked), list element
+// operations included.
 func JSON(w io.Writer, p *engine.Plan) error {
 	doc := jsonPlan{
 		FormatVersion: engine.FormatVersion,
@@ -143,70 +127,10 @@ func orEmpty[T any](s []T) []T {
 }
 
 func jsonChangeOf(c engine.Change) jsonChange {
-	jc := jsonChange{
+	return jsonChange{
 		Address: c.Addr, Action: ActionWord(c.Action), Policy: string(c.Policy), Risk: c.Risk,
 		Flag: ChangeFlag(c), Source: changeSource(c), ID: c.ID,
-		Diff:   make([]jsonFieldDiff, 0, len(c.Diff)),
+		Before: c.Before, After: c.After, Diff: orEmpty(c.Diff),
 		Reason: c.Reason, DependsOn: c.DependsOn,
 	}
-	var secret [][]segment
-	for _, d := range c.Diff {
-		if d.Sensitive {
-			secret = append(secret, parsePath(d.Path))
-		}
-		m := maskDiff(d)
-		jc.Diff = append(jc.Diff, jsonFieldDiff{Path: d.Path, Op: opWord(d.Op), Before: m.Before, After: m.After, Sensitive: d.Sensitive})
-	}
-	jc.Before = maskDoc(c.Before, secret)
-	jc.After = maskDoc(c.After, secret)
-	return jc
-}
-
-// maskDoc returns doc with the value at each path replaced by the
-// placeholder. It copies only the containers along those paths, so the
-// plan is never modified.
-func maskDoc(doc map[string]any, paths [][]segment) map[string]any {
-	if doc == nil || len(paths) == 0 {
-		return doc
-	}
-	var v any = doc
-	for _, p := range paths {
-		v = maskAt(v, p)
-	}
-	m, _ := v.(map[string]any)
-	return m
-}
-
-func maskAt(v any, path []segment) any {
-	if len(path) == 0 {
-		if v == nil {
-			return nil
-		}
-		return engine.Sensitive
-	}
-	seg := path[0]
-	switch x := v.(type) {
-	case map[string]any:
-		if seg.isIndex {
-			return v
-		}
-		e, ok := x[seg.key]
-		if !ok {
-			return v
-		}
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = e
-		}
-		out[seg.key] = maskAt(e, path[1:])
-		return out
-	case []any:
-		if !seg.isIndex || seg.idx < 0 || seg.idx >= len(x) {
-			return v
-		}
-		out := slices.Clone(x)
-		out[seg.idx] = maskAt(x[seg.idx], path[1:])
-		return out
-	}
-	return v
 }

@@ -53,7 +53,8 @@ func TestTextWraps(t *testing.T) {
 	t.Parallel()
 	long := strings.Repeat("word ", 60)
 	p := &engine.Plan{Changes: []engine.Change{{Addr: engine.Addr{Target: "t", Kind: "k", Name: "n"}, Action: engine.Update,
-		Diff: []engine.FieldDiff{{Path: "a.b.c", Op: engine.FieldChange, Before: long + "old", After: long + "new"}}}},
+		Diff: diffOf(map[string]any{"a": map[string]any{"b": map[string]any{"c": long + "old"}}},
+			map[string]any{"a": map[string]any{"b": map[string]any{"c": long + "new"}}})}},
 		Summary: engine.Summary{Update: 1}}
 	for _, width := range []int{50, 80, 120} {
 		var buf bytes.Buffer

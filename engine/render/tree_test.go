@@ -8,10 +8,21 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/vplay-dev/vplay/engine"
+	"github.com/vplay-dev/vplay/jsondoc"
 )
 
-func update1(diffs ...engine.FieldDiff) engine.Change {
+func update1(diffs ...engine.DiffNode) engine.Change {
 	return engine.Change{Addr: engine.Addr{Target: "t", Kind: "k", Name: "n"}, Action: engine.Update, Diff: diffs}
+}
+
+// leaf is a top-level value node.
+func leaf(key string, op engine.DiffOp, before, after any) engine.DiffNode {
+	return engine.DiffNode{Path: jsondoc.Path{jsondoc.Key(key)}, Op: op, Before: before, After: after}
+}
+
+// diffOne is the tree of one top-level key changing from before to after.
+func diffOne(key string, before, after any) engine.Change {
+	return update1(engine.DiffValues(jsondoc.Path{jsondoc.Key(key)}, before, after))
 }
 
 // plainLines lays out DiffLines as Line.String does.
@@ -31,20 +42,18 @@ func TestDiffLines(t *testing.T) {
 		want   []string
 	}{
 		"scalar change, numbers as written": {
-			change: update1(engine.FieldDiff{Path: "maxTaskCount", Op: engine.FieldChange, Before: json.Number("4"), After: json.Number("4.50")}),
+			change: update1(leaf("maxTaskCount", engine.DiffChange, json.Number("4"), json.Number("4.50"))),
 			want:   []string{"~ maxTaskCount = 4 -> 4.50"},
 		},
 		"go numbers and bools": {
-			change: update1(engine.FieldDiff{Path: "a", Op: engine.FieldChange, Before: 3, After: 2.5},
-				engine.FieldDiff{Path: "b", Op: engine.FieldChange, Before: true, After: nil}),
-			want: []string{"~ a = 3 -> 2.5", "- b = true"},
+			change: update1(leaf("a", engine.DiffChange, 3, 2.5), leaf("b", engine.DiffChange, true, nil)),
+			want:   []string{"~ a = 3 -> 2.5", "- b = true"},
 		},
-		"nested objects from dotted paths": {
-			change: update1(
-				engine.FieldDiff{Path: "options.schedule.daily.time", Op: engine.FieldChange, Before: "22:00", After: "23:00"},
-				engine.FieldDiff{Path: "options.retries", Op: engine.FieldAdd, After: json.Number("3")},
-				engine.FieldDiff{Path: "name", Op: engine.FieldRemove, Before: "x"},
-			),
+		"nested objects as blocks": {
+			change: update1(diffOf(
+				map[string]any{"name": "x", "options": map[string]any{"schedule": map[string]any{"daily": map[string]any{"time": "22:00"}}}},
+				map[string]any{"options": map[string]any{"retries": json.Number("3"), "schedule": map[string]any{"daily": map[string]any{"time": "23:00"}}}},
+			)...),
 			want: []string{
 				`- name = "x"`,
 				`~ options {`,
@@ -57,30 +66,19 @@ func TestDiffLines(t *testing.T) {
 				`  }`,
 			},
 		},
-		"index paths and quoted keys": {
-			change: update1(
-				engine.FieldDiff{Path: "extents[10].name", Op: engine.FieldChange, Before: "a", After: "b"},
-				engine.FieldDiff{Path: "extents[2].name", Op: engine.FieldChange, Before: "c", After: "d"},
-				engine.FieldDiff{Path: `labels["app.kubernetes.io/name"]`, Op: engine.FieldAdd, After: "vplay"},
-			),
+		"quoted keys": {
+			change: update1(diffOf(map[string]any{"labels": map[string]any{}},
+				map[string]any{"labels": map[string]any{"app.kubernetes.io/name": "vplay"}})...),
 			want: []string{
-				`~ extents {`,
-				`    ~ [2] {`,
-				`        ~ name = "c" -> "d"`,
-				`      }`,
-				`    ~ [10] {`,
-				`        ~ name = "a" -> "b"`,
-				`      }`,
-				`  }`,
 				`+ labels {`,
 				`    + "app.kubernetes.io/name" = "vplay"`,
 				`  }`,
 			},
 		},
 		"list element diff": {
-			change: update1(engine.FieldDiff{Path: "hosts", Op: engine.FieldChange,
-				Before: []any{"a", "b", "c", "d", json.Number("5")},
-				After:  []any{"a", "c", "d", "e", json.Number("5.0")}}),
+			change: diffOne("hosts",
+				[]any{"a", "b", "c", "d", json.Number("5")},
+				[]any{"a", "c", "d", "e", json.Number("5.0")}),
 			want: []string{
 				`~ hosts = [`,
 				`    # (1 unchanged element hidden)`,
@@ -91,29 +89,41 @@ func TestDiffLines(t *testing.T) {
 				`  ]`,
 			},
 		},
-		"whole object change": {
-			change: update1(engine.FieldDiff{Path: "proxy", Op: engine.FieldChange,
-				Before: map[string]any{"host": "a", "port": json.Number("80"), "old": true},
-				After:  map[string]any{"host": "b", "port": json.Number("80"), "tls": map[string]any{"verify": true}}}),
+		"replaced list elements: the old ones, then the new ones": {
+			change: diffOne("l", []any{"a", "b", "c", "z"}, []any{"x", "y", "z"}),
 			want: []string{
-				`~ proxy = {`,
+				`~ l = [`,
+				`    - "a"`,
+				`    - "b"`,
+				`    - "c"`,
+				`    + "x"`,
+				`    + "y"`,
+				`    # (1 unchanged element hidden)`,
+				`  ]`,
+			},
+		},
+		"object change": {
+			change: diffOne("proxy",
+				map[string]any{"host": "a", "port": json.Number("80"), "old": true},
+				map[string]any{"host": "b", "port": json.Number("80"), "tls": map[string]any{"verify": true}}),
+			want: []string{
+				`~ proxy {`,
 				`    ~ host = "a" -> "b"`,
 				`    - old  = true`,
 				`    + tls  = {`,
 				`        + verify = true`,
 				`      }`,
-				`    # (1 unchanged attribute hidden)`,
 				`  }`,
 			},
 		},
 		"type change": {
-			change: update1(engine.FieldDiff{Path: "x", Op: engine.FieldChange, Before: "3", After: []any{json.Number("3")}}),
+			change: diffOne("x", "3", []any{json.Number("3")}),
 			want:   []string{`- x = "3"`, `+ x = [`, `    + 3`, `  ]`},
 		},
 		"long single-line string word diff wraps": {
-			change: update1(engine.FieldDiff{Path: "description", Op: engine.FieldChange,
-				Before: "The quick brown fox jumps over the lazy dog near the river bank at dawn",
-				After:  "The quick red fox jumps over the lazy dog near the river bank at dusk"}),
+			change: diffOne("description",
+				"The quick brown fox jumps over the lazy dog near the river bank at dawn",
+				"The quick red fox jumps over the lazy dog near the river bank at dusk"),
 			width: 40,
 			want: []string{
 				`~ description =`,
@@ -123,8 +133,7 @@ func TestDiffLines(t *testing.T) {
 			},
 		},
 		"multi-line string": {
-			change: update1(engine.FieldDiff{Path: "script", Op: engine.FieldChange,
-				Before: "line one\nline two\n", After: "line one\nline 2\nline three\n"}),
+			change: diffOne("script", "line one\nline two\n", "line one\nline 2\nline three\n"),
 			want: []string{
 				`~ script = <<-EOT`,
 				`      line one`,
@@ -134,23 +143,20 @@ func TestDiffLines(t *testing.T) {
 			},
 		},
 		"added multi-line string": {
-			change: update1(engine.FieldDiff{Path: "script", Op: engine.FieldAdd, After: "a\nb\n"}),
+			change: update1(leaf("script", engine.DiffAdd, nil, "a\nb\n")),
 			want:   []string{`+ script = <<-EOT`, `    + a`, `    + b`, `  EOT`},
 		},
-		"sensitive flag masks whatever is there": {
-			change: update1(engine.FieldDiff{Path: "password", Op: engine.FieldChange, Before: "old-secret", After: "new-secret", Sensitive: true},
-				engine.FieldDiff{Path: "token", Op: engine.FieldAdd, After: "tok", Sensitive: true}),
+		"sensitive nodes show the placeholder": {
+			change: update1(
+				engine.DiffNode{Path: jsondoc.Path{jsondoc.Key("password")}, Op: engine.DiffChange, Before: engine.Sensitive, After: engine.Sensitive, Sensitive: true},
+				engine.DiffNode{Path: jsondoc.Path{jsondoc.Key("token")}, Op: engine.DiffAdd, After: engine.Sensitive, Sensitive: true}),
 			want: []string{`~ password = (sensitive)`, `+ token    = (sensitive)`},
 		},
 		"sensitive placeholder in a document": {
-			change: update1(engine.FieldDiff{Path: "cred", Op: engine.FieldChange,
-				Before: map[string]any{"user": "a", "password": engine.Sensitive},
-				After:  map[string]any{"user": "b", "password": engine.Sensitive}}),
-			want: []string{`~ cred = {`, `    ~ user = "a" -> "b"`, `    # (1 unchanged attribute hidden)`, `  }`},
-		},
-		"create without diff shows after": {
-			change: engine.Change{Action: engine.Create, After: map[string]any{"name": "r", "a.b": json.Number("1")}},
-			want:   []string{`+ "a.b" = 1`, `+ name  = "r"`},
+			change: diffOne("cred",
+				map[string]any{"user": "a", "password": engine.Sensitive},
+				map[string]any{"user": "b", "password": engine.Sensitive}),
+			want: []string{`~ cred {`, `    ~ user = "a" -> "b"`, `  }`},
 		},
 		"delete shows nothing": {
 			change: engine.Change{Action: engine.Delete, Before: map[string]any{"name": "r"}},
@@ -170,34 +176,13 @@ func TestDiffLines(t *testing.T) {
 
 func TestDiffLinesSpans(t *testing.T) {
 	t.Parallel()
-	c := update1(engine.FieldDiff{Path: "d", Op: engine.FieldChange,
-		Before: "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu",
-		After:  "alpha beta GAMMA delta epsilon zeta eta theta iota kappa lambda mu"})
+	c := diffOne("d",
+		"alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu",
+		"alpha beta GAMMA delta epsilon zeta eta theta iota kappa lambda mu")
 	lines := DiffLines(c, 0)
 	want := []Span{{OpContext, `"alpha beta `}, {OpRemove, "gamma"}, {OpAdd, "GAMMA"}, {OpContext, ` delta epsilon zeta eta theta iota kappa lambda mu"`}}
 	if diff := cmp.Diff(want, lines[1].Spans); diff != "" {
 		t.Errorf("spans (-want +got):\n%s", diff)
-	}
-}
-
-func TestParsePath(t *testing.T) {
-	t.Parallel()
-	tests := map[string][]segment{
-		"a":           {{key: "a"}},
-		"a.b[3].c":    {{key: "a"}, {key: "b"}, {idx: 3, isIndex: true}, {key: "c"}},
-		`m["x.y"].z`:  {{key: "m"}, {key: "x.y"}, {key: "z"}},
-		"[0]":         {{idx: 0, isIndex: true}},
-		"a[x]":        {{key: "a"}, {key: "[x]"}},
-		"a[":          {{key: "a"}, {key: "["}},
-		`a["unclosed`: {{key: "a"}, {key: `["unclosed`}},
-		"":            nil,
-		"..a..":       {{key: "a"}},
-	}
-	for in, want := range tests {
-		got := parsePath(in)
-		if diff := cmp.Diff(want, got, cmp.AllowUnexported(segment{})); diff != "" {
-			t.Errorf("parsePath(%q) (-want +got):\n%s", in, diff)
-		}
 	}
 }
 

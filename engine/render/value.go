@@ -3,58 +3,12 @@ package render
 import (
 	"encoding/json"
 	"fmt"
-	"math/big"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/vplay-dev/vplay/engine"
 )
-
-// normalize converts a JSON-like value to the canonical forms the renderers
-// handle: nil, bool, string, json.Number, map[string]any and []any. Other
-// Go types (ints, floats, typed slices and maps, structs) go through a JSON
-// round trip, so they render as their JSON form.
-func normalize(v any) any {
-	switch x := v.(type) {
-	case nil, bool, string, json.Number:
-		return v
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = normalize(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = normalize(e)
-		}
-		return out
-	case int:
-		return json.Number(strconv.Itoa(x))
-	case int64:
-		return json.Number(strconv.FormatInt(x, 10))
-	case float64:
-		b, err := json.Marshal(x)
-		if err != nil { // NaN or Inf: not JSON, show as Go prints it
-			return json.Number(strconv.FormatFloat(x, 'g', -1, 64))
-		}
-		return json.Number(b)
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	d := json.NewDecoder(strings.NewReader(string(b)))
-	d.UseNumber()
-	var out any
-	if err := d.Decode(&out); err != nil {
-		return string(b)
-	}
-	return out
-}
 
 // isSensitive reports whether v is the engine's placeholder for a secret.
 func isSensitive(v any) bool {
@@ -120,7 +74,13 @@ func writeInline(sb *strings.Builder, v any) {
 		}
 		sb.WriteString("]")
 	default:
-		writeInline(sb, normalize(v))
+		// The engine hands plain values; anything else shows as its JSON.
+		b, err := json.Marshal(v)
+		if err != nil {
+			fmt.Fprint(sb, v)
+			return
+		}
+		sb.Write(b)
 	}
 }
 
@@ -155,86 +115,4 @@ func sortedKeys(m map[string]any) []string {
 	}
 	slices.Sort(keys)
 	return keys
-}
-
-// equalValues compares two normalized values; numbers compare by value, so
-// 3 and 3.0 are equal.
-func equalValues(a, b any) bool {
-	switch x := a.(type) {
-	case json.Number:
-		y, ok := b.(json.Number)
-		if !ok {
-			return false
-		}
-		if x == y {
-			return true
-		}
-		rx, okx := new(big.Rat).SetString(string(x))
-		ry, oky := new(big.Rat).SetString(string(y))
-		return okx && oky && rx.Cmp(ry) == 0
-	case map[string]any:
-		y, ok := b.(map[string]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for k, e := range x {
-			f, ok := y[k]
-			if !ok || !equalValues(e, f) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		y, ok := b.([]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if !equalValues(x[i], y[i]) {
-				return false
-			}
-		}
-		return true
-	case nil, bool, string:
-		return reflect.TypeOf(a) == reflect.TypeOf(b) && a == b
-	}
-	return false
-}
-
-// canonical renders a normalized value as a key that is equal for values
-// equalValues calls equal (numbers in lowest terms, keys sorted).
-func canonical(v any) string {
-	var sb strings.Builder
-	writeCanonical(&sb, v)
-	return sb.String()
-}
-
-func writeCanonical(sb *strings.Builder, v any) {
-	switch x := v.(type) {
-	case json.Number:
-		if r, ok := new(big.Rat).SetString(string(x)); ok {
-			sb.WriteString("n:")
-			sb.WriteString(r.RatString())
-			return
-		}
-		sb.WriteString(string(x))
-	case map[string]any:
-		sb.WriteByte('{')
-		for _, k := range sortedKeys(x) {
-			sb.WriteString(quote(k))
-			sb.WriteByte(':')
-			writeCanonical(sb, x[k])
-			sb.WriteByte(',')
-		}
-		sb.WriteByte('}')
-	case []any:
-		sb.WriteByte('[')
-		for _, e := range x {
-			writeCanonical(sb, e)
-			sb.WriteByte(',')
-		}
-		sb.WriteByte(']')
-	default:
-		writeInline(sb, v)
-	}
 }

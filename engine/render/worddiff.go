@@ -76,37 +76,6 @@ func encodeTokens(ta, tb []string) (ra, rb []rune, table []string, ok bool) {
 	return ra, rb, table, okA && okB
 }
 
-// run is a stretch of a sequence diff: n tokens kept, removed or added.
-type run struct {
-	op Op
-	n  int
-}
-
-// tokenDiff diffs two token sequences (list elements by canonical value)
-// with go-diff's Myers implementation, without semantic cleanup: elements
-// are matched exactly.
-func tokenDiff(a, b []string) []run {
-	ra, rb, _, ok := encodeTokens(a, b)
-	if !ok {
-		return []run{{OpRemove, len(a)}, {OpAdd, len(b)}}
-	}
-	dmp := diffmatchpatch.New()
-	var out []run
-	for _, d := range dmp.DiffMainRunes(ra, rb, false) {
-		op := OpContext
-		switch d.Type {
-		case diffmatchpatch.DiffDelete:
-			op = OpRemove
-		case diffmatchpatch.DiffInsert:
-			op = OpAdd
-		}
-		if n := len([]rune(d.Text)); n > 0 {
-			out = append(out, run{op, n})
-		}
-	}
-	return out
-}
-
 // tokenRune maps a token index to a valid rune, skipping the surrogate
 // range that Go strings cannot hold.
 func tokenRune(i int) rune {

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vplay-dev/vplay/jsondoc"
 	"github.com/vplay-dev/vplay/sim/simapi"
 )
 
@@ -154,7 +155,7 @@ func (a *api) mutateJob(name string, merge map[string]any, del bool) error {
 	if err := json.Unmarshal(b, &doc); err != nil {
 		return err
 	}
-	b, err = json.Marshal(mergePatch(doc, merge))
+	b, err = json.Marshal(jsondoc.MergePatch(doc, merge))
 	if err != nil {
 		return err
 	}
@@ -169,26 +170,6 @@ func (a *api) mutateJob(name string, merge map[string]any, del bool) error {
 		return err
 	}
 	return nil
-}
-
-// mergePatch applies an RFC 7386 JSON merge patch.
-func mergePatch(doc, patch map[string]any) map[string]any {
-	if doc == nil {
-		doc = map[string]any{}
-	}
-	for k, v := range patch {
-		if v == nil {
-			delete(doc, k)
-			continue
-		}
-		if pm, ok := v.(map[string]any); ok {
-			dm, _ := doc[k].(map[string]any)
-			doc[k] = mergePatch(dm, pm)
-			continue
-		}
-		doc[k] = v
-	}
-	return doc
 }
 
 // call is one request being served.

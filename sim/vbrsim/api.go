@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vplay-dev/vplay/jsondoc"
 	"github.com/vplay-dev/vplay/sim/simapi"
 )
 
@@ -213,33 +214,11 @@ func (a *API) Mutate(collection, name string, merge map[string]any, del bool) er
 		k.remove(o.id)
 		return nil
 	}
-	patched, _ := mergePatch(o.doc, merge).(map[string]any)
+	patched, _ := jsondoc.MergePatch(o.doc, merge).(map[string]any)
 	patched["id"] = o.id
 	o.doc = patched
 	k.changed(o)
 	return nil
-}
-
-// mergePatch applies an RFC 7386 JSON merge patch.
-func mergePatch(target any, patch any) any {
-	p, ok := patch.(map[string]any)
-	if !ok {
-		return clone(patch)
-	}
-	t, ok := target.(map[string]any)
-	if !ok {
-		t = map[string]any{}
-	} else {
-		t = clone(t).(map[string]any)
-	}
-	for k, v := range p {
-		if v == nil {
-			delete(t, k)
-			continue
-		}
-		t[k] = mergePatch(t[k], v)
-	}
-	return t
 }
 
 // newID returns the next generated id: a UUID derived from the seed and a

@@ -3,6 +3,8 @@ package vbrsim
 import (
 	"net/http"
 	"strings"
+
+	"github.com/vplay-dev/vplay/jsondoc"
 )
 
 // withDefaults completes an object saved through the API (repository,
@@ -39,7 +41,7 @@ func (a *API) withDefaults(c *call, d doc, collTmpl string) doc {
 	if item == nil {
 		return d
 	}
-	merged := clone(d).(map[string]any)
+	merged := jsondoc.Copy(d).(map[string]any)
 	for _, ex := range examples {
 		em, ok := ex.(map[string]any)
 		if !ok || !strings.EqualFold(str(em, "type"), str(d, "type")) {
@@ -101,7 +103,7 @@ func fillMissing(dst, defaults map[string]any) {
 	for k, v := range defaults {
 		cur, ok := dst[k]
 		if !ok {
-			dst[k] = clone(v)
+			dst[k] = jsondoc.Copy(v)
 			continue
 		}
 		if cm, ok := cur.(map[string]any); ok {

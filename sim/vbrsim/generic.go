@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/vplay-dev/vplay/jsondoc"
 )
 
 // The generic engine serves every vendor operation the simulator has no
@@ -178,7 +180,7 @@ func (a *API) serveGeneric(c *call, pi *pathItem, op *operation) *reply {
 		if schema == nil {
 			schema = op.request
 		}
-		v := a.gen(c).value(schema, "", mergePatch(st.singles[c.r.URL.Path], body), 0)
+		v := a.gen(c).value(schema, "", jsondoc.MergePatch(st.singles[c.r.URL.Path], body), 0)
 		if get := pi.ops["GET"]; get != nil {
 			st.singles[c.r.URL.Path] = a.gen(c).value(get.schema, "", v, 0)
 		}
@@ -389,7 +391,7 @@ func (a *API) genItem(c *call, op *operation, gc *genColl, item any, id string) 
 		if _, isPatchList := body.([]any); isPatchList {
 			body = nil // JSON Patch operations are accepted but not applied
 		}
-		v, ok := a.gen(c).value(item, "", mergePatch(gc.items[i], body), 1).(map[string]any)
+		v, ok := a.gen(c).value(item, "", jsondoc.MergePatch(gc.items[i], body), 1).(map[string]any)
 		if !ok {
 			return badRequest("Unexpected content: the body must be an object.")
 		}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/vplay-dev/vplay/jsondoc"
 )
 
 // Create, edit and delete of managed servers and protection groups. The
@@ -98,7 +100,7 @@ func (a *API) buildObject(c *call, itemTmpl string, base doc) (doc, *reply) {
 	}
 	hint := v
 	if base != nil {
-		hint = mergePatch(base, v)
+		hint = jsondoc.MergePatch(base, v)
 	}
 	d, ok := a.gen(c).value(item, "", hint, 1).(map[string]any)
 	if !ok {

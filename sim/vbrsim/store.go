@@ -275,22 +275,3 @@ func strs(d doc, key string) []string {
 	}
 	return out
 }
-
-// clone deep-copies a JSON value.
-func clone(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		m := make(map[string]any, len(x))
-		for k, e := range x {
-			m[k] = clone(e)
-		}
-		return m
-	case []any:
-		s := make([]any, len(x))
-		for i, e := range x {
-			s[i] = clone(e)
-		}
-		return s
-	}
-	return v
-}

@@ -12,6 +12,8 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+
+	"github.com/vplay-dev/vplay/jsondoc"
 )
 
 // JSONSchemaDialect is the $schema of the documents JSONSchema returns.
@@ -112,25 +114,7 @@ func JSONSchema(rev, name string) (map[string]any, error) {
 	}
 	// convert shares enum, default and required values with the cached
 	// document; the caller gets its own copy.
-	return deepCopy(out).(map[string]any), nil
-}
-
-func deepCopy(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, e := range v {
-			out[k] = deepCopy(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(v))
-		for i, e := range v {
-			out[i] = deepCopy(e)
-		}
-		return out
-	}
-	return v
+	return jsondoc.CopyMap(out), nil
 }
 
 // convert translates one OpenAPI 3.0 schema object; names of referenced
