@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -270,4 +269,3 @@ func actions(p *Plan) map[string]Action {
 	return out
 }
 
-func isErr(err error, target error) bool { return errors.Is(err, target) }

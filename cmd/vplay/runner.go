@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -233,5 +232,3 @@ func printStats(w io.Writer, log *veeam.RequestLog) {
 	}
 }
 
-// errReported marks an error already printed in full by a renderer.
-var errReported = errors.New("reported")
