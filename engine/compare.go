@@ -279,28 +279,6 @@ func mergeDeep(live, want map[string]any) map[string]any {
 	return out
 }
 
-// stripPaths returns a copy of doc without the dotted paths listed.
-func stripPaths(doc map[string]any, paths []string) map[string]any {
-	if len(paths) == 0 || doc == nil {
-		return doc
-	}
-	out := make(map[string]any, len(doc))
-	for k, v := range doc {
-		out[k] = v
-	}
-	for _, p := range paths {
-		head, rest, nested := strings.Cut(p, ".")
-		if !nested {
-			delete(out, head)
-			continue
-		}
-		if m, ok := out[head].(map[string]any); ok {
-			out[head] = stripPaths(m, []string{rest})
-		}
-	}
-	return out
-}
-
 // maskPaths returns a copy of doc with the dotted paths, and every Secret
 // anywhere, replaced by Sensitive.
 func maskPaths(doc map[string]any, paths []string) map[string]any {
