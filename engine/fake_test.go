@@ -268,4 +268,3 @@ func actions(p *Plan) map[string]Action {
 	}
 	return out
 }
-
