@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vplay-dev/vplay/engine/eval"
+	"github.com/vplay-dev/vplay/engine/playbook"
 	"github.com/vplay-dev/vplay/steps"
 	"github.com/vplay-dev/vplay/veeam"
 )
@@ -58,17 +59,25 @@ func (h *Hold) released() <-chan struct{} {
 	return h.free
 }
 
-// ErrNoExec is returned by Apply for a plan that was read from a file: it
-// must be recomputed with Plan and checked with CheckStale first.
-var ErrNoExec = errors.New("engine: plan has no execution state; plan again and check it with CheckStale")
-
-// Apply executes p: resources first in dependency order, then steps in
-// order. It reports every transition to obs and returns what happened; the
-// error is non-nil when anything failed or was interrupted.
-func (e *Engine) Apply(ctx context.Context, p *Plan, o ApplyOptions, obs Observer) (*Result, error) {
-	if p.exec == nil {
-		return nil, ErrNoExec
+// Apply executes p, a plan of pb, fresh from Plan or read from a file
+// (ReadPlan), possibly narrowed with Restrict: resources first in
+// dependency order, then steps in order. Like terraform, it re-derives what
+// it needs from the playbook and the plan: the evaluated specs and live
+// objects come from the state the engine's Plan of pb read, or, for a plan
+// it did not compute, from live state read now. A plan whose work no
+// longer matches what pb and live state give is refused with a
+// *StalePlanError before anything runs. Apply reports every transition to
+// obs and returns what happened; the error is non-nil when anything failed
+// or was interrupted.
+func (e *Engine) Apply(ctx context.Context, pb *playbook.Playbook, p *Plan, o ApplyOptions, obs Observer) (*Result, error) {
+	x, err := e.derive(ctx, pb)
+	if err != nil {
+		return nil, err
 	}
+	if err := CheckStale(p, x.plan); err != nil {
+		return nil, err
+	}
+	x = x.only(p)
 	if obs == nil {
 		obs = NopObserver
 	}
@@ -76,7 +85,7 @@ func (e *Engine) Apply(ctx context.Context, p *Plan, o ApplyOptions, obs Observe
 	if o.Parallelism <= 0 {
 		o.Parallelism = 4
 	}
-	a := &applier{e: e, p: p, x: p.exec, o: o, obs: obs, start: e.cfg.Now(),
+	a := &applier{e: e, p: p, x: x, o: o, obs: obs, start: e.cfg.Now(),
 		journals: map[string]*journal{}, outputs: map[string]any{}, stepOut: map[string]any{}, changed: changedSet{}}
 	obs.Observe(ApplyStarted{Time: a.start, Playbook: p.Playbook, Changes: p.Summary.Create + p.Summary.Update + p.Summary.Delete,
 		Steps: p.Summary.Steps, Pending: pendingWork(p)})

@@ -87,7 +87,6 @@ func maskPlan(k *eval.KnownSecrets, p *Plan) {
 	if p.Vars != nil {
 		p.Vars = doc(p.Vars)
 	}
-	p.known = k
 }
 
 // maskObserver passes every event to obs with known secret values masked

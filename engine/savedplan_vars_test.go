@@ -19,7 +19,7 @@ func TestReadPlanVarsNumbers(t *testing.T) {
 		"name":      "x",
 	}}
 	var buf bytes.Buffer
-	if err := WritePlan(&buf, p); err != nil {
+	if err := WritePlan(&buf, p, nil); err != nil {
 		t.Fatal(err)
 	}
 	got, err := ReadPlan(&buf)

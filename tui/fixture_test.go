@@ -38,7 +38,7 @@ func testPlan() *engine.Plan {
 			},
 			{
 				Addr: repo("repo-fra"), Action: engine.Update, Policy: engine.PolicyManage, Risk: "maintenance", ID: "6f1c",
-				Source: "playbooks/quickstart.yaml:20:5",
+				Pos: diag.Pos{File: "playbooks/quickstart.yaml", Line: 20, Col: 5},
 				Diff: []engine.FieldDiff{
 					{Path: "description", Op: engine.FieldChange,
 						Before: "Primary repository for the Frankfurt office backups",

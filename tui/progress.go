@@ -308,7 +308,7 @@ func (m *ProgressModel) apply(e engine.Event) {
 	case engine.StepStarted:
 		m.seen["step."+e.StepID] = true
 		k := stepKey(e.StepID, e.Item)
-		it := m.item(k, stepLabel(e.StepID, e.Item), "»", e.StepID)
+		it := m.item(k, render.StepLabel(e.StepID, e.Item), "»", e.StepID)
 		it.state, it.started = stateRunning, e.Time
 	case engine.Progress:
 		it := m.owner(e.Owner)
@@ -324,11 +324,11 @@ func (m *ProgressModel) apply(e engine.Event) {
 		m.finish(it, e.Duration, e.Err, false)
 	case engine.StepDone:
 		m.seen["step."+e.StepID] = true
-		it := m.item(stepKey(e.StepID, e.Item), stepLabel(e.StepID, e.Item), "»", e.StepID)
+		it := m.item(stepKey(e.StepID, e.Item), render.StepLabel(e.StepID, e.Item), "»", e.StepID)
 		m.finish(it, e.Duration, e.Err, e.Ignored)
 	case engine.StepSkipped:
 		m.seen["step."+e.StepID] = true
-		it := m.item(stepKey(e.StepID, ""), stepLabel(e.StepID, ""), "»", e.StepID)
+		it := m.item(stepKey(e.StepID, ""), render.StepLabel(e.StepID, ""), "»", e.StepID)
 		it.state, it.reason = stateSkipped, e.Reason
 		m.finished = append(m.finished, it.key)
 	case engine.LogLine:
@@ -350,12 +350,6 @@ const maxLogs = 3
 
 func stepKey(id, it string) string { return "step." + id + "\x00" + it }
 
-func stepLabel(id, it string) string {
-	if it == "" {
-		return "step " + id
-	}
-	return "step " + id + " [" + it + "]"
-}
 
 // item returns the item with key k, creating it on first sight.
 func (m *ProgressModel) item(k, label, marker, owner string) *item {
@@ -461,13 +455,13 @@ func (m *ProgressModel) itemLines(it *item) []string {
 		}
 		return []string{line}
 	case stateDone:
-		return []string{m.st.Success.Render("✓") + " " + it.marker + " " + it.label + "  " + m.st.Dim.Render(formatDuration(it.duration))}
+		return []string{m.st.Success.Render("✓") + " " + it.marker + " " + it.label + "  " + m.st.Dim.Render(render.Duration(it.duration))}
 	}
 	note := ""
 	if it.state == stateIgnored {
 		note = " (ignored: continue_on_error)"
 	}
-	lines := []string{m.st.Failure.Render("✗") + " " + it.marker + " " + it.label + "  " + m.st.Dim.Render(formatDuration(it.duration)+note)}
+	lines := []string{m.st.Failure.Render("✗") + " " + it.marker + " " + it.label + "  " + m.st.Dim.Render(render.Duration(it.duration)+note)}
 	for i, l := range strings.Split(ansi.Wordwrap(it.err, max(20, m.width-6), " "), "\n") {
 		if i == maxErrorLines {
 			lines = append(lines, m.st.Failure.Render("    …"))
@@ -501,7 +495,7 @@ func (m *ProgressModel) runningLine(it *item) string {
 	}
 	elapsed := ""
 	if !it.started.IsZero() {
-		elapsed = formatDuration(m.now().Sub(it.started))
+		elapsed = render.Duration(m.now().Sub(it.started))
 	}
 	right := fmt.Sprintf("%8s", elapsed)
 	if it.percent >= 0 {
@@ -535,7 +529,7 @@ func (m *ProgressModel) footer() []string {
 		failures += fmt.Sprintf(" · %d failed (continued)", c)
 	}
 	counts := fmt.Sprintf("elapsed %s · %d done · %s · %d running · %d pending",
-		formatDuration(m.now().Sub(m.start)), done, failures, running, pending)
+		render.Duration(m.now().Sub(m.start)), done, failures, running, pending)
 	if next := m.pendingNames(); next != "" {
 		counts += m.st.Dim.Render(" · next: " + next)
 	}
@@ -626,21 +620,6 @@ func (m *ProgressModel) WriteFinal(w io.Writer) error {
 	// The same record the text renderer prints, so --no-tui and the TUI
 	// leave identical summaries, coloured unless NoColor.
 	return render.SummaryText(w, m.result, render.TextOptions{Color: !m.opts.NoColor})
-}
-
-// formatDuration shows a duration the way the summary does: 850ms, 3.2s,
-// 1m05s.
-func formatDuration(d time.Duration) string {
-	switch {
-	case d < 0:
-		return "0s"
-	case d < time.Second:
-		return fmt.Sprintf("%dms", d.Milliseconds())
-	case d < time.Minute:
-		return fmt.Sprintf("%.1fs", d.Seconds())
-	}
-	d = d.Round(time.Second)
-	return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
 }
 
 // shortID is the first block of a session, task or action id (a UUID's

@@ -641,7 +641,7 @@ func (m *ReviewModel) rowLine(i int) string {
 		c := &m.plan.Changes[r.index]
 		text = "    " + m.marker(c.Action) + " " + c.Addr.Name + "  " + m.st.Dim.Render(changeNote(c))
 		if c.Action == engine.Delete || c.Risk == "destructive" || c.Risk == "disruptive" {
-			text += " " + m.riskTag(c.Risk, c.Action)
+			text += " " + m.riskTag(string(c.Risk), c.Action)
 		}
 	case rowStep:
 		s := &m.plan.Steps[r.index]
@@ -651,7 +651,7 @@ func (m *ReviewModel) rowLine(i int) string {
 		}
 		text = "    " + m.stepMarker(s.Status) + " " + name + "  " + m.st.Dim.Render(s.Action+" · "+stepNote(s))
 		if s.Status != engine.StepWillSkip && (s.Risk == "destructive" || s.Risk == "disruptive") {
-			text += " " + m.st.Risk.Render("["+s.Risk+"]")
+			text += " " + m.st.Risk.Render("["+string(s.Risk)+"]")
 		}
 	}
 	if i == m.cursor {
@@ -770,7 +770,7 @@ func (m *ReviewModel) detail() []string {
 // changeDetail shows one change and its field diff.
 func (m *ReviewModel) changeDetail(c *engine.Change) []string {
 	title := m.marker(c.Action) + " " + c.Action.String() + " " + c.Addr.String()
-	if tag := m.riskTag(c.Risk, c.Action); tag != "" {
+	if tag := m.riskTag(string(c.Risk), c.Action); tag != "" {
 		title += " " + tag
 	}
 	var meta []string
@@ -781,9 +781,9 @@ func (m *ReviewModel) changeDetail(c *engine.Change) []string {
 		meta = append(meta, "policy "+string(c.Policy))
 	}
 	if c.Risk != "" {
-		meta = append(meta, "risk "+c.Risk)
+		meta = append(meta, "risk "+string(c.Risk))
 	}
-	if src := changeSource(c); src != "" {
+	if src := render.Source(c.Pos); src != "" {
 		meta = append(meta, src)
 	}
 	out := []string{title}
@@ -809,17 +809,6 @@ func (m *ReviewModel) changeDetail(c *engine.Change) []string {
 		out = append(out, "  "+m.diffLine(l))
 	}
 	return out
-}
-
-// changeSource is the playbook position of a change.
-func changeSource(c *engine.Change) string {
-	if c.Source != "" {
-		return c.Source
-	}
-	if c.Pos.Line > 0 {
-		return c.Pos.String()
-	}
-	return ""
 }
 
 // diffLine lays out one field diff line from render.DiffLines, coloured by
@@ -865,12 +854,10 @@ func (m *ReviewModel) stepDetail(s *engine.StepRun) []string {
 		meta = append(meta, "target "+s.Target)
 	}
 	if s.Risk != "" {
-		meta = append(meta, "risk "+s.Risk)
+		meta = append(meta, "risk "+string(s.Risk))
 	}
-	if s.Source != "" {
-		meta = append(meta, s.Source)
-	} else if s.Pos.Line > 0 {
-		meta = append(meta, s.Pos.String())
+	if src := render.Source(s.Pos); src != "" {
+		meta = append(meta, src)
 	}
 	out := []string{title, m.st.Dim.Render("  " + strings.Join(meta, " · ")), "  " + stepNote(s)}
 	if s.Summary != "" {

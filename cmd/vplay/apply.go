@@ -121,21 +121,22 @@ func (a *app) apply(ctx context.Context, arg string, f *applyFlags) (err error) 
 		return err
 	}
 	defer locks.Release()
+	// A saved plan and a fresh one take one path: the engine plans from
+	// live state, and applies the plan it is given (the saved one, checked
+	// against that fresh plan here so a stale one is refused before anyone
+	// is asked, and again by Apply).
 	p, err := s.engine.Plan(ctx, s.pb)
 	if err != nil {
 		return err
-	}
-	targets := f.targets
-	if saved != nil && saved.Restricted != "" && len(targets) == 0 {
-		targets = strings.Split(saved.Restricted, ", ")
-	}
-	if err := p.Restrict(targets); err != nil {
-		return usageError{err}
 	}
 	if saved != nil {
 		if err := engine.CheckStale(saved, p); err != nil {
 			return err
 		}
+		p = saved
+	}
+	if p, err = p.Restrict(f.targets); err != nil {
+		return usageError{err}
 	}
 	tuiMode := a.useTUI(&f.runFlags)
 	if !p.HasWork() {
@@ -188,7 +189,7 @@ func (a *app) apply(ctx context.Context, arg string, f *applyFlags) (err error) 
 			done <- tui.Progress(ctx, events, tui.Options{In: a.In, Out: a.tuiOut(), NoColor: !a.useColor(a.Out),
 				OnInterrupt: interrupt, OnQuestion: opts.Hold.Set})
 		}()
-		res, err = s.engine.Apply(workCtx, p, opts, f.metrics.tee(engine.ObserverFunc(func(ev engine.Event) { events <- ev })))
+		res, err = s.engine.Apply(workCtx, s.pb, p, opts, f.metrics.tee(engine.ObserverFunc(func(ev engine.Event) { events <- ev })))
 		close(events)
 		if uiErr := <-done; uiErr != nil && err == nil {
 			err = uiErr
@@ -207,7 +208,7 @@ func (a *app) apply(ctx context.Context, arg string, f *applyFlags) (err error) 
 			fmt.Fprintln(a.Out)
 			obs = render.TextObserver(a.Out, render.TextOptions{Color: a.useColor(a.Out)})
 		}
-		res, err = s.engine.Apply(workCtx, p, opts, f.metrics.tee(obs))
+		res, err = s.engine.Apply(workCtx, s.pb, p, opts, f.metrics.tee(obs))
 	}
 	if f.stats {
 		closeEngine()

@@ -60,13 +60,12 @@ Exit status: 0 success (with --detailed-exitcode: no changes), 1 error, 2 with
 			if err != nil {
 				return err
 			}
-			if err := p.Restrict(f.targets); err != nil {
+			if p, err = p.Restrict(f.targets); err != nil {
 				return usageError{err}
 			}
 			if f.out != "" {
-				p.Vars = s.vars
 				var buf bytes.Buffer
-				if err := engine.WritePlan(&buf, p); err != nil {
+				if err := engine.WritePlan(&buf, p, a.Known); err != nil {
 					return err
 				}
 				if err := os.WriteFile(f.out, buf.Bytes(), 0o600); err != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/vplay-dev/vplay/engine"
+	"github.com/vplay-dev/vplay/engine/diag"
 )
 
 func TestMarkdown(t *testing.T) {
@@ -39,7 +40,7 @@ func bigPlan(n, steps int) *engine.Plan {
 		p.Changes = append(p.Changes, engine.Change{
 			Addr:   engine.Addr{Target: "vbr", Kind: "vbr.repository", Name: fmt.Sprintf("repo-%03d", i)},
 			Action: engine.Update, Policy: engine.PolicyManage, Risk: "maintenance", ID: fmt.Sprintf("id-%d", i),
-			Source: fmt.Sprintf("big.yaml:%d:5", 10+i*8),
+			Pos: diag.Pos{File: "big.yaml", Line: 10 + i*8, Col: 5},
 			Diff: []engine.FieldDiff{
 				{Path: "description", Op: engine.FieldChange, Before: fmt.Sprintf("repository %d", i), After: fmt.Sprintf("repository number %d", i)},
 				{Path: "repository.maxTaskCount", Op: engine.FieldChange, Before: i, After: i + 1},
