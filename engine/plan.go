@@ -150,10 +150,10 @@ type FieldDiff struct {
 
 // Change is the plan for one resource.
 type Change struct {
-	Addr   Addr     `json:"address"`
-	Action Action   `json:"action"`
-	Policy Policy   `json:"policy"`
-	Risk   Risk     `json:"risk"`
+	Addr   Addr   `json:"address"`
+	Action Action `json:"action"`
+	Policy Policy `json:"policy"`
+	Risk   Risk   `json:"risk"`
 	// Pos is where the playbook declares the resource, the change's only
 	// source field; JSON and saved plans write it as "file:line:col".
 	Pos diag.Pos `json:"source,omitzero"`
@@ -189,7 +189,7 @@ type StepRun struct {
 	Target  string     `json:"target,omitempty"`
 	Risk    Risk       `json:"risk"`
 	Status  StepStatus `json:"status"`
-	Pos     diag.Pos   `json:"source,omitzero"` // where the playbook declares the step
+	Pos     diag.Pos   `json:"source,omitzero"`   // where the playbook declares the step
 	Reason  string     `json:"reason,omitempty"`  // the `when` that was false, or the precondition
 	Summary string     `json:"summary,omitempty"` // "retry 3 failed agent jobs: A, B, C"
 	Items   []string   `json:"items,omitempty"`   // loop items or objects touched, when known

@@ -350,7 +350,6 @@ const maxLogs = 3
 
 func stepKey(id, it string) string { return "step." + id + "\x00" + it }
 
-
 // item returns the item with key k, creating it on first sight.
 func (m *ProgressModel) item(k, label, marker, owner string) *item {
 	if it, ok := m.items[k]; ok {

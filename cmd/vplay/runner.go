@@ -231,4 +231,3 @@ func printStats(w io.Writer, log *veeam.RequestLog) {
 		fmt.Fprintf(w, "  %5d  %s\n", counts[k], k)
 	}
 }
-

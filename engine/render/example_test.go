@@ -16,7 +16,7 @@ func ExampleText() {
 		Changes: []engine.Change{{
 			Addr:   engine.Addr{Target: "vbr", Kind: "vbr.repository", Name: "repo-ams"},
 			Action: engine.Update,
-			Pos: diag.Pos{File: "quickstart.yaml", Line: 12, Col: 5},
+			Pos:    diag.Pos{File: "quickstart.yaml", Line: 12, Col: 5},
 			Diff: []engine.FieldDiff{
 				{Path: "repository.maxTaskCount", Op: engine.FieldChange, Before: json.Number("4"), After: json.Number("8")},
 				{Path: "password", Op: engine.FieldChange, Before: engine.Sensitive, After: engine.Sensitive, Sensitive: true},

@@ -311,4 +311,3 @@ func (c *Client) Close(ctx context.Context) error {
 	}
 	return nil
 }
-
