@@ -18,10 +18,18 @@ import (
 type ApplyOptions struct {
 	// Parallelism bounds how many resources change at once; 0 means 4.
 	Parallelism int
-	// Stop, when closed, stops launching new work; work in flight runs to
-	// its end (the first SIGINT). Cancelling ctx abandons work in flight,
-	// leaving it running on the server (the second SIGINT).
+	// Stop, when closed, stops launching new work (the first interrupt);
+	// work in flight runs to its end, for at most Drain.
 	Stop <-chan struct{}
+	// Drain bounds how long work in flight may run once Stop is closed;
+	// when it has passed, that work is abandoned as Abandon does. 0 waits
+	// for it without bound.
+	Drain time.Duration
+	// Abandon, when closed, stops launching new work and abandons work in
+	// flight at once (the second interrupt): it keeps running on the
+	// server, and the result lists it as still running. Cancelling ctx
+	// does the same.
+	Abandon <-chan struct{}
 	// Hold, when set, pauses the launch of new work while it is held (a
 	// terminal asks whether to stop); work in flight continues.
 	Hold *Hold
@@ -78,6 +86,15 @@ func (e *Engine) Apply(ctx context.Context, pb *playbook.Playbook, p *Plan, o Ap
 		return nil, err
 	}
 	x = x.only(p)
+	ctx, abandon := context.WithCancel(ctx)
+	defer abandon()
+	finished := make(chan struct{})
+	defer close(finished)
+	go interruptPolicy(o, abandon, finished)
+	if o.Abandon != nil {
+		// Abandoning also stops new work.
+		o.Stop = anyClosed(o.Stop, o.Abandon, finished)
+	}
 	if obs == nil {
 		obs = NopObserver
 	}
@@ -113,6 +130,49 @@ func (e *Engine) Apply(ctx context.Context, pb *playbook.Playbook, p *Plan, o Ap
 		return res, errors.New("apply failed")
 	}
 	return res, nil
+}
+
+// interruptPolicy abandons work in flight (abandon) when o.Abandon is
+// closed, or when o.Drain has passed since o.Stop was closed; it returns
+// once finished is closed.
+func interruptPolicy(o ApplyOptions, abandon func(), finished <-chan struct{}) {
+	var drain <-chan time.Time
+	stop := o.Stop
+	for {
+		select {
+		case <-finished:
+			return
+		case <-o.Abandon:
+			abandon()
+			return
+		case <-stop:
+			stop = nil // seen once
+			if o.Drain > 0 {
+				t := time.NewTimer(o.Drain)
+				defer t.Stop()
+				drain = t.C
+			}
+		case <-drain:
+			abandon()
+			return
+		}
+	}
+}
+
+// anyClosed returns a channel closed once a or b is closed; done ends the
+// watch. A nil channel never closes.
+func anyClosed(a, b <-chan struct{}, done <-chan struct{}) <-chan struct{} {
+	out := make(chan struct{})
+	go func() {
+		select {
+		case <-a:
+			close(out)
+		case <-b:
+			close(out)
+		case <-done:
+		}
+	}()
+	return out
 }
 
 type applier struct {

@@ -67,6 +67,53 @@ func TestStopWhileWaitingForSlot(t *testing.T) {
 	}
 }
 
+// TestDrainAbandons: after Stop, work in flight has ApplyOptions.Drain to
+// finish; then it is abandoned (its context is cancelled) and apply
+// returns. Abandon does the same at once. This is the interrupt
+// policy the CLI used to implement itself.
+func TestDrainAbandons(t *testing.T) {
+	t.Parallel()
+	for name, opts := range map[string]func(stop, abandon chan struct{}) ApplyOptions{
+		"drain passes": func(stop, _ chan struct{}) ApplyOptions {
+			return ApplyOptions{Stop: stop, Drain: time.Millisecond}
+		},
+		"abandon": func(_, abandon chan struct{}) ApplyOptions { return ApplyOptions{Abandon: abandon} },
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := newFakeStore()
+			s.slow, s.started = make(chan struct{}), make(chan struct{}, 4)
+			e := fakeEngine(t, s)
+			pb := load(t, s, fanBody+"    parallel: 1\n")
+			stop, abandon := make(chan struct{}), make(chan struct{})
+			done := make(chan *Result, 1)
+			go func() {
+				res, err := e.Apply(context.Background(), pb, mustPlan(t, e, pb), opts(stop, abandon), nil)
+				if !errors.Is(err, context.Canceled) {
+					t.Errorf("Apply = %v, want context.Canceled (interrupted)", err)
+				}
+				done <- res
+			}()
+			waitStarted(t, s) // item a runs and never ends by itself
+			close(stop)
+			close(abandon)
+			var res *Result
+			select {
+			case res = <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("apply did not abandon work in flight")
+			}
+			// The fake poke tracks no session, so the abandoned item is a
+			// failure rather than "still running" (that needs a session id).
+			want := map[string]Outcome{"step.fan[a]": OutcomeFailed, "step.fan[b]": OutcomeNotAttempted,
+				"step.fan[c]": OutcomeNotAttempted, "step.fan[d]": OutcomeNotAttempted}
+			if diff := cmp.Diff(want, outcomes(res)); diff != "" {
+				t.Errorf("outcomes -want +got:\n%s", diff)
+			}
+		})
+	}
+}
+
 // TestHoldPausesLaunching: while the terminal asks whether to stop, no
 // item starts; answering yes then starts none.
 func TestHoldPausesLaunching(t *testing.T) {
