@@ -121,6 +121,9 @@ func maskEvent(k *eval.KnownSecrets, e Event) Event {
 	case LogLine:
 		ev.Message = k.Mask(ev.Message)
 		return ev
+	case Warning:
+		ev.Message = k.Mask(ev.Message)
+		return ev
 	case ApplyDone:
 		if ev.Result != nil {
 			r := *ev.Result

@@ -331,6 +331,11 @@ func (m *ProgressModel) apply(e engine.Event) {
 		it := m.item(stepKey(e.StepID, ""), render.StepLabel(e.StepID, ""), "»", e.StepID)
 		it.state, it.reason = stateSkipped, e.Reason
 		m.finished = append(m.finished, it.key)
+	case engine.Warning:
+		m.logs = append(m.logs, engine.LogLine{Time: e.Time, Level: "warn", Message: "warning: " + e.Message})
+		if len(m.logs) > maxLogs {
+			m.logs = m.logs[len(m.logs)-maxLogs:]
+		}
 	case engine.LogLine:
 		m.logs = append(m.logs, e)
 		if len(m.logs) > maxLogs {

@@ -362,6 +362,9 @@ func CleanEvent(e engine.Event) engine.Event {
 	case engine.LogLine:
 		ev.Level, ev.Message = CleanLine(ev.Level), CleanLine(ev.Message)
 		return ev
+	case engine.Warning:
+		ev.Message = CleanLine(ev.Message)
+		return ev
 	case engine.ApplyDone:
 		ev.Result = cleanResult(ev.Result)
 		return ev

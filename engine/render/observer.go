@@ -106,6 +106,8 @@ func (t *textObserver) Observe(e engine.Event) {
 			s = pt.paint(ansiYellow, s)
 		}
 		line(ev.Time, s)
+	case engine.Warning:
+		line(ev.Time, pt.paint(ansiYellow, "warning: "+ev.Message))
 	case engine.ApplyDone:
 		if ev.Interrupted {
 			msg := "Apply interrupted: no new work was started after the signal."
@@ -204,7 +206,7 @@ func writeSummary(w io.Writer, pt painter, r *engine.Result) {
 // and line, for log collectors: {"type":"resource_started","time":...}.
 // Types are the event type names in snake_case (apply_started,
 // resource_started, step_started, progress, resource_done, step_skipped,
-// step_done, log_line); ApplyDone is written as the final "summary" object
+// step_done, log_line, warning); ApplyDone is written as the final "summary" object
 // carrying the Result. Errors are strings. It is safe for concurrent use.
 func JSONObserver(w io.Writer) engine.Observer {
 	return &jsonObserver{w: w}
@@ -291,6 +293,8 @@ func (j *jsonObserver) Observe(e engine.Event) {
 			DurationNS: ptr(int64(x.Duration)), Error: errString(x.Err), Ignored: x.Ignored}
 	case engine.LogLine:
 		ev = jsonEvent{Type: "log_line", Time: timePtr(x.Time), Level: x.Level, Message: x.Message}
+	case engine.Warning:
+		ev = jsonEvent{Type: "warning", Time: timePtr(x.Time), Message: x.Message}
 	case engine.ApplyDone:
 		ev = jsonEvent{Type: "summary", Time: timePtr(x.Time), Interrupted: ptr(x.Interrupted), Result: x.Result}
 		if x.Result != nil {
