@@ -199,14 +199,6 @@ func DriftLine(p *engine.Plan) string {
 		plural(n, "resource"), verb)
 }
 
-// ChangeTitle renders a change's heading without colour, e.g.
-// `+ vbr.repository "repo-ams"  ! destructive  # (playbooks/q.yaml:12:5)`.
-func ChangeTitle(c engine.Change) string {
-	var sb strings.Builder
-	writeChangeTitle(&sb, painter(false), c)
-	return sb.String()
-}
-
 func writeChangeHeader(w io.Writer, pt painter, c engine.Change) {
 	var sb strings.Builder
 	sb.WriteString("  ")
@@ -242,14 +234,6 @@ func stepSymbol(s engine.StepStatus) string {
 		return "?"
 	}
 	return "="
-}
-
-// StepTitle renders a step's heading without colour, e.g.
-// `> retry_failed (vbr.job.retry on vbr): will run  ! disruptive  # (p.yaml:40:5)`.
-func StepTitle(s engine.StepRun) string {
-	var sb strings.Builder
-	writeStepTitle(&sb, painter(false), s)
-	return sb.String()
 }
 
 func writeStepTitle(sb *strings.Builder, pt painter, s engine.StepRun) {
