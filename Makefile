@@ -39,7 +39,7 @@ $(DEADCODE):
 # unreachable from main or a test); any finding fails.
 lint: vet tools
 	$(STATICCHECK) ./...
-	@out="$$($(DEADCODE) -test ./...)"; if [ -n "$$out" ]; then echo "$$out"; echo "deadcode: remove the unreachable functions above"; exit 1; fi
+	@out="$$($(DEADCODE) -test ./...)" || exit 1; if [ -n "$$out" ]; then echo "$$out"; echo "deadcode: remove the unreachable functions above"; exit 1; fi
 
 test: lint
 	$(GO) test -count=1 -timeout 9m ./...
