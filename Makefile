@@ -5,7 +5,15 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 FUZZTIME ?= 20s
 
-.PHONY: all build test vet demo bench bench-go fuzz soak generate clean
+.PHONY: all build test vet lint tools demo bench bench-go fuzz soak generate clean
+
+# Linters, pinned and installed into a repo-local bin/tools (git ignores bin/),
+# so a fresh clone needs only `go` and the module proxy. Both build with Go 1.26.
+TOOLS        := $(CURDIR)/bin/tools
+STATICCHECK_VERSION := v0.8.2
+DEADCODE_VERSION    := v0.52.0
+STATICCHECK  := $(TOOLS)/staticcheck-$(STATICCHECK_VERSION)
+DEADCODE     := $(TOOLS)/deadcode-$(DEADCODE_VERSION)
 
 all: build
 
@@ -15,7 +23,25 @@ build:
 vet:
 	$(GO) vet ./...
 
-test: vet
+tools: $(STATICCHECK) $(DEADCODE)
+
+$(STATICCHECK):
+	mkdir -p $(TOOLS)
+	GOBIN=$(TOOLS) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	mv $(TOOLS)/staticcheck $@
+
+$(DEADCODE):
+	mkdir -p $(TOOLS)
+	GOBIN=$(TOOLS) $(GO) install golang.org/x/tools/cmd/deadcode@$(DEADCODE_VERSION)
+	mv $(TOOLS)/deadcode $@
+
+# go vet, staticcheck (all default checks) and deadcode -test (no function
+# unreachable from main or a test); any finding fails.
+lint: vet tools
+	$(STATICCHECK) ./...
+	@out="$$($(DEADCODE) -test ./...)" || exit 1; if [ -n "$$out" ]; then echo "$$out"; echo "deadcode: remove the unreachable functions above"; exit 1; fi
+
+test: lint
 	$(GO) test -count=1 -timeout 9m ./...
 
 generate:

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vplay-dev/vplay/engine/eval"
+	"github.com/vplay-dev/vplay/engine/playbook"
 	"github.com/vplay-dev/vplay/jsondoc"
 	"github.com/vplay-dev/vplay/steps"
 	"github.com/vplay-dev/vplay/veeam"
@@ -18,10 +19,18 @@ import (
 type ApplyOptions struct {
 	// Parallelism bounds how many resources change at once; 0 means 4.
 	Parallelism int
-	// Stop, when closed, stops launching new work; work in flight runs to
-	// its end (the first SIGINT). Cancelling ctx abandons work in flight,
-	// leaving it running on the server (the second SIGINT).
+	// Stop, when closed, stops launching new work (the first interrupt);
+	// work in flight runs to its end, for at most Drain.
 	Stop <-chan struct{}
+	// Drain bounds how long work in flight may run once Stop is closed;
+	// when it has passed, that work is abandoned as Abandon does. 0 waits
+	// for it without bound.
+	Drain time.Duration
+	// Abandon, when closed, stops launching new work and abandons work in
+	// flight at once (the second interrupt): it keeps running on the
+	// server, and the result lists it as still running. Cancelling ctx
+	// does the same.
+	Abandon <-chan struct{}
 	// Hold, when set, pauses the launch of new work while it is held (a
 	// terminal asks whether to stop); work in flight continues.
 	Hold *Hold
@@ -59,16 +68,33 @@ func (h *Hold) released() <-chan struct{} {
 	return h.free
 }
 
-// ErrNoExec is returned by Apply for a plan that was read from a file: it
-// must be recomputed with Plan and checked with CheckStale first.
-var ErrNoExec = errors.New("engine: plan has no execution state; plan again and check it with CheckStale")
-
-// Apply executes p: resources first in dependency order, then steps in
-// order. It reports every transition to obs and returns what happened; the
-// error is non-nil when anything failed or was interrupted.
-func (e *Engine) Apply(ctx context.Context, p *Plan, o ApplyOptions, obs Observer) (*Result, error) {
-	if p.exec == nil {
-		return nil, ErrNoExec
+// Apply executes p, a plan of pb, fresh from Plan or read from a file
+// (ReadPlan), possibly narrowed with Restrict: resources first in
+// dependency order, then steps in order. Like terraform, it re-derives what
+// it needs from the playbook and the plan: the evaluated specs and live
+// objects come from the state the engine's Plan of pb read, or, for a plan
+// it did not compute, from live state read now. A plan whose work no
+// longer matches what pb and live state give is refused with a
+// *StalePlanError before anything runs. Apply reports every transition to
+// obs and returns what happened; the error is non-nil when anything failed
+// or was interrupted.
+func (e *Engine) Apply(ctx context.Context, pb *playbook.Playbook, p *Plan, o ApplyOptions, obs Observer) (*Result, error) {
+	x, err := e.derive(ctx, pb)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckStale(p, x.plan); err != nil {
+		return nil, err
+	}
+	x = x.only(p)
+	ctx, abandon := context.WithCancel(ctx)
+	defer abandon()
+	finished := make(chan struct{})
+	defer close(finished)
+	go interruptPolicy(o, abandon, finished)
+	if o.Abandon != nil {
+		// Abandoning also stops new work.
+		o.Stop = anyClosed(o.Stop, o.Abandon, finished)
 	}
 	if obs == nil {
 		obs = NopObserver
@@ -77,7 +103,7 @@ func (e *Engine) Apply(ctx context.Context, p *Plan, o ApplyOptions, obs Observe
 	if o.Parallelism <= 0 {
 		o.Parallelism = 4
 	}
-	a := &applier{e: e, p: p, x: p.exec, o: o, obs: obs, start: e.cfg.Now(),
+	a := &applier{e: e, p: p, x: x, o: o, obs: obs, start: e.cfg.Now(),
 		journals: map[string]*journal{}, outputs: map[string]any{}, stepOut: map[string]any{}, changed: changedSet{}}
 	obs.Observe(ApplyStarted{Time: a.start, Playbook: p.Playbook, Changes: p.Summary.Create + p.Summary.Update + p.Summary.Delete,
 		Steps: p.Summary.Steps, Pending: pendingWork(p)})
@@ -105,6 +131,49 @@ func (e *Engine) Apply(ctx context.Context, p *Plan, o ApplyOptions, obs Observe
 		return res, errors.New("apply failed")
 	}
 	return res, nil
+}
+
+// interruptPolicy abandons work in flight (abandon) when o.Abandon is
+// closed, or when o.Drain has passed since o.Stop was closed; it returns
+// once finished is closed.
+func interruptPolicy(o ApplyOptions, abandon func(), finished <-chan struct{}) {
+	var drain <-chan time.Time
+	stop := o.Stop
+	for {
+		select {
+		case <-finished:
+			return
+		case <-o.Abandon:
+			abandon()
+			return
+		case <-stop:
+			stop = nil // seen once
+			if o.Drain > 0 {
+				t := time.NewTimer(o.Drain)
+				defer t.Stop()
+				drain = t.C
+			}
+		case <-drain:
+			abandon()
+			return
+		}
+	}
+}
+
+// anyClosed returns a channel closed once a or b is closed; done ends the
+// watch. A nil channel never closes.
+func anyClosed(a, b <-chan struct{}, done <-chan struct{}) <-chan struct{} {
+	out := make(chan struct{})
+	go func() {
+		select {
+		case <-a:
+			close(out)
+		case <-b:
+			close(out)
+		case <-done:
+		}
+	}()
+	return out
 }
 
 type applier struct {

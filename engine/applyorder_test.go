@@ -48,12 +48,13 @@ resources:
 				s.put("thing-user", map[string]any{"path": "/u"})
 			}
 			e := fakeEngine(t, s)
-			p := mustPlan(t, e, load(t, s, body(tc.userState, tc.userPath)))
+			pb := load(t, s, body(tc.userState, tc.userPath))
+			p := mustPlan(t, e, pb)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			done := make(chan error, 1)
 			go func() {
-				_, err := e.Apply(ctx, p, ApplyOptions{Parallelism: 4}, nil)
+				_, err := e.Apply(ctx, pb, p, ApplyOptions{Parallelism: 4}, nil)
 				done <- err
 			}()
 			select {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vplay-dev/vplay/engine/eval"
+	"github.com/vplay-dev/vplay/engine/playbook"
 	"github.com/vplay-dev/vplay/steps"
 	"github.com/vplay-dev/vplay/veeam"
 )
@@ -78,6 +79,9 @@ type Engine struct {
 
 	mu    sync.Mutex
 	conns map[string]*steps.Conn
+	// planned holds, per playbook, the state the engine's last Plan of it
+	// read, until an Apply of that playbook takes it (Engine.derive).
+	planned map[*playbook.Playbook]*execState
 }
 
 // New returns an Engine for cfg.
@@ -96,7 +100,7 @@ func New(cfg Config) *Engine {
 	if cfg.Known == nil {
 		cfg.Known = eval.NewKnownSecrets()
 	}
-	return &Engine{cfg: cfg, conns: map[string]*steps.Conn{}}
+	return &Engine{cfg: cfg, conns: map[string]*steps.Conn{}, planned: map[*playbook.Playbook]*execState{}}
 }
 
 // conn returns the connection of target t, opening it once.

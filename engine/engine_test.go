@@ -52,16 +52,17 @@ func TestPlanApplyConverges(t *testing.T) {
 	if w := s.writes(); len(w) != 0 {
 		t.Fatalf("plan wrote to the server: %v", w)
 	}
-	res, err := e.Apply(context.Background(), p, ApplyOptions{}, nil)
+	res, err := e.Apply(context.Background(), pb, p, ApplyOptions{}, nil)
 	if err != nil {
 		t.Fatalf("Apply: %v (%+v)", err, res)
 	}
-	again := mustPlan(t, e, load(t, s, thingsBody+`
+	againPB := load(t, s, thingsBody+`
   - kind: vbr.thing
     target: vbr
     name: thing-old
     state: absent
-`))
+`)
+	again := mustPlan(t, e, againPB)
 	if again.HasChanges() {
 		t.Fatalf("second plan has changes: %+v", again.Summary)
 	}
@@ -72,7 +73,8 @@ func TestNumbersCompareByValue(t *testing.T) {
 	s := newFakeStore()
 	s.put("thing-a", map[string]any{"path": "/backups/a", "maxTaskCount": 4.0, "nested": map[string]any{"keep": true}})
 	s.put("thing-b", map[string]any{"path": "/backups/b", "maxTaskCount": 4, "nested": map[string]any{"keep": "true"}})
-	p := mustPlan(t, fakeEngine(t, s), load(t, s, thingsBody))
+	pb := load(t, s, thingsBody)
+	p := mustPlan(t, fakeEngine(t, s), pb)
 	if p.HasChanges() {
 		t.Fatalf("want no changes, got %+v", p.Changes)
 	}
@@ -112,11 +114,12 @@ resources:
 				s.put("thing-a", map[string]any{"path": "/old"})
 			}
 			e := fakeEngine(t, s)
-			p := mustPlan(t, e, load(t, s, body(tc.policy, tc.state)))
+			pb := load(t, s, body(tc.policy, tc.state))
+			p := mustPlan(t, e, pb)
 			if got := p.Changes[0].Action; got != tc.want {
 				t.Fatalf("action = %v, want %v", got, tc.want)
 			}
-			if _, err := e.Apply(context.Background(), p, ApplyOptions{}, nil); err != nil {
+			if _, err := e.Apply(context.Background(), pb, p, ApplyOptions{}, nil); err != nil {
 				t.Fatalf("Apply: %v", err)
 			}
 			if tc.want == NoOp || tc.want == Drift {
@@ -132,15 +135,16 @@ func TestSecretsNeverInPlan(t *testing.T) {
 	t.Parallel()
 	s := newFakeStore()
 	s.put("thing-a", map[string]any{"path": "/p", "password": "old-server-secret"})
-	p := mustPlan(t, fakeEngine(t, s), load(t, s, `
+	pb := load(t, s, `
 resources:
   - kind: vbr.thing
     target: vbr
     name: thing-a
     spec: { path: /p, password: "${{ secret('REPO_PW') }}", note: "pw is ${{ secret('REPO_PW') }}" }
-`))
+`)
+	p := mustPlan(t, fakeEngine(t, s), pb)
 	var buf bytes.Buffer
-	if err := WritePlan(&buf, p); err != nil {
+	if err := WritePlan(&buf, p, nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, leak := range []string{"s3cr3t-REPO_PW", "s3cr3t-PW", "old-server-secret"} {
@@ -161,7 +165,7 @@ func TestStalePlanRefused(t *testing.T) {
 	pb := load(t, s, thingsBody)
 	saved := mustPlan(t, e, pb)
 	var buf bytes.Buffer
-	if err := WritePlan(&buf, saved); err != nil {
+	if err := WritePlan(&buf, saved, nil); err != nil {
 		t.Fatal(err)
 	}
 	read, err := ReadPlan(&buf)
@@ -180,8 +184,49 @@ func TestStalePlanRefused(t *testing.T) {
 	if diff := cmp.Diff([]string{"vbr/vbr.thing/thing-a: changed on the server"}, stale.Changed); diff != "" {
 		t.Errorf("Changed (-want +got):\n%s", diff)
 	}
-	if _, err := e.Apply(context.Background(), read, ApplyOptions{}, nil); !errors.Is(err, ErrNoExec) {
-		t.Errorf("Apply(read plan) = %v, want ErrNoExec", err)
+	// Apply takes a plan read from a file the way it takes a fresh one: it
+	// re-derives live state and refuses the stale plan before any write.
+	if _, err := e.Apply(context.Background(), pb, read, ApplyOptions{}, nil); !errors.As(err, &stale) {
+		t.Errorf("Apply(stale read plan) = %v, want *StalePlanError", err)
+	}
+	if w := s.writes(); len(w) != 0 {
+		t.Errorf("a stale plan wrote %v", w)
+	}
+}
+
+// TestSavedPlanApplies: a plan written, read back and applied by another
+// engine (another process: nothing of the planning run is left) re-derives
+// what it needs from the playbook and live state, runs only the work it
+// lists (its restriction), and converges.
+func TestSavedPlanApplies(t *testing.T) {
+	t.Parallel()
+	s := newFakeStore()
+	pb := load(t, s, thingsBody)
+	full := mustPlan(t, fakeEngine(t, s), pb)
+	p, err := full.Restrict([]string{"vbr.thing.thing-b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(full.Changes) != 2 || len(p.Changes) != 1 {
+		t.Fatalf("Restrict changed its receiver or kept %d changes: %+v", len(p.Changes), p.Changes)
+	}
+	var buf bytes.Buffer
+	if err := WritePlan(&buf, p, nil); err != nil {
+		t.Fatal(err)
+	}
+	read, err := ReadPlan(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := fakeEngine(t, s).Apply(context.Background(), pb, read, ApplyOptions{}, nil)
+	if err != nil {
+		t.Fatalf("Apply(read plan) = %v", err)
+	}
+	if diff := cmp.Diff([]string{"create thing-b"}, s.writes()); diff != "" {
+		t.Errorf("writes (-want +got):\n%s", diff)
+	}
+	if len(res.Items) != 1 || res.Items[0].Addr != "vbr/vbr.thing/thing-b" {
+		t.Errorf("result items = %+v, want thing-b only", res.Items)
 	}
 }
 
@@ -231,7 +276,7 @@ steps:
 			logs = append(logs, l.Message)
 		}
 	})
-	if _, err := e.Apply(context.Background(), p, ApplyOptions{Parallelism: 1}, obs); err != nil {
+	if _, err := e.Apply(context.Background(), pb, p, ApplyOptions{Parallelism: 1}, obs); err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
 	if !cmp.Equal(logs, []string{"first poked one"}) {
@@ -260,7 +305,7 @@ func TestStepFailureModes(t *testing.T) {
 			s := newFakeStore()
 			s.pokeErr = tc.pokeErr
 			e := fakeEngine(t, s)
-			p := mustPlan(t, e, load(t, s, `
+			pb := load(t, s, `
 steps:
   - id: p
     action: vbr.thing.poke
@@ -270,10 +315,11 @@ steps:
   - id: after
     action: log
     with: { message: after }
-`))
+`)
+			p := mustPlan(t, e, pb)
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			res, err := e.Apply(ctx, p, ApplyOptions{}, nil)
+			res, err := e.Apply(ctx, pb, p, ApplyOptions{}, nil)
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("Apply err = %v, want error %v; items %+v", err, tc.wantErr, res.Items)
 			}
@@ -293,7 +339,7 @@ func TestPartialFailureStopsLaunching(t *testing.T) {
 	s := newFakeStore()
 	s.fail["create thing-a"] = errors.New(`Repository "thing-a" already exists`)
 	e := fakeEngine(t, s)
-	p := mustPlan(t, e, load(t, s, thingsBody+`
+	pb := load(t, s, thingsBody+`
   - kind: vbr.thing
     target: vbr
     name: dependent
@@ -303,8 +349,9 @@ steps:
     action: vbr.thing.poke
     target: vbr
     with: { what: x }
-`))
-	res, err := e.Apply(context.Background(), p, ApplyOptions{Parallelism: 1}, nil)
+`)
+	p := mustPlan(t, e, pb)
+	res, err := e.Apply(context.Background(), pb, p, ApplyOptions{Parallelism: 1}, nil)
 	if err == nil {
 		t.Fatal("Apply succeeded, want failure")
 	}
@@ -336,7 +383,7 @@ func TestDependentSeesCreatedID(t *testing.T) {
 			t.Errorf("dependent ref at plan time = %v, want %q", c.After["ref"], KnownAfterApply)
 		}
 	}
-	if _, err := e.Apply(context.Background(), p, ApplyOptions{}, nil); err != nil {
+	if _, err := e.Apply(context.Background(), pb, p, ApplyOptions{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := s.objs["dependent"]["ref"], s.objs["thing-a"]["id"]; got != want {
@@ -351,10 +398,11 @@ func TestInterruptStopsLaunching(t *testing.T) {
 	t.Parallel()
 	s := newFakeStore()
 	e := fakeEngine(t, s)
-	p := mustPlan(t, e, load(t, s, thingsBody))
+	pb := load(t, s, thingsBody)
+	p := mustPlan(t, e, pb)
 	stop := make(chan struct{})
 	close(stop)
-	res, err := e.Apply(context.Background(), p, ApplyOptions{Stop: stop}, nil)
+	res, err := e.Apply(context.Background(), pb, p, ApplyOptions{Stop: stop}, nil)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Apply = %v, want interrupted", err)
 	}
@@ -386,7 +434,7 @@ resources:
 			cancel() // the second SIGINT: abandon work in flight
 		}
 	})
-	res, err := e.Apply(ctx, mustPlan(t, e, pb), ApplyOptions{}, obs)
+	res, err := e.Apply(ctx, pb, mustPlan(t, e, pb), ApplyOptions{}, obs)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Apply = %v, want interrupted", err)
 	}
@@ -395,7 +443,7 @@ resources:
 	}
 	// The re-run waits for the journalled session instead of creating again.
 	s.hang = false
-	if _, err := e.Apply(context.Background(), mustPlan(t, e, pb), ApplyOptions{}, nil); err != nil {
+	if _, err := e.Apply(context.Background(), pb, mustPlan(t, e, pb), ApplyOptions{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if !cmp.Equal(s.resumed, []string{"session-thing-a"}) {
@@ -414,7 +462,7 @@ func TestTokenSink(t *testing.T) {
 	t.Parallel()
 	s := newFakeStore()
 	e := fakeEngine(t, s)
-	p := mustPlan(t, e, load(t, s, `
+	pb := load(t, s, `
 resources:
   - kind: vbr.thing
     target: vbr
@@ -424,14 +472,15 @@ steps:
   - id: show
     action: log
     with: { message: "token ${{ resources['vbr.thing']['tok'].token }}" }
-`))
+`)
+	p := mustPlan(t, e, pb)
 	var logs []string
 	obs := ObserverFunc(func(ev Event) {
 		if l, ok := ev.(LogLine); ok {
 			logs = append(logs, l.Message)
 		}
 	})
-	if res, err := e.Apply(context.Background(), p, ApplyOptions{}, obs); err != nil {
+	if res, err := e.Apply(context.Background(), pb, p, ApplyOptions{}, obs); err != nil {
 		t.Fatal(err, res.Items)
 	}
 	if len(logs) != 1 || strings.Contains(logs[0], "s3cr3t") || !strings.Contains(logs[0], Sensitive) {
@@ -477,7 +526,7 @@ func TestStepParallelBound(t *testing.T) {
 	s.slow = make(chan struct{})
 	s.started = make(chan struct{}, 6)
 	e := fakeEngine(t, s)
-	p := mustPlan(t, e, load(t, s, `
+	pb := load(t, s, `
 vars:
   items: [a, b, c, d, e, f]
 steps:
@@ -487,10 +536,11 @@ steps:
     for_each: "${{ vars.items }}"
     parallel: 2
     with: { what: "${{ each }}" }
-`))
+`)
+	p := mustPlan(t, e, pb)
 	done := make(chan error, 1)
 	go func() {
-		_, err := e.Apply(context.Background(), p, ApplyOptions{}, nil)
+		_, err := e.Apply(context.Background(), pb, p, ApplyOptions{}, nil)
 		done <- err
 	}()
 	// Two pokes start; each release lets exactly one more start, so the

@@ -91,6 +91,16 @@ type LogLine struct {
 	Message string
 }
 
+// Warning is a problem that does not stop the run: an insecure TLS
+// setting, a plain HTTP target, a stale apply lock taken over. Unlike the
+// other events it may come outside apply (while locking, connecting and
+// planning), so every view shows it: text on stderr, a "warning" object
+// in -o json, a line in the terminal UI.
+type Warning struct {
+	Time    time.Time
+	Message string
+}
+
 // ApplyDone closes the stream with the outcome.
 type ApplyDone struct {
 	Time        time.Time
@@ -106,6 +116,7 @@ func (ResourceDone) event()    {}
 func (StepSkipped) event()     {}
 func (StepDone) event()        {}
 func (LogLine) event()         {}
+func (Warning) event()         {}
 func (ApplyDone) event()       {}
 
 // Outcome is what happened to one planned item.

@@ -50,7 +50,7 @@ func Example() {
 	for _, c := range plan.Changes {
 		fmt.Println(c.Action, c.Addr)
 	}
-	res, err := e.Apply(ctx, plan, engine.ApplyOptions{}, engine.NopObserver)
+	res, err := e.Apply(ctx, pb, plan, engine.ApplyOptions{}, engine.NopObserver)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -159,7 +158,7 @@ func (f fakePoke) Preview(_ context.Context, _ *steps.Conn, with steps.Doc) (ste
 	return steps.Preview{Summary: fmt.Sprintf("poke %v", with["what"]), Items: []string{fmt.Sprint(with["what"])}}, nil
 }
 
-func (f fakePoke) Run(_ context.Context, _ *steps.Conn, _ steps.Env, with steps.Doc) (steps.Doc, error) {
+func (f fakePoke) Run(ctx context.Context, _ *steps.Conn, _ steps.Env, with steps.Doc) (steps.Doc, error) {
 	if err := f.s.call(fmt.Sprintf("poke %v", with["what"])); err != nil {
 		return nil, err
 	}
@@ -169,10 +168,18 @@ func (f fakePoke) Run(_ context.Context, _ *steps.Conn, _ steps.Env, with steps.
 		f.s.peak = max(f.s.peak, f.s.running)
 		f.s.mu.Unlock()
 		f.s.started <- struct{}{}
-		<-f.s.slow
+		var err error
+		select {
+		case <-f.s.slow:
+		case <-ctx.Done(): // abandoned: the work would go on on a server
+			err = ctx.Err()
+		}
 		f.s.mu.Lock()
 		f.s.running--
 		f.s.mu.Unlock()
+		if err != nil {
+			return nil, err
+		}
 	}
 	f.s.mu.Lock()
 	defer f.s.mu.Unlock()
@@ -270,5 +277,3 @@ func actions(p *Plan) map[string]Action {
 	}
 	return out
 }
-
-func isErr(err error, target error) bool { return errors.Is(err, target) }

@@ -48,11 +48,12 @@ func TestStopWhileWaitingForSlot(t *testing.T) {
 	s := newFakeStore()
 	s.slow, s.started = make(chan struct{}), make(chan struct{}, 4)
 	e := fakeEngine(t, s)
-	p := mustPlan(t, e, load(t, s, fanBody+"    parallel: 1\n"))
+	pb := load(t, s, fanBody+"    parallel: 1\n")
+	p := mustPlan(t, e, pb)
 	stop := make(chan struct{})
 	done := make(chan *Result, 1)
 	go func() {
-		res, _ := e.Apply(context.Background(), p, ApplyOptions{Stop: stop}, nil)
+		res, _ := e.Apply(context.Background(), pb, p, ApplyOptions{Stop: stop}, nil)
 		done <- res
 	}()
 	waitStarted(t, s) // item a runs; item b waits for the slot
@@ -66,6 +67,53 @@ func TestStopWhileWaitingForSlot(t *testing.T) {
 	}
 }
 
+// TestDrainAbandons: after Stop, work in flight has ApplyOptions.Drain to
+// finish; then it is abandoned (its context is cancelled) and apply
+// returns. Abandon does the same at once. This is the interrupt
+// policy the CLI used to implement itself.
+func TestDrainAbandons(t *testing.T) {
+	t.Parallel()
+	for name, opts := range map[string]func(stop, abandon chan struct{}) ApplyOptions{
+		"drain passes": func(stop, _ chan struct{}) ApplyOptions {
+			return ApplyOptions{Stop: stop, Drain: time.Millisecond}
+		},
+		"abandon": func(_, abandon chan struct{}) ApplyOptions { return ApplyOptions{Abandon: abandon} },
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := newFakeStore()
+			s.slow, s.started = make(chan struct{}), make(chan struct{}, 4)
+			e := fakeEngine(t, s)
+			pb := load(t, s, fanBody+"    parallel: 1\n")
+			stop, abandon := make(chan struct{}), make(chan struct{})
+			done := make(chan *Result, 1)
+			go func() {
+				res, err := e.Apply(context.Background(), pb, mustPlan(t, e, pb), opts(stop, abandon), nil)
+				if !errors.Is(err, context.Canceled) {
+					t.Errorf("Apply = %v, want context.Canceled (interrupted)", err)
+				}
+				done <- res
+			}()
+			waitStarted(t, s) // item a runs and never ends by itself
+			close(stop)
+			close(abandon)
+			var res *Result
+			select {
+			case res = <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("apply did not abandon work in flight")
+			}
+			// The fake poke tracks no session, so the abandoned item is a
+			// failure rather than "still running" (that needs a session id).
+			want := map[string]Outcome{"step.fan[a]": OutcomeFailed, "step.fan[b]": OutcomeNotAttempted,
+				"step.fan[c]": OutcomeNotAttempted, "step.fan[d]": OutcomeNotAttempted}
+			if diff := cmp.Diff(want, outcomes(res)); diff != "" {
+				t.Errorf("outcomes -want +got:\n%s", diff)
+			}
+		})
+	}
+}
+
 // TestHoldPausesLaunching: while the terminal asks whether to stop, no
 // item starts; answering yes then starts none.
 func TestHoldPausesLaunching(t *testing.T) {
@@ -73,12 +121,13 @@ func TestHoldPausesLaunching(t *testing.T) {
 	s := newFakeStore()
 	s.slow, s.started = make(chan struct{}), make(chan struct{}, 4)
 	e := fakeEngine(t, s)
-	p := mustPlan(t, e, load(t, s, fanBody+"    parallel: 1\n"))
+	pb := load(t, s, fanBody+"    parallel: 1\n")
+	p := mustPlan(t, e, pb)
 	stop := make(chan struct{})
 	hold := &Hold{}
 	done := make(chan *Result, 1)
 	go func() {
-		res, _ := e.Apply(context.Background(), p, ApplyOptions{Stop: stop, Hold: hold}, nil)
+		res, _ := e.Apply(context.Background(), pb, p, ApplyOptions{Stop: stop, Hold: hold}, nil)
 		done <- res
 	}()
 	waitStarted(t, s)
@@ -111,7 +160,7 @@ func TestContinueOnErrorCounted(t *testing.T) {
 		if cont {
 			body += "    continue_on_error: true\n"
 		}
-		res, err := e.Apply(context.Background(), mustPlan(t, e, load(t, s, body)), ApplyOptions{}, nil)
+		res, err := e.Apply(context.Background(), load(t, s, body), mustPlan(t, e, load(t, s, body)), ApplyOptions{}, nil)
 		c := Count(res.Items)
 		if cont {
 			if err != nil || res.Failed() || c != (Counts{Done: 2, FailedContinued: 2}) {
@@ -152,7 +201,7 @@ func TestOwedStepSurvivesFailedRun(t *testing.T) {
 	t.Parallel()
 	s := newFakeStore()
 	e := fakeEngine(t, s)
-	if _, err := e.Apply(context.Background(), mustPlan(t, e, load(t, s, owedBody)), ApplyOptions{}, nil); err == nil {
+	if _, err := e.Apply(context.Background(), load(t, s, owedBody), mustPlan(t, e, load(t, s, owedBody)), ApplyOptions{}, nil); err == nil {
 		t.Fatal("first apply succeeded, want the gate to fail")
 	}
 	if s.pokes != 0 {
@@ -170,7 +219,7 @@ func TestOwedStepSurvivesFailedRun(t *testing.T) {
 	if rescan.Status != StepWillRun || !strings.Contains(rescan.Reason, "owed since") || !strings.Contains(rescan.Reason, "changed vbr.thing did not reach this step") {
 		t.Fatalf("rescan planned as %+v, want will_run, owed", rescan)
 	}
-	if _, err := e2.Apply(context.Background(), p, ApplyOptions{}, nil); err != nil {
+	if _, err := e2.Apply(context.Background(), pb, p, ApplyOptions{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if s.pokes != 1 {
@@ -197,7 +246,7 @@ func TestStaleEntryNotAdopted(t *testing.T) {
 			cancel()
 		}
 	})
-	if _, err := e.Apply(ctx, mustPlan(t, e, pb), ApplyOptions{}, obs); !errors.Is(err, context.Canceled) {
+	if _, err := e.Apply(ctx, pb, mustPlan(t, e, pb), ApplyOptions{}, obs); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Apply = %v, want interrupted", err)
 	}
 	s.hang = false
@@ -208,7 +257,7 @@ func TestStaleEntryNotAdopted(t *testing.T) {
 	cfg.Env = map[string]string{"VBR_URL": "https://other.example:9419"}
 	other := New(cfg)
 	var notes []string
-	_, err := other.Apply(context.Background(), mustPlan(t, other, pb), ApplyOptions{}, ObserverFunc(func(ev Event) {
+	_, err := other.Apply(context.Background(), pb, mustPlan(t, other, pb), ApplyOptions{}, ObserverFunc(func(ev Event) {
 		if l, ok := ev.(LogLine); ok {
 			notes = append(notes, l.Message)
 		}
@@ -245,11 +294,11 @@ func TestEntryKeptUntilOutcomeSeen(t *testing.T) {
 			s.afterTrack = tc.err
 			e := fakeEngine(t, s)
 			pb := load(t, s, "resources:\n  - { kind: vbr.thing, target: vbr, name: thing-a, spec: { path: /a } }\n")
-			if _, err := e.Apply(context.Background(), mustPlan(t, e, pb), ApplyOptions{}, nil); err == nil {
+			if _, err := e.Apply(context.Background(), pb, mustPlan(t, e, pb), ApplyOptions{}, nil); err == nil {
 				t.Fatal("first apply succeeded")
 			}
 			s.afterTrack = nil
-			if _, err := New(e.cfg).Apply(context.Background(), mustPlan(t, New(e.cfg), pb), ApplyOptions{}, nil); err != nil {
+			if _, err := New(e.cfg).Apply(context.Background(), pb, mustPlan(t, New(e.cfg), pb), ApplyOptions{}, nil); err != nil {
 				t.Fatal(err)
 			}
 			creates := strings.Count(strings.Join(s.writes(), ","), "create thing-a")
@@ -268,11 +317,11 @@ func TestOwedByRestrictedApply(t *testing.T) {
 	s := newFakeStore()
 	e := fakeEngine(t, s)
 	pb := load(t, s, strings.Replace(owedBody, "ok: false", "ok: true", 1))
-	p := mustPlan(t, e, pb)
-	if err := p.Restrict([]string{"vbr/vbr.thing/thing-a"}); err != nil {
+	p, err := mustPlan(t, e, pb).Restrict([]string{"vbr/vbr.thing/thing-a"})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Apply(context.Background(), p, ApplyOptions{}, nil); err != nil {
+	if _, err := e.Apply(context.Background(), pb, p, ApplyOptions{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if s.pokes != 0 {
@@ -284,7 +333,7 @@ func TestOwedByRestrictedApply(t *testing.T) {
 	}
 	// The step leaves the playbook: its debt goes with it.
 	gone := load(t, s, "resources:\n  - { kind: vbr.thing, target: vbr, name: thing-a, spec: { path: /a } }\n")
-	if _, err := e.Apply(context.Background(), mustPlan(t, e, gone), ApplyOptions{}, nil); err != nil {
+	if _, err := e.Apply(context.Background(), gone, mustPlan(t, e, gone), ApplyOptions{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if again := mustPlan(t, e, pb); again.HasChanges() {

@@ -79,7 +79,6 @@ func maskPlan(k *eval.KnownSecrets, p *Plan) {
 	if p.Vars != nil {
 		p.Vars = doc(p.Vars)
 	}
-	p.known = k
 }
 
 // maskObserver passes every event to obs with known secret values masked
@@ -112,6 +111,9 @@ func maskEvent(k *eval.KnownSecrets, e Event) Event {
 		ev.Err = k.MaskError(ev.Err)
 		return ev
 	case LogLine:
+		ev.Message = k.Mask(ev.Message)
+		return ev
+	case Warning:
 		ev.Message = k.Mask(ev.Message)
 		return ev
 	case ApplyDone:

@@ -21,13 +21,14 @@ func TestPlanMasksEchoedSecrets(t *testing.T) {
 	t.Parallel()
 	s := newFakeStore()
 	s.put("thing-a", map[string]any{"path": "/p", "note": "s3cr3t-NOTE", "label": "was s3cr3t-NOTE"})
-	p := mustPlan(t, fakeEngine(t, s), load(t, s, `
+	pb := load(t, s, `
 resources:
   - kind: vbr.thing
     target: vbr
     name: thing-a
     spec: { path: /p, note: "${{ secret('NOTE') }}", label: "now" }
-`))
+`)
+	p := mustPlan(t, fakeEngine(t, s), pb)
 	c := p.Changes[0]
 	if c.Before["note"] != Sensitive || c.After["note"] != Sensitive {
 		t.Errorf("note: before %v, after %v, want both %s", c.Before["note"], c.After["note"], Sensitive)
@@ -38,7 +39,7 @@ resources:
 		}
 	}
 	var buf bytes.Buffer
-	if err := WritePlan(&buf, p); err != nil {
+	if err := WritePlan(&buf, p, nil); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(buf.String(), "s3cr3t") {
@@ -54,13 +55,14 @@ func TestEnvSecretInPlan(t *testing.T) {
 	e := fakeEngine(t, s)
 	e.cfg.Env["API_TOKEN"] = "tok-0815-value"
 	e.cfg.Env["NOTE"] = "note-4711-value"
-	p := mustPlan(t, e, load(t, s, `
+	pb := load(t, s, `
 resources:
   - kind: vbr.thing
     target: vbr
     name: thing-a
     spec: { path: "/p/${{ env.API_TOKEN }}", note: "${{ env.NOTE }}", label: "${{ secret('NOTE') }}" }
-`))
+`)
+	p := mustPlan(t, e, pb)
 	for _, d := range p.Changes[0].Diff {
 		if d.Path.String() != "path" && d.Path.String() != "note" {
 			continue
@@ -70,7 +72,7 @@ resources:
 		}
 	}
 	var buf bytes.Buffer
-	if err := WritePlan(&buf, p); err != nil {
+	if err := WritePlan(&buf, p, nil); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(buf.String(), "tok-0815") || strings.Contains(buf.String(), "note-4711") {
@@ -86,15 +88,16 @@ func TestApplyEventsMasked(t *testing.T) {
 	sentinel := errors.New("refused")
 	s.fail["create thing-a"] = &echoError{msg: "password s3cr3t-PW is wrong", err: sentinel}
 	e := fakeEngine(t, s)
-	p := mustPlan(t, e, load(t, s, `
+	pb := load(t, s, `
 resources:
   - kind: vbr.thing
     target: vbr
     name: thing-a
     spec: { path: /a }
-`))
+`)
+	p := mustPlan(t, e, pb)
 	var got []Event
-	_, _ = e.Apply(context.Background(), p, ApplyOptions{}, ObserverFunc(func(ev Event) { got = append(got, ev) }))
+	_, _ = e.Apply(context.Background(), pb, p, ApplyOptions{}, ObserverFunc(func(ev Event) { got = append(got, ev) }))
 	var done *ResourceDone
 	for _, ev := range got {
 		if d, ok := ev.(ResourceDone); ok {
@@ -205,7 +208,7 @@ resources:
 		}
 	}
 	var buf bytes.Buffer
-	if err := WritePlan(&buf, p); err != nil {
+	if err := WritePlan(&buf, p, nil); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(buf.String(), "old-key-0815") {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/vplay-dev/vplay/engine/diag"
-	"github.com/vplay-dev/vplay/engine/eval"
+	"github.com/vplay-dev/vplay/steps"
 )
 
 // FormatVersion is the version of the plan's JSON and saved-plan format.
@@ -81,18 +81,33 @@ const (
 	PolicyNoDelete   Policy = "no_delete"
 )
 
+// Risk is how dangerous a change or a step is. Its value is the word the
+// JSON format and the renderers use.
+type Risk string
+
+// Risk classes, least dangerous first.
+const (
+	RiskRead        Risk = "read"        // only reads
+	RiskMaintenance Risk = "maintenance" // changes configuration or starts routine work
+	RiskDisruptive  Risk = "disruptive"  // interrupts running work (restart, stop)
+	RiskDestructive Risk = "destructive" // deletes data or objects
+)
+
+// riskOf is the plan's risk of a catalogue entry's risk class.
+func riskOf(r steps.Risk) Risk { return Risk(r.String()) }
+
 // Sensitive is the placeholder every renderer shows instead of a secret.
 const Sensitive = "(sensitive)"
 
 // Change is the plan for one resource.
 type Change struct {
-	Addr   Addr     `json:"address"`
-	Action Action   `json:"action"`
-	Policy Policy   `json:"policy"`
-	Risk   string   `json:"risk"` // read, maintenance, disruptive, destructive
-	Pos    diag.Pos `json:"-"`
-	// Source is Pos rendered as file:line:col, for JSON and saved plans.
-	Source string `json:"source,omitempty"`
+	Addr   Addr   `json:"address"`
+	Action Action `json:"action"`
+	Policy Policy `json:"policy"`
+	Risk   Risk   `json:"risk"`
+	// Pos is where the playbook declares the resource, the change's only
+	// source field; JSON and saved plans write it as "file:line:col".
+	Pos diag.Pos `json:"source,omitzero"`
 	// ID is the live object's id, empty for creates.
 	ID string `json:"id,omitempty"`
 	// Before is the live object (masked), nil for creates.
@@ -124,10 +139,9 @@ type StepRun struct {
 	Name    string     `json:"name,omitempty"`
 	Action  string     `json:"action"`
 	Target  string     `json:"target,omitempty"`
-	Risk    string     `json:"risk"`
+	Risk    Risk       `json:"risk"`
 	Status  StepStatus `json:"status"`
-	Pos     diag.Pos   `json:"-"`
-	Source  string     `json:"source,omitempty"`
+	Pos     diag.Pos   `json:"source,omitzero"`   // where the playbook declares the step
 	Reason  string     `json:"reason,omitempty"`  // the `when` that was false, or the precondition
 	Summary string     `json:"summary,omitempty"` // "retry 3 failed agent jobs: A, B, C"
 	Items   []string   `json:"items,omitempty"`   // loop items or objects touched, when known
@@ -183,19 +197,13 @@ type Plan struct {
 	Steps         []StepRun     `json:"steps"`
 	Fingerprints  []Fingerprint `json:"fingerprints,omitempty"`
 	Summary       Summary       `json:"summary"`
-	// Vars are the variable overrides (--var, --var-file) a saved plan was
-	// computed with; apply uses them when given no overrides of its own.
-	// Variables are never secret (secrets come from secret()).
+	// Vars are the variable overrides (--var, --var-file) the plan was
+	// computed with, as the planner found them in the playbook; apply of a
+	// saved plan uses them when given no overrides of its own. Variables
+	// are never secret (secrets come from secret()).
 	Vars map[string]any `json:"vars,omitempty"`
 	// Restricted lists the --target addresses the plan was narrowed to.
 	Restricted string `json:"restricted_to,omitempty"`
-
-	// exec is what Apply needs beyond the data above (evaluated specs with
-	// secrets, resolved targets). It is nil for a plan read from a file.
-	exec *execState
-	// known are the secret values of the run that planned it, masked
-	// again when the plan is saved.
-	known *eval.KnownSecrets
 }
 
 // HasChanges reports whether applying the plan would write anything or run
@@ -220,11 +228,11 @@ func (p *Plan) HasWork() bool {
 }
 
 // MayRun reports whether applying the plan may do work of the risk class
-// risk ("destructive" or "disruptive"): steps that will run with it,
-// changes flagged with it, and for "destructive" every delete.
-func (p *Plan) MayRun(risk string) bool {
+// risk (RiskDestructive or RiskDisruptive): steps that will run with it,
+// changes flagged with it, and for RiskDestructive every delete.
+func (p *Plan) MayRun(risk Risk) bool {
 	for _, c := range p.Changes {
-		if (risk == "destructive" && c.Action == Delete) || (c.Action != NoOp && c.Risk == risk) {
+		if (risk == RiskDestructive && c.Action == Delete) || (c.Action != NoOp && c.Risk == risk) {
 			return true
 		}
 	}
@@ -245,7 +253,7 @@ func (p *Plan) Destructive() bool {
 		}
 	}
 	for _, s := range p.Steps {
-		if s.Status != StepWillSkip && (s.Risk == "destructive" || s.Risk == "disruptive") {
+		if s.Status != StepWillSkip && (s.Risk == RiskDestructive || s.Risk == RiskDisruptive) {
 			return true
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -26,9 +27,14 @@ import (
 const KnownAfterApply = "(known after apply)"
 
 // execState is what Apply needs that a Plan must not carry: the loaded
-// playbook, evaluated specs (with secrets) and the resolved targets.
+// playbook, evaluated specs (with secrets), the resolved targets and the
+// live state read. Apply derives it from the playbook (see Engine.derive)
+// and narrows it to the work of the plan it is given (execState.only).
 type execState struct {
-	pb        *playbook.Playbook
+	pb *playbook.Playbook
+	// plan is the plan computed from this state, which the plan apply is
+	// given must match (CheckStale).
+	plan      *Plan
 	targets   map[string]TargetConfig
 	data      map[string]any
 	resources []*plannedResource // aligned with Plan.Changes
@@ -67,8 +73,36 @@ type plannedResource struct {
 }
 
 // Plan reads live state and returns what applying pb would do. It never
-// writes to any server.
+// writes to any server. The plan is data: callers may save it, narrow it
+// (Restrict) and render it, but must not modify it.
 func (e *Engine) Plan(ctx context.Context, pb *playbook.Playbook) (*Plan, error) {
+	x, err := e.read(ctx, pb)
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	e.planned[pb] = x
+	e.mu.Unlock()
+	return x.plan, nil
+}
+
+// derive returns what Apply needs to run a plan of pb: the state the last
+// Plan of pb by this engine read (taken once, so a plan and its apply read
+// live state once, as one run), or else the state read now, as Plan reads
+// it. Either way the plan it was computed with is x.plan.
+func (e *Engine) derive(ctx context.Context, pb *playbook.Playbook) (*execState, error) {
+	e.mu.Lock()
+	x := e.planned[pb]
+	delete(e.planned, pb)
+	e.mu.Unlock()
+	if x != nil {
+		return x, nil
+	}
+	return e.read(ctx, pb)
+}
+
+// read reads live state for pb and computes its plan (x.plan).
+func (e *Engine) read(ctx context.Context, pb *playbook.Playbook) (*execState, error) {
 	// Plan only reads: memoize list calls so a collection that a kind and a
 	// step preview both read is fetched once, and what the previews of a
 	// for_each share (an indexed job list) is computed once.
@@ -79,7 +113,8 @@ func (e *Engine) Plan(ctx context.Context, pb *playbook.Playbook) (*Plan, error)
 		return nil, err
 	}
 	x.owed = owed
-	plan := &Plan{FormatVersion: FormatVersion, Playbook: pb.File, Name: pb.Name, PlaybookHash: pb.Hash}
+	plan := &Plan{FormatVersion: FormatVersion, Playbook: pb.File, Name: pb.Name, PlaybookHash: pb.Hash,
+		Vars: maps.Clone(pb.Overrides)}
 
 	e.learnSecrets(pb.Source)
 	base := e.baseScope(pb)
@@ -142,9 +177,51 @@ func (e *Engine) Plan(ctx context.Context, pb *playbook.Playbook) (*Plan, error)
 	}
 	plan.Steps = steps
 	plan.Summary = summarize(plan)
-	plan.exec = x
 	maskPlan(e.cfg.Known, plan)
-	return plan, nil
+	x.plan = plan
+	return x, nil
+}
+
+// only narrows x to the work of p, a plan of the same playbook that
+// CheckStale accepted against x.plan and that Restrict may have narrowed:
+// the resources p lists (with their dependencies among them) and its
+// steps. x itself is left as it was.
+func (x *execState) only(p *Plan) *execState {
+	listed := make(map[Addr]bool, len(p.Changes))
+	for _, c := range p.Changes {
+		listed[c.Addr] = true
+	}
+	at := map[int]int{} // index in x.resources -> index in the narrowed list
+	var kept []*plannedResource
+	for i, r := range x.resources {
+		if listed[r.addr] {
+			at[i] = len(kept)
+			kept = append(kept, r)
+		}
+	}
+	out := *x
+	out.resources = make([]*plannedResource, len(kept))
+	for i, r := range kept {
+		c := *r
+		c.deps = nil
+		for _, d := range r.deps {
+			if j, ok := at[d]; ok {
+				c.deps = append(c.deps, j)
+			}
+		}
+		out.resources[i] = &c
+	}
+	run := make(map[string]bool, len(p.Steps))
+	for _, s := range p.Steps {
+		run[s.ID] = true
+	}
+	out.steps = nil
+	for _, s := range x.pb.Steps {
+		if run[s.ID] {
+			out.steps = append(out.steps, s)
+		}
+	}
+	return &out
 }
 
 // baseScope is the expression scope shared by every evaluation of pb.
@@ -634,13 +711,12 @@ func (pr *plannedResource) change(known *eval.KnownSecrets) Change {
 		Addr:   pr.addr,
 		Action: act,
 		Policy: pr.policy,
-		Risk:   steps.RiskMaintenance.String(),
+		Risk:   RiskMaintenance,
 		Pos:    pr.res.Pos,
-		Source: pr.res.Pos.String(),
 		Reason: reason,
 	}
 	if pr.action == Delete {
-		c.Risk = pr.kind.DeleteRisk.String()
+		c.Risk = riskOf(pr.kind.DeleteRisk)
 	}
 	if pr.live != nil {
 		c.ID = pr.live.ID
@@ -768,7 +844,7 @@ func summarize(p *Plan) Summary {
 	for _, st := range p.Steps {
 		// Read-only steps (log, assert, wait) change nothing, so they are
 		// not counted as work: a converged runbook plans no changes.
-		if st.Status != StepWillSkip && st.Risk != steps.RiskRead.String() {
+		if st.Status != StepWillSkip && st.Risk != RiskRead {
 			s.Steps++
 		}
 	}

@@ -59,7 +59,7 @@ func TestPruneDeletesUndeclaredAndConverges(t *testing.T) {
 	c := changeOf(t, p, "thing-fra")
 	sel := pb.Prune[0]
 	wantReason := fmt.Sprintf("matched prune selector thing-* at line %d; declared by no resource", sel.Pos.Line)
-	if c.Reason != wantReason || c.Risk != "destructive" || c.Source != sel.Pos.String() || c.ID == "" || c.Before == nil {
+	if c.Reason != wantReason || c.Risk != "destructive" || c.Pos != sel.Pos || c.ID == "" || c.Before == nil {
 		t.Errorf("pruned change = %+v; want reason %q, risk destructive, source %s, the live id and document", c, wantReason, sel.Pos)
 	}
 	if !p.Destructive() || p.Summary.Delete != 1 {
@@ -71,7 +71,7 @@ func TestPruneDeletesUndeclaredAndConverges(t *testing.T) {
 	if w := s.writes(); len(w) != 0 {
 		t.Fatalf("plan wrote: %v", w)
 	}
-	if _, err := e.Apply(context.Background(), p, ApplyOptions{}, nil); err != nil {
+	if _, err := e.Apply(context.Background(), pb, p, ApplyOptions{}, nil); err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
 	if got, want := s.writes(), []string{"create thing-b", "delete thing-fra"}; !sameSet(got, want) {
@@ -222,12 +222,13 @@ func TestPrunePolicy(t *testing.T) {
 				body += "    policy: " + tt.selPolicy + "\n"
 			}
 			e := fakeEngine(t, s)
-			p := mustPlan(t, e, load(t, s, body))
+			pb := load(t, s, body)
+			p := mustPlan(t, e, pb)
 			c := changeOf(t, p, "thing-old")
 			if c.Action != tt.want || !strings.HasPrefix(c.Reason, "matched prune selector thing-* ") || !strings.Contains(c.Reason, tt.reason) {
 				t.Fatalf("thing-old: %s %q; want %s with a reason containing %q", c.Action, c.Reason, tt.want, tt.reason)
 			}
-			if _, err := e.Apply(context.Background(), p, ApplyOptions{}, nil); err != nil {
+			if _, err := e.Apply(context.Background(), pb, p, ApplyOptions{}, nil); err != nil {
 				t.Fatalf("Apply: %v", err)
 			}
 			_, kept := s.objs["thing-old"]
@@ -244,21 +245,22 @@ func TestPruneRestrict(t *testing.T) {
 	s.put("thing-a", map[string]any{"path": "/backups/a", "maxTaskCount": 4, "nested": map[string]any{"keep": true}})
 	s.put("thing-old", map[string]any{})
 	e := fakeEngine(t, s)
-	p := mustPlan(t, e, load(t, s, pruneBody))
-	if err := p.Restrict([]string{"vbr.thing/thing-b"}); err != nil {
+	p, err := mustPlan(t, e, load(t, s, pruneBody)).Restrict([]string{"vbr.thing/thing-b"})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if got := actions(p); !maps1(got, "thing-b", Create) {
 		t.Errorf("--target vbr.thing/thing-b kept %v, want only the create of thing-b", got)
 	}
-	p = mustPlan(t, e, load(t, s, pruneBody))
-	if err := p.Restrict([]string{"vbr.thing/thing-old"}); err != nil {
+	pb := load(t, s, pruneBody)
+	p, err = mustPlan(t, e, pb).Restrict([]string{"vbr.thing/thing-old"})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if got := actions(p); !maps1(got, "thing-old", Delete) {
 		t.Errorf("--target vbr.thing/thing-old kept %v, want only the pruned delete", got)
 	}
-	if _, err := e.Apply(context.Background(), p, ApplyOptions{}, nil); err != nil {
+	if _, err := e.Apply(context.Background(), pb, p, ApplyOptions{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if got := s.writes(); !slices.Equal(got, []string{"delete thing-old"}) {
@@ -292,12 +294,17 @@ func TestPruneOrder(t *testing.T) {
 	if cyc := findCycle(rs); cyc != "" {
 		t.Errorf("cycle %s", cyc)
 	}
-	p := &Plan{exec: &execState{pb: &playbook.Playbook{}, resources: rs}}
-	for _, r := range rs {
+	p := &Plan{}
+	for i, r := range rs {
 		act, _ := r.effective()
-		p.Changes = append(p.Changes, Change{Addr: r.addr, Action: act})
+		c := Change{Addr: r.addr, Action: act}
+		for _, d := range got[i] {
+			c.DependsOn = append(c.DependsOn, rs[d].addr.String())
+		}
+		p.Changes = append(p.Changes, c)
 	}
-	if err := p.Restrict([]string{"vbr.sobr/sobr-1"}); err != nil {
+	p, err := p.Restrict([]string{"vbr.sobr/sobr-1"})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if len(p.Changes) != 1 || p.Changes[0].Addr.Name != "sobr-1" {
@@ -342,7 +349,7 @@ func TestPruneKeptNotInResources(t *testing.T) {
 	s.put("thing-a", map[string]any{"path": "/a"})
 	s.put("thing-old", map[string]any{"path": "/old"})
 	e := fakeEngine(t, s)
-	p := mustPlan(t, e, load(t, s, `
+	pb := load(t, s, `
 resources:
   - kind: vbr.thing
     name: thing-a
@@ -355,14 +362,15 @@ steps:
   - id: count
     action: log
     with: { message: "things=${{ join(keys(resources['vbr.thing']), ',') }}" }
-`))
+`)
+	p := mustPlan(t, e, pb)
 	var logged []string
 	obs := ObserverFunc(func(ev Event) {
 		if l, ok := ev.(LogLine); ok {
 			logged = append(logged, l.Message)
 		}
 	})
-	if _, err := e.Apply(context.Background(), p, ApplyOptions{}, obs); err != nil {
+	if _, err := e.Apply(context.Background(), pb, p, ApplyOptions{}, obs); err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
 	if !slices.Contains(logged, "things=thing-a") {

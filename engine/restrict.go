@@ -6,15 +6,16 @@ import (
 	"strings"
 )
 
-// Restrict narrows p to the resources and steps that match addrs, like
-// terraform's -target. An address matches a resource when it equals its
+// Restrict returns p narrowed to the resources and steps that match addrs,
+// like terraform's -target; p itself is left as it was, and with no addrs
+// Restrict returns p. An address matches a resource when it equals its
 // target/kind/name, kind/name, kind.name, target/kind, kind, or target
-// name, and a step when it is
-// "step.<id>" or the step id. Resources the kept ones depend on are kept
-// too, so apply stays correct. It fails when an address matches nothing.
-func (p *Plan) Restrict(addrs []string) error {
+// name, and a step when it is "step.<id>" or the step id. The resources
+// kept ones depend on (Change.DependsOn) are kept too, so apply stays
+// correct. It fails when an address matches nothing.
+func (p *Plan) Restrict(addrs []string) (*Plan, error) {
 	if len(addrs) == 0 {
-		return nil
+		return p, nil
 	}
 	used := make([]bool, len(addrs))
 	match := func(candidates ...string) bool {
@@ -26,78 +27,53 @@ func (p *Plan) Restrict(addrs []string) error {
 		}
 		return hit
 	}
-	keep := make([]bool, len(p.Changes))
-	for i, c := range p.Changes {
-		keep[i] = match(c.Addr.String(), c.Addr.Kind+"/"+c.Addr.Name, c.Addr.Kind+"."+c.Addr.Name,
-			c.Addr.Target+"/"+c.Addr.Kind, c.Addr.Kind, c.Addr.Target)
+	keep := map[string]bool{}
+	for _, c := range p.Changes {
+		if match(c.Addr.String(), c.Addr.Kind+"/"+c.Addr.Name, c.Addr.Kind+"."+c.Addr.Name,
+			c.Addr.Target+"/"+c.Addr.Kind, c.Addr.Kind, c.Addr.Target) {
+			keep[c.Addr.String()] = true
+		}
 	}
-	if p.exec != nil {
-		// Keep dependencies of kept resources.
-		for changed := true; changed; {
-			changed = false
-			for i, r := range p.exec.resources {
-				if !keep[i] {
-					continue
-				}
-				for _, d := range r.deps {
-					// A delete is never needed by what depends on it
-					// (it waits for them instead): not pulled in.
-					if !keep[d] && p.Changes[d].Action != Delete {
-						keep[d], changed = true, true
-					}
+	// Keep what kept resources depend on, transitively. A delete is never
+	// needed by what depends on it (it waits for them instead): not pulled in.
+	deletes := map[string]bool{}
+	for _, c := range p.Changes {
+		if c.Action == Delete {
+			deletes[c.Addr.String()] = true
+		}
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, c := range p.Changes {
+			if !keep[c.Addr.String()] {
+				continue
+			}
+			for _, d := range c.DependsOn {
+				if !keep[d] && !deletes[d] {
+					keep[d], changed = true, true
 				}
 			}
 		}
 	}
-	var steps []StepRun
-	keptSteps := map[string]bool{}
+	q := *p
+	q.Steps = nil
 	for _, s := range p.Steps {
 		if match("step."+s.ID, s.ID) {
-			steps = append(steps, s)
-			keptSteps[s.ID] = true
+			q.Steps = append(q.Steps, s)
 		}
 	}
 	for i, u := range used {
 		if !u {
-			return fmt.Errorf("--target %q matches no resource or step of the playbook", addrs[i])
+			return nil, fmt.Errorf("--target %q matches no resource or step of the playbook", addrs[i])
 		}
 	}
-	var changes []Change
-	var kept []*plannedResource
-	for i, c := range p.Changes {
-		if keep[i] {
-			changes = append(changes, c)
-			if p.exec != nil {
-				kept = append(kept, p.exec.resources[i])
-			}
+	q.Changes = nil
+	for _, c := range p.Changes {
+		if keep[c.Addr.String()] {
+			q.Changes = append(q.Changes, c)
 		}
 	}
-	if p.exec != nil {
-		remap := map[*plannedResource]int{}
-		for i, r := range kept {
-			remap[r] = i
-		}
-		old := p.exec.resources
-		for _, r := range kept {
-			var deps []int
-			for _, d := range r.deps {
-				if j, ok := remap[old[d]]; ok {
-					deps = append(deps, j)
-				}
-			}
-			r.deps = deps
-		}
-		p.exec.resources = kept
-		var pbSteps = p.exec.pb.Steps[:0:0]
-		for _, s := range p.exec.pb.Steps {
-			if keptSteps[s.ID] {
-				pbSteps = append(pbSteps, s)
-			}
-		}
-		p.exec.steps = pbSteps
-	}
-	p.Changes, p.Steps = changes, steps
-	p.Summary = summarize(p)
-	p.Restricted = strings.Join(addrs, ", ")
-	return nil
+	q.Summary = summarize(&q)
+	q.Restricted = strings.Join(addrs, ", ")
+	return &q, nil
 }

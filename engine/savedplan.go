@@ -8,6 +8,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/vplay-dev/vplay/engine/eval"
 )
 
 // StalePlanError is a saved plan whose live objects changed since it was
@@ -31,16 +33,17 @@ func (e *StalePlanError) Error() string {
 }
 
 // WritePlan saves p as JSON. Secrets are already masked in p; every value
-// known to the run that planned p is masked once more in the bytes written,
-// so nothing added to p since (variables, restrictions) can carry one.
-func WritePlan(w io.Writer, p *Plan) error {
+// in known (the secrets of the run that planned p) is masked once more in
+// the bytes written, so nothing added to p since (variables, restrictions)
+// can carry one. known may be nil.
+func WritePlan(w io.Writer, p *Plan, known *eval.KnownSecrets) error {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(p); err != nil {
 		return err
 	}
-	_, err := w.Write(p.known.MaskBytes(b.Bytes()))
+	_, err := w.Write(known.MaskBytes(b.Bytes()))
 	return err
 }
 

@@ -58,7 +58,7 @@ vars:
 				return mustPlan(t, e, pb)
 			}
 			var buf bytes.Buffer
-			if err := WritePlan(&buf, plan(tc.saved)); err != nil {
+			if err := WritePlan(&buf, plan(tc.saved), nil); err != nil {
 				t.Fatal(err)
 			}
 			read, err := ReadPlan(&buf)

@@ -38,17 +38,20 @@ func (e *Engine) planSteps(ctx context.Context, x *execState, plan *Plan, base *
 	var out []StepRun
 	writers := map[string][]string{} // target -> ids of earlier steps that change it
 	for _, st := range x.pb.Steps {
-		sr, err := e.planStep(ctx, x, st, base, changed)
+		sr, idle, err := e.planStep(ctx, x, st, base, changed)
 		if err != nil {
 			return nil, fmt.Errorf("%s: step %q: %w", st.Pos, st.ID, err)
 		}
-		// A preview reads state as it is now; an earlier step of this
-		// apply may change it (enter maintenance, then leave it).
-		if prev := writers[sr.Target]; len(prev) > 0 && sr.Status == StepWillSkip && sr.Summary == "" && strings.HasPrefix(sr.Reason, previewSkip) {
+		switch prev := writers[sr.Target]; {
+		case idle && len(prev) > 0:
+			// A preview reads state as it is now; an earlier step of this
+			// apply may change it (enter maintenance, then leave it).
 			sr.Status = StepDependsOn
-			sr.Reason = fmt.Sprintf("earlier steps (%s) may change what this step finds; now: %s", strings.Join(prev, ", "), strings.TrimPrefix(sr.Reason, previewSkip))
+			sr.Reason = fmt.Sprintf("earlier steps (%s) may change what this step finds; now: %s", strings.Join(prev, ", "), sr.Reason)
+		case idle:
+			sr.Reason = "nothing to do: " + sr.Reason
 		}
-		if sr.Status != StepWillSkip && sr.Risk != steps.RiskRead.String() && sr.Target != "" {
+		if sr.Status != StepWillSkip && sr.Risk != RiskRead && sr.Target != "" {
 			writers[sr.Target] = append(writers[sr.Target], sr.ID)
 		}
 		out = append(out, sr)
@@ -56,12 +59,15 @@ func (e *Engine) planSteps(ctx context.Context, x *execState, plan *Plan, base *
 	return out, nil
 }
 
-func (e *Engine) planStep(ctx context.Context, x *execState, st *playbook.Step, base *eval.Scope, changed changedSet) (StepRun, error) {
-	sr, err := e.planStepNow(ctx, x, st, base, changed)
+// planStep plans one step. idle is set when its preview read live state
+// and found nothing to do (it is skipped, and Reason says what the preview
+// found).
+func (e *Engine) planStep(ctx context.Context, x *execState, st *playbook.Step, base *eval.Scope, changed changedSet) (sr StepRun, idle bool, err error) {
+	sr, idle, err = e.planStepNow(ctx, x, st, base, changed)
 	if owed := x.owedFor(st); len(owed) > 0 && sr.Status != StepWillSkip && err == nil {
 		sr.Reason = strings.TrimPrefix(sr.Reason+"; "+owedReason(owed), "; ")
 	}
-	return sr, err
+	return sr, idle, err
 }
 
 // owedFor returns what earlier runs owe step st on its target.
@@ -69,11 +75,11 @@ func (x *execState) owedFor(st *playbook.Step) []Owed {
 	return x.owed.forStep(st.ID, x.targets[st.Target].URL)
 }
 
-func (e *Engine) planStepNow(ctx context.Context, x *execState, st *playbook.Step, base *eval.Scope, changed changedSet) (StepRun, error) {
+func (e *Engine) planStepNow(ctx context.Context, x *execState, st *playbook.Step, base *eval.Scope, changed changedSet) (StepRun, bool, error) {
 	action, _ := e.cfg.Catalog.Action(st.Action)
-	sr := StepRun{ID: st.ID, Name: st.Name, Action: st.Action, Target: st.Target, Pos: st.Pos, Source: st.Pos.String(), Status: StepWillRun}
+	sr := StepRun{ID: st.ID, Name: st.Name, Action: st.Action, Target: st.Target, Pos: st.Pos, Status: StepWillRun}
 	if action != nil {
-		sr.Risk = action.Risk.String()
+		sr.Risk = riskOf(action.Risk)
 	}
 	if owed := x.owedFor(st); len(owed) > 0 {
 		b := *base
@@ -83,15 +89,15 @@ func (e *Engine) planStepNow(ctx context.Context, x *execState, st *playbook.Ste
 	if st.When != nil {
 		if why := unknownAtPlan(st.When.Refs(), changed); why != "" {
 			sr.Status, sr.Reason = StepDependsOn, "when: "+why
-			return sr, nil
+			return sr, false, nil
 		}
 		ok, err := st.When.Eval(base)
 		if err != nil {
-			return sr, fmt.Errorf("when: %w", err)
+			return sr, false, fmt.Errorf("when: %w", err)
 		}
 		if !ok {
 			sr.Status, sr.Reason = StepWillSkip, "when condition is false"
-			return sr, nil
+			return sr, false, nil
 		}
 	}
 	var refs []eval.Ref
@@ -103,23 +109,24 @@ func (e *Engine) planStepNow(ctx context.Context, x *execState, st *playbook.Ste
 	}
 	if why := unknownAtPlan(refs, changed); why != "" {
 		sr.Status, sr.Reason = StepDependsOn, why
-		return sr, nil
+		return sr, false, nil
 	}
 	items, hasEach, err := forEachItems(st.ForEach, base)
 	if err != nil {
-		return sr, fmt.Errorf("for_each: %w", err)
+		return sr, false, fmt.Errorf("for_each: %w", err)
 	}
 	if hasEach && len(items) == 0 {
 		sr.Status, sr.Reason = StepWillSkip, "for_each has no items"
-		return sr, nil
+		return sr, false, nil
 	}
 	var previews []steps.Preview
+	idle := false
 	for _, it := range items {
 		s := *base
 		s.Each, s.HasEach = it, hasEach
 		with, err := evalWith(st, &s)
 		if err != nil {
-			return sr, err
+			return sr, false, err
 		}
 		if hasEach {
 			sr.Items = append(sr.Items, itemLabel(it))
@@ -129,7 +136,7 @@ func (e *Engine) planStepNow(ctx context.Context, x *execState, st *playbook.Ste
 		}
 		conn, err := e.conn(ctx, x.targets[st.Target])
 		if err != nil {
-			return sr, err
+			return sr, false, err
 		}
 		pv, err := action.Ops.Preview(ctx, conn, eval.Reveal(with).(map[string]any))
 		if err != nil {
@@ -141,14 +148,15 @@ func (e *Engine) planStepNow(ctx context.Context, x *execState, st *playbook.Ste
 					msg = strings.TrimSuffix(msg, ": "+steps.ErrNotFound.Error()) + ": not there yet"
 				}
 				sr.Status, sr.Reason = StepDependsOn, "names objects that apply creates first ("+msg+")"
-				return sr, nil
+				return sr, false, nil
 			}
-			return sr, fmt.Errorf("preview: %w", err)
+			return sr, false, fmt.Errorf("preview: %w", err)
 		}
 		previews = append(previews, pv)
 	}
 	if len(previews) > 0 {
 		sr.Summary, sr.Reason, sr.Status = summarizePreviews(previews, sr.Status)
+		idle = sr.Status == StepWillSkip
 		var touched []string
 		for _, p := range previews {
 			if !p.Skip {
@@ -159,12 +167,8 @@ func (e *Engine) planStepNow(ctx context.Context, x *execState, st *playbook.Ste
 			sr.Items = touched
 		}
 	}
-	return sr, nil
+	return sr, idle, nil
 }
-
-// previewSkip prefixes the reason of a step whose preview found nothing
-// to do.
-const previewSkip = "nothing to do: "
 
 // createsOn reports whether the plan creates any object on target.
 func createsOn(x *execState, target string) bool {
@@ -222,7 +226,7 @@ func summarizePreviews(ps []steps.Preview, status StepStatus) (summary, reason s
 		}
 	}
 	if len(run) == 0 {
-		return "", previewSkip + skip[0].Reason, StepWillSkip
+		return "", skip[0].Reason, StepWillSkip
 	}
 	if merged, ok := mergeCounted(run); ok {
 		summary = merged

@@ -179,7 +179,7 @@ resources:` + strings.ReplaceAll(tc.resource, "DESC", desc) + "\n"
 				if err != nil {
 					t.Fatal(err)
 				}
-				res, err := e.Apply(ctx, p, engine.ApplyOptions{}, engine.NopObserver)
+				res, err := e.Apply(ctx, pb, p, engine.ApplyOptions{}, engine.NopObserver)
 				if err != nil || res.Failed() {
 					t.Fatalf("apply: %v %+v", err, res)
 				}

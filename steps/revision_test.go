@@ -112,7 +112,7 @@ func TestScaleOutDaysPerRevision(t *testing.T) {
 func TestCatalogAtIsCached(t *testing.T) {
 	t.Parallel()
 	cat := Builtin()
-	if cat.At("1.3-rev2") != cat.At("1.3-rev2") {
+	if first, second := cat.At("1.3-rev2"), cat.At("1.3-rev2"); first != second {
 		t.Error("At built the revision's catalogue twice")
 	}
 	if cat.At("1.3-rev9") != cat {

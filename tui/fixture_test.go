@@ -36,7 +36,7 @@ func testPlan() *engine.Plan {
 			},
 			{
 				Addr: repo("repo-fra"), Action: engine.Update, Policy: engine.PolicyManage, Risk: "maintenance", ID: "6f1c",
-				Source: "playbooks/quickstart.yaml:20:5",
+				Pos: diag.Pos{File: "playbooks/quickstart.yaml", Line: 20, Col: 5},
 				Diff: append(diffOf(
 					map[string]any{"description": "Primary repository for the Frankfurt office backups", "repository": map[string]any{"maxTaskCount": 2}},
 					map[string]any{"description": "Primary repository for the Frankfurt and Munich office backups", "repository": map[string]any{"maxTaskCount": 8}}),

@@ -32,34 +32,6 @@ type interruptMsg struct{}
 // already decided to stop launching work.
 type cancelledMsg struct{}
 
-// itemState is where one resource or step iteration is.
-type itemState int
-
-const (
-	stateRunning itemState = iota
-	stateDone
-	stateFailed
-	stateIgnored // failed under continue_on_error
-	stateSkipped
-)
-
-// item is one line of the progress screen.
-type item struct {
-	key      string
-	label    string // address or "step <id> [item]"
-	marker   string // action symbol
-	owner    string // Progress.Owner that feeds it
-	state    itemState
-	started  time.Time
-	duration time.Duration
-	// Latest observation of the Veeam session/task/action it waits on.
-	sessionKind, sessionID, sessionName, sessionState string
-	percent                                           int // -1 unknown
-	message                                           string
-	err                                               string
-	reason                                            string // why skipped
-}
-
 // ProgressModel is the apply progress screen. Create it with
 // NewProgressModel and feed it EventMsg values (Progress does this from the
 // engine's channel); its pointer is the tea.Model.
@@ -77,21 +49,8 @@ type ProgressModel struct {
 	cancelled <-chan struct{}
 	animate   bool // start the spinner's timer in Init; tests tick by hand
 
-	playbook string
-	start    time.Time
-	end      time.Time // set by ApplyDone
-	total    int       // changes + steps announced by ApplyStarted
-	pending  []string  // what ApplyStarted said apply will work on
-	items    map[string]*item
-	order    []string // item keys in the order they appear
-	finished []string // item keys in the order they finished
-	seen     map[string]bool
-	logs     []engine.LogLine
-
-	result      *engine.Result
-	done        bool // ApplyDone received
-	interrupted bool // ApplyDone said the apply was interrupted
-	closed      bool // stream closed
+	rep    *render.Report // the apply so far, folded from the events
+	closed bool           // stream closed
 
 	ctrlC      int  // Ctrl-C presses counted towards a hard exit
 	confirming bool // asking whether to stop launching new work
@@ -118,9 +77,7 @@ func newProgressModel(o Options, events <-chan engine.Event, cancelled <-chan st
 		events:    events,
 		cancelled: cancelled,
 		animate:   true,
-		start:     o.now(),
-		items:     map[string]*item{},
-		seen:      map[string]bool{},
+		rep:       render.NewReport(o.now()),
 	}
 	if o.Width > 0 {
 		m.width = o.Width
@@ -172,7 +129,7 @@ func (m *ProgressModel) next() tea.Cmd {
 }
 
 // Done reports whether ApplyDone was received.
-func (m *ProgressModel) Done() bool { return m.done }
+func (m *ProgressModel) Done() bool { return m.rep.Done() }
 
 // Stopping reports whether the user (or the caller) asked to stop
 // launching new work.
@@ -185,39 +142,15 @@ func (m *ProgressModel) Confirming() bool { return m.confirming }
 func (m *ProgressModel) Hard() bool { return m.hard }
 
 // Result returns the apply result from ApplyDone, nil before it.
-func (m *ProgressModel) Result() *engine.Result { return m.result }
+func (m *ProgressModel) Result() *engine.Result { return m.rep.Result() }
 
 // Counts returns how many items are done, failed, running and pending.
 // Failures allowed by continue_on_error are in neither done nor failed:
 // see Continued.
-func (m *ProgressModel) Counts() (done, failed, running, pending int) {
-	for _, k := range m.order {
-		switch m.items[k].state {
-		case stateDone:
-			done++
-		case stateFailed:
-			failed++
-		case stateRunning:
-			running++
-		}
-	}
-	pending = max(0, m.total-len(m.seen))
-	if m.done {
-		pending = 0
-	}
-	return done, failed, running, pending
-}
+func (m *ProgressModel) Counts() (done, failed, running, pending int) { return m.rep.Counts() }
 
 // Continued returns how many items failed under continue_on_error.
-func (m *ProgressModel) Continued() int {
-	n := 0
-	for _, k := range m.order {
-		if m.items[k].state == stateIgnored {
-			n++
-		}
-	}
-	return n
-}
+func (m *ProgressModel) Continued() int { return m.rep.Continued() }
 
 // Update implements tea.Model.
 func (m *ProgressModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -232,7 +165,7 @@ func (m *ProgressModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, cmd
 	case EventMsg:
-		m.apply(msg.Event)
+		m.rep.Observe(msg.Event)
 		return m, m.next()
 	case StreamClosedMsg:
 		m.closed = true
@@ -264,7 +197,7 @@ func (m *ProgressModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // interrupt handles Ctrl-C: the first asks whether to stop launching new
 // work, the second exits at once.
 func (m *ProgressModel) interrupt() tea.Cmd {
-	if m.done || m.closed {
+	if m.rep.Done() || m.closed {
 		return tea.Quit
 	}
 	m.ctrlC++
@@ -289,113 +222,6 @@ func (m *ProgressModel) setConfirming(open bool) {
 	m.confirming = open
 }
 
-// apply folds one event into the screen's state. Servers' words in it are
-// cleaned of control characters and bidi overrides first.
-func (m *ProgressModel) apply(e engine.Event) {
-	switch e := render.CleanEvent(e).(type) {
-	case engine.ApplyStarted:
-		m.playbook = e.Playbook
-		m.total = e.Changes + e.Steps
-		m.pending = e.Pending
-		if !e.Time.IsZero() {
-			m.start = e.Time
-		}
-	case engine.ResourceStarted:
-		k := e.Addr.String()
-		m.seen[k] = true
-		it := m.item(k, e.Addr.String(), string(e.Action), k)
-		it.state, it.started = stateRunning, e.Time
-	case engine.StepStarted:
-		m.seen["step."+e.StepID] = true
-		k := stepKey(e.StepID, e.Item)
-		it := m.item(k, stepLabel(e.StepID, e.Item), "»", e.StepID)
-		it.state, it.started = stateRunning, e.Time
-	case engine.Progress:
-		it := m.owner(e.Owner)
-		if it == nil {
-			return
-		}
-		it.sessionKind, it.sessionID, it.sessionName = e.Kind, e.ID, e.Name
-		it.sessionState, it.percent, it.message = e.State, e.Percent, e.Message
-	case engine.ResourceDone:
-		k := e.Addr.String()
-		m.seen[k] = true
-		it := m.item(k, k, string(e.Action), k)
-		m.finish(it, e.Duration, e.Err, false)
-	case engine.StepDone:
-		m.seen["step."+e.StepID] = true
-		it := m.item(stepKey(e.StepID, e.Item), stepLabel(e.StepID, e.Item), "»", e.StepID)
-		m.finish(it, e.Duration, e.Err, e.Ignored)
-	case engine.StepSkipped:
-		m.seen["step."+e.StepID] = true
-		it := m.item(stepKey(e.StepID, ""), stepLabel(e.StepID, ""), "»", e.StepID)
-		it.state, it.reason = stateSkipped, e.Reason
-		m.finished = append(m.finished, it.key)
-	case engine.LogLine:
-		m.logs = append(m.logs, e)
-		if len(m.logs) > maxLogs {
-			m.logs = m.logs[len(m.logs)-maxLogs:]
-		}
-	case engine.ApplyDone:
-		m.done, m.result, m.interrupted = true, e.Result, e.Interrupted
-		m.end = e.Time
-		if m.end.IsZero() && e.Result != nil {
-			m.end = m.start.Add(e.Result.Duration)
-		}
-	}
-}
-
-// maxLogs is how many log lines the screen keeps.
-const maxLogs = 3
-
-func stepKey(id, it string) string { return "step." + id + "\x00" + it }
-
-func stepLabel(id, it string) string {
-	if it == "" {
-		return "step " + id
-	}
-	return "step " + id + " [" + it + "]"
-}
-
-// item returns the item with key k, creating it on first sight.
-func (m *ProgressModel) item(k, label, marker, owner string) *item {
-	if it, ok := m.items[k]; ok {
-		return it
-	}
-	it := &item{key: k, label: label, marker: marker, owner: owner, percent: -1}
-	m.items[k] = it
-	m.order = append(m.order, k)
-	return it
-}
-
-// owner finds the running item a Progress event belongs to: the resource
-// with that address, or the latest running iteration of that step.
-func (m *ProgressModel) owner(owner string) *item {
-	if it, ok := m.items[owner]; ok {
-		return it
-	}
-	for i := len(m.order) - 1; i >= 0; i-- {
-		it := m.items[m.order[i]]
-		if it.owner == owner && it.state == stateRunning {
-			return it
-		}
-	}
-	return nil
-}
-
-func (m *ProgressModel) finish(it *item, d time.Duration, err error, ignored bool) {
-	it.duration = d
-	switch {
-	case err == nil:
-		it.state = stateDone
-	case ignored:
-		it.state, it.err = stateIgnored, err.Error()
-	default:
-		it.state, it.err = stateFailed, err.Error()
-	}
-	m.finished = append(m.finished, it.key)
-}
-
 // View implements tea.Model. The screen stays inline (no alternate
 // screen) so the terminal keeps the last frame above the summary.
 func (m *ProgressModel) View() tea.View {
@@ -406,21 +232,19 @@ func (m *ProgressModel) View() tea.View {
 // m.width columns.
 func (m *ProgressModel) Render() string {
 	title := "vplay apply"
-	if m.playbook != "" {
-		title += " · " + m.playbook
+	if pb := m.rep.Playbook(); pb != "" {
+		title += " · " + pb
 	}
 	head := []string{m.st.Title.Render(title)}
 	var body []string
-	for _, k := range m.finished {
-		body = append(body, m.itemLines(m.items[k])...)
+	for _, it := range m.rep.Finished() {
+		body = append(body, m.itemLines(it)...)
 	}
-	for _, k := range m.order {
-		if it := m.items[k]; it.state == stateRunning {
-			body = append(body, m.itemLines(it)...)
-		}
+	for _, it := range m.rep.Running() {
+		body = append(body, m.itemLines(it)...)
 	}
 	var logs []string
-	for _, l := range m.logs {
+	for _, l := range m.rep.Logs() {
 		style := m.st.Dim
 		if l.Level == "warn" {
 			style = m.st.Prompt
@@ -445,30 +269,30 @@ func (m *ProgressModel) Render() string {
 
 // itemLines renders one item: one line, plus the server's message for a
 // failure.
-func (m *ProgressModel) itemLines(it *item) []string {
-	switch it.state {
-	case stateRunning:
+func (m *ProgressModel) itemLines(it *render.ReportItem) []string {
+	switch it.State {
+	case render.ItemRunning:
 		lines := []string{m.runningLine(it)}
-		if it.message != "" && it.message != it.sessionState {
+		if it.Message != "" && it.Message != it.SessionState {
 			// The server's latest log line for the session.
-			lines = append(lines, m.st.Dim.Render("    "+it.message))
+			lines = append(lines, m.st.Dim.Render("    "+it.Message))
 		}
 		return lines
-	case stateSkipped:
-		line := m.st.NoOp.Render("○ " + it.label + " skipped")
-		if it.reason != "" {
-			line += m.st.Dim.Render(": " + it.reason)
+	case render.ItemSkipped:
+		line := m.st.NoOp.Render("○ " + it.Label + " skipped")
+		if it.Reason != "" {
+			line += m.st.Dim.Render(": " + it.Reason)
 		}
 		return []string{line}
-	case stateDone:
-		return []string{m.st.Success.Render("✓") + " " + it.marker + " " + it.label + "  " + m.st.Dim.Render(formatDuration(it.duration))}
+	case render.ItemDone:
+		return []string{m.st.Success.Render("✓") + " " + it.Marker + " " + it.Label + "  " + m.st.Dim.Render(render.Duration(it.Duration))}
 	}
 	note := ""
-	if it.state == stateIgnored {
+	if it.State == render.ItemIgnored {
 		note = " (ignored: continue_on_error)"
 	}
-	lines := []string{m.st.Failure.Render("✗") + " " + it.marker + " " + it.label + "  " + m.st.Dim.Render(formatDuration(it.duration)+note)}
-	for i, l := range strings.Split(ansi.Wordwrap(it.err, max(20, m.width-6), " "), "\n") {
+	lines := []string{m.st.Failure.Render("✗") + " " + it.Marker + " " + it.Label + "  " + m.st.Dim.Render(render.Duration(it.Duration)+note)}
+	for i, l := range strings.Split(ansi.Wordwrap(it.Err, max(20, m.width-6), " "), "\n") {
 		if i == maxErrorLines {
 			lines = append(lines, m.st.Failure.Render("    …"))
 			break
@@ -483,29 +307,29 @@ const maxErrorLines = 4
 
 // runningLine is spinner, marker, label, session, state, bar and elapsed
 // time, with the bar and time aligned at the right edge.
-func (m *ProgressModel) runningLine(it *item) string {
-	left := m.spin.View() + " " + it.marker + " " + it.label
-	if it.sessionName != "" || it.sessionID != "" {
-		name := it.sessionName
+func (m *ProgressModel) runningLine(it *render.ReportItem) string {
+	left := m.spin.View() + " " + it.Marker + " " + it.Label
+	if it.SessionName != "" || it.SessionID != "" {
+		name := it.SessionName
 		switch {
 		case name == "":
-			name = it.sessionKind + " " + it.sessionID
-		case it.sessionID != "":
-			name += " " + shortID(it.sessionID) // the id to look up on the server
+			name = it.SessionKind + " " + it.SessionID
+		case it.SessionID != "":
+			name += " " + shortID(it.SessionID) // the id to look up on the server
 		}
 		left += "  " + m.st.Dim.Render(name)
 	}
 	state := ""
-	if it.sessionState != "" {
-		state = "  " + m.st.Running.Render(it.sessionState)
+	if it.SessionState != "" {
+		state = "  " + m.st.Running.Render(it.SessionState)
 	}
 	elapsed := ""
-	if !it.started.IsZero() {
-		elapsed = formatDuration(m.now().Sub(it.started))
+	if !it.Started.IsZero() {
+		elapsed = render.Duration(m.now().Sub(it.Started))
 	}
 	right := fmt.Sprintf("%8s", elapsed)
-	if it.percent >= 0 {
-		right = m.bar.ViewAs(float64(it.percent)/100) + " " + right
+	if it.Percent >= 0 {
+		right = m.bar.ViewAs(float64(it.Percent)/100) + " " + right
 	} else {
 		right = strings.Repeat(" ", barWidth) + " " + right
 	}
@@ -521,8 +345,8 @@ func (m *ProgressModel) runningLine(it *item) string {
 
 // now is the clock, frozen at ApplyDone.
 func (m *ProgressModel) now() time.Time {
-	if m.done && !m.end.IsZero() {
-		return m.end
+	if m.rep.Done() && !m.rep.End().IsZero() {
+		return m.rep.End()
 	}
 	return m.opts.now()
 }
@@ -535,8 +359,8 @@ func (m *ProgressModel) footer() []string {
 		failures += fmt.Sprintf(" · %d failed (continued)", c)
 	}
 	counts := fmt.Sprintf("elapsed %s · %d done · %s · %d running · %d pending",
-		formatDuration(m.now().Sub(m.start)), done, failures, running, pending)
-	if next := m.pendingNames(); next != "" {
+		render.Duration(m.now().Sub(m.rep.Start())), done, failures, running, pending)
+	if next := strings.Join(m.rep.PendingNames(), ", "); next != "" {
 		counts += m.st.Dim.Render(" · next: " + next)
 	}
 	rule := m.st.Rule.Render(strings.Repeat("─", m.width))
@@ -544,11 +368,11 @@ func (m *ProgressModel) footer() []string {
 	switch {
 	case m.hard:
 		last = m.st.Failure.Render("Exited: work may still be running on the server.")
-	case m.done && m.interrupted:
+	case m.rep.Done() && m.rep.Interrupted():
 		last = m.st.Prompt.Render("Apply interrupted.")
-	case m.done && m.result != nil && m.result.Failed():
+	case m.rep.Done() && m.rep.Result() != nil && m.rep.Result().Failed():
 		last = m.st.Failure.Render("Apply finished with failures.")
-	case m.done:
+	case m.rep.Done():
 		last = m.st.Success.Render("Apply complete.")
 	case m.confirming:
 		last = m.st.Prompt.Render("Stop launching new work? Work in flight will finish. (y/n)")
@@ -560,43 +384,9 @@ func (m *ProgressModel) footer() []string {
 	return []string{rule, counts, last}
 }
 
-// pendingNames lists the work announced but not started yet, in order.
-func (m *ProgressModel) pendingNames() string {
-	if m.done {
-		return ""
-	}
-	var names []string
-	for _, n := range m.pending {
-		if !m.seen[n] {
-			names = append(names, strings.TrimPrefix(n, "step."))
-		}
-	}
-	return strings.Join(names, ", ")
-}
-
 // RunningSessions lists the work still running when the screen was left:
 // one line per running item with its Veeam session, task or action id.
-func (m *ProgressModel) RunningSessions() []string {
-	var out []string
-	for _, k := range m.order {
-		it := m.items[k]
-		if it.state != stateRunning {
-			continue
-		}
-		line := it.label
-		switch {
-		case it.sessionID != "":
-			line += ": " + it.sessionKind + " " + it.sessionID
-			if it.sessionName != "" {
-				line += " (" + it.sessionName + ")"
-			}
-		default:
-			line += ": no session reported yet"
-		}
-		out = append(out, line)
-	}
-	return out
-}
+func (m *ProgressModel) RunningSessions() []string { return m.rep.RunningSessions() }
 
 // WriteFinal writes what stays on the terminal below the last frame: the
 // final summary, or after a hard exit the work still running on the server.
@@ -615,7 +405,7 @@ func (m *ProgressModel) WriteFinal(w io.Writer) error {
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
-	if m.result == nil {
+	if m.rep.Result() == nil {
 		_, err := io.WriteString(w, "\nThe apply ended without a result.\n")
 		return err
 	}
@@ -625,22 +415,7 @@ func (m *ProgressModel) WriteFinal(w io.Writer) error {
 	}
 	// The same record the text renderer prints, so --no-tui and the TUI
 	// leave identical summaries, coloured unless NoColor.
-	return render.SummaryText(w, m.result, render.TextOptions{Color: !m.opts.NoColor})
-}
-
-// formatDuration shows a duration the way the summary does: 850ms, 3.2s,
-// 1m05s.
-func formatDuration(d time.Duration) string {
-	switch {
-	case d < 0:
-		return "0s"
-	case d < time.Second:
-		return fmt.Sprintf("%dms", d.Milliseconds())
-	case d < time.Minute:
-		return fmt.Sprintf("%.1fs", d.Seconds())
-	}
-	d = d.Round(time.Second)
-	return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	return render.SummaryText(w, m.rep.Result(), render.TextOptions{Color: !m.opts.NoColor})
 }
 
 // shortID is the first block of a session, task or action id (a UUID's

@@ -33,17 +33,17 @@ func TestProgressStateTransitions(t *testing.T) {
 		"two running with a session": {4, counts{Running: 2, Pending: 3}, []string{
 			"⠋ + vbr/vbr.repository/repo-ams  Create repository repo-ams 5b7e-11  Working", "40%", "⠋ ~ vbr/vbr.repository/repo-fra"}, nil},
 		"one done collapses to a tick": {6, counts{Done: 1, Running: 2, Pending: 2}, []string{
-			"✓ ~ vbr/vbr.repository/repo-fra  2.0s"}, []string{"⠋ ~ vbr/vbr.repository/repo-fra"}},
+			"✓ ~ vbr/vbr.repository/repo-fra  2s"}, []string{"⠋ ~ vbr/vbr.repository/repo-fra"}},
 		"failure shows the server's message": {8, counts{Done: 1, Failed: 1, Running: 1, Pending: 2}, []string{
-			"✗ + vspc/vspc.company/acme  3.0s", "400 Bad Request: company name acme", "already taken"}, nil},
+			"✗ + vspc/vspc.company/acme  3s", "400 Bad Request: company name acme", "already taken"}, nil},
 		"step iteration gets the step's session": {12, counts{Done: 2, Failed: 1, Running: 1, Pending: 1}, []string{
-			"⠋ » step retry [job-a]  job-a retry 9a-1  Working"}, nil},
+			"⠋ » step.retry[job-a]  job-a retry 9a-1  Working"}, nil},
 		"ignored failure": {15, counts{Done: 3, Failed: 1, Pending: 1}, []string{
-			"✗ » step retry [job-b]  1.0s (ignored: continue_on_error)", "job-b has no restore points", "1 failed · 1 failed (continued)"}, nil},
+			"✗ » step.retry[job-b]  1s (ignored: continue_on_error)", "job-b has no restore points", "1 failed · 1 failed (continued)"}, nil},
 		"skipped step and log": {17, counts{Done: 3, Failed: 1}, []string{
-			"○ step cleanup skipped: env.STAGE == 'prod'", "· quickstart done"}, nil},
+			"○ step.cleanup skipped: env.STAGE == 'prod'", "· quickstart done"}, nil},
 		"apply done": {len(ev), counts{Done: 3, Failed: 1}, []string{
-			"elapsed 10.0s", "Apply finished with failures."}, []string{"⠋"}},
+			"elapsed 10s", "Apply finished with failures."}, []string{"⠋"}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -252,22 +252,6 @@ func TestWriteFinalIsTheRendererSummary(t *testing.T) {
 	}
 	if diff := cmp.Diff(want.String(), got.String()); diff != "" {
 		t.Errorf("WriteFinal: -want +got:\n%s", diff)
-	}
-}
-
-func TestFormatDuration(t *testing.T) {
-	t.Parallel()
-	tests := map[time.Duration]string{
-		-time.Second:            "0s",
-		850 * time.Millisecond:  "850ms",
-		3200 * time.Millisecond: "3.2s",
-		65 * time.Second:        "1m05s",
-		61*time.Minute + 500e6:  "61m01s",
-	}
-	for d, want := range tests {
-		if got := formatDuration(d); got != want {
-			t.Errorf("formatDuration(%v) = %q, want %q", d, got, want)
-		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/vplay-dev/vplay/engine"
+	"github.com/vplay-dev/vplay/engine/diag"
 	"github.com/vplay-dev/vplay/jsondoc"
 )
 
@@ -17,7 +18,7 @@ func TestReviewShowsPruneReason(t *testing.T) {
 		Targets: []engine.Target{{Name: "vbr", API: "vbr", URL: "https://vbr:9419"}},
 		Changes: []engine.Change{{
 			Addr:   engine.Addr{Target: "vbr", Kind: "vbr.repository", Name: "site-fra"},
-			Action: engine.Delete, Policy: engine.PolicyManage, Risk: "destructive", Source: "repos.yaml:32:5",
+			Action: engine.Delete, Policy: engine.PolicyManage, Risk: "destructive", Pos: diag.Pos{File: "repos.yaml", Line: 32, Col: 5},
 			ID: "r-1", Reason: reason,
 			Diff: []engine.DiffNode{{Path: jsondoc.Path{jsondoc.Key("name")}, Op: engine.DiffRemove, Before: "site-fra"}},
 		}},

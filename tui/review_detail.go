@@ -86,7 +86,7 @@ func (m *ReviewModel) detailLines() []string {
 // changeDetail shows one change and its field diff.
 func (m *ReviewModel) changeDetail(c *engine.Change) []string {
 	title := m.marker(c.Action) + " " + c.Action.String() + " " + c.Addr.String()
-	if tag := m.riskTag(c.Risk, c.Action); tag != "" {
+	if tag := m.riskTag(string(c.Risk), c.Action); tag != "" {
 		title += " " + tag
 	}
 	var meta []string
@@ -97,9 +97,9 @@ func (m *ReviewModel) changeDetail(c *engine.Change) []string {
 		meta = append(meta, "policy "+string(c.Policy))
 	}
 	if c.Risk != "" {
-		meta = append(meta, "risk "+c.Risk)
+		meta = append(meta, "risk "+string(c.Risk))
 	}
-	if src := changeSource(c); src != "" {
+	if src := render.Source(c.Pos); src != "" {
 		meta = append(meta, src)
 	}
 	out := []string{title}
@@ -125,17 +125,6 @@ func (m *ReviewModel) changeDetail(c *engine.Change) []string {
 		out = append(out, "  "+m.diffLine(l))
 	}
 	return out
-}
-
-// changeSource is the playbook position of a change.
-func changeSource(c *engine.Change) string {
-	if c.Source != "" {
-		return c.Source
-	}
-	if c.Pos.Line > 0 {
-		return c.Pos.String()
-	}
-	return ""
 }
 
 // diffLine lays out one field diff line from render.DiffLines, coloured by
@@ -181,12 +170,10 @@ func (m *ReviewModel) stepDetail(s *engine.StepRun) []string {
 		meta = append(meta, "target "+s.Target)
 	}
 	if s.Risk != "" {
-		meta = append(meta, "risk "+s.Risk)
+		meta = append(meta, "risk "+string(s.Risk))
 	}
-	if s.Source != "" {
-		meta = append(meta, s.Source)
-	} else if s.Pos.Line > 0 {
-		meta = append(meta, s.Pos.String())
+	if src := render.Source(s.Pos); src != "" {
+		meta = append(meta, src)
 	}
 	out := []string{title, m.st.Dim.Render("  " + strings.Join(meta, " · ")), "  " + stepNote(s)}
 	if s.Summary != "" {

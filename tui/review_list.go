@@ -291,7 +291,7 @@ func (m *ReviewModel) rowLine(i int) string {
 		c := &m.plan.Changes[r.index]
 		text = "    " + m.marker(c.Action) + " " + c.Addr.Name + "  " + m.st.Dim.Render(changeNote(c))
 		if c.Action == engine.Delete || c.Risk == "destructive" || c.Risk == "disruptive" {
-			text += " " + m.riskTag(c.Risk, c.Action)
+			text += " " + m.riskTag(string(c.Risk), c.Action)
 		}
 	case rowStep:
 		s := &m.plan.Steps[r.index]
@@ -301,7 +301,7 @@ func (m *ReviewModel) rowLine(i int) string {
 		}
 		text = "    " + m.stepMarker(s.Status) + " " + name + "  " + m.st.Dim.Render(s.Action+" · "+stepNote(s))
 		if s.Status != engine.StepWillSkip && (s.Risk == "destructive" || s.Risk == "disruptive") {
-			text += " " + m.st.Risk.Render("["+s.Risk+"]")
+			text += " " + m.st.Risk.Render("["+string(s.Risk)+"]")
 		}
 	}
 	if i == m.list.cursor {

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -16,8 +14,6 @@ import (
 
 	"github.com/vplay-dev/vplay/engine"
 	"github.com/vplay-dev/vplay/engine/playbook"
-	"github.com/vplay-dev/vplay/engine/render"
-	"github.com/vplay-dev/vplay/tui"
 )
 
 // drainTimeout bounds how long an interrupted apply waits for work in
@@ -101,6 +97,21 @@ func (a *app) apply(ctx context.Context, arg string, f *applyFlags) (err error) 
 			}
 		}()
 	}
+	// The first interrupt (a signal, or "stop" on the progress screen)
+	// stops launching new work; the second abandons work in flight. The
+	// engine drains and abandons (ApplyOptions).
+	stop, abandon := make(chan struct{}), make(chan struct{})
+	stopOnce, abandonOnce := sync.OnceFunc(func() { close(stop) }), sync.OnceFunc(func() { close(abandon) })
+	interrupt := func(hard bool) {
+		stopOnce()
+		if hard {
+			abandonOnce()
+		}
+	}
+	hold := &engine.Hold{}
+	v := a.newView(&f.runFlags, viewOptions{logJSON: f.logFormat == "json", interrupt: interrupt, hold: hold})
+	defer v.Result() //nolint:errcheck // after an early return there is no screen to fail
+
 	saved, playbookPath, err := readPlanArg(arg)
 	if err != nil {
 		return err
@@ -109,105 +120,54 @@ func (a *app) apply(ctx context.Context, arg string, f *applyFlags) (err error) 
 	if saved != nil {
 		savedVars = saved.Vars
 	}
-	s, err := a.newSession(playbookPath, &f.runFlags, savedVars)
+	s, err := a.newSession(playbookPath, &f.runFlags, savedVars, v)
 	if err != nil {
 		return err
 	}
 	// Closed before --stats prints, so the count includes the logout.
 	closeEngine := sync.OnceFunc(func() { s.engine.Close(context.WithoutCancel(ctx)) })
 	defer closeEngine()
-	locks, err := a.lockTargets(ctx, s, playbookPath, f.lockTimeout)
+	locks, err := a.lockTargets(ctx, s, playbookPath, f.lockTimeout, v)
 	if err != nil {
 		return err
 	}
 	defer locks.Release()
+	// A saved plan and a fresh one take one path: the engine plans from
+	// live state, and applies the plan it is given (the saved one, checked
+	// against that fresh plan here so a stale one is refused before anyone
+	// is asked, and again by Apply).
 	p, err := s.engine.Plan(ctx, s.pb)
 	if err != nil {
 		return err
-	}
-	targets := f.targets
-	if saved != nil && saved.Restricted != "" && len(targets) == 0 {
-		targets = strings.Split(saved.Restricted, ", ")
-	}
-	if err := p.Restrict(targets); err != nil {
-		return usageError{err}
 	}
 	if saved != nil {
 		if err := engine.CheckStale(saved, p); err != nil {
 			return err
 		}
+		p = saved
 	}
-	tuiMode := a.useTUI(&f.runFlags)
+	if p, err = p.Restrict(f.targets); err != nil {
+		return usageError{err}
+	}
 	if !p.HasWork() {
-		if f.output == "json" {
-			return render.JSON(a.Out, p)
-		}
-		return render.Text(a.Out, p, render.TextOptions{Color: a.useColor(a.Out)})
+		_, err := v.Plan(ctx, p, planResult)
+		return err
 	}
-	if err := a.approve(ctx, p, f, tuiMode); err != nil {
+	if err := a.approve(ctx, p, f, v); err != nil {
 		return err
 	}
 
-	stop := make(chan struct{})
-	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelWork()
-	interrupt := func(hard bool) {
-		select {
-		case <-stop:
-		default:
-			close(stop)
-		}
-		if hard {
-			cancelWork()
-		}
-	}
 	// The second SIGINT/SIGTERM abandons work in flight; the summary then
 	// lists what still runs on the server.
 	onHardInterrupt(ctx, func() { interrupt(true) })
-	go func() {
-		select {
-		case <-ctx.Done(): // first SIGINT/SIGTERM: stop launching, drain (bounded)
-			interrupt(false)
-			select {
-			case <-time.After(drainTimeout):
-				cancelWork()
-			case <-workCtx.Done():
-			}
-		case <-workCtx.Done():
-		}
-	}()
-
-	opts := engine.ApplyOptions{Parallelism: f.parallelism, Stop: stop}
-	var res *engine.Result
-	if tuiMode {
-		// Nothing launches while the screen asks whether to stop.
-		opts.Hold = &engine.Hold{}
-		events := make(chan engine.Event, 256)
-		done := make(chan error, 1)
-		go func() {
-			done <- tui.Progress(ctx, events, tui.Options{In: a.In, Out: a.tuiOut(), NoColor: !a.useColor(a.Out),
-				OnInterrupt: interrupt, OnQuestion: opts.Hold.Set})
-		}()
-		res, err = s.engine.Apply(workCtx, p, opts, f.metrics.tee(engine.ObserverFunc(func(ev engine.Event) { events <- ev })))
-		close(events)
-		if uiErr := <-done; uiErr != nil && err == nil {
-			err = uiErr
-		}
-	} else {
-		var obs engine.Observer
-		switch {
-		case f.output == "json":
-			obs = render.JSONObserver(a.Out)
-		case f.logFormat == "json":
-			obs = slogObserver(a.Out)
-		default:
-			if err := render.Text(a.Out, p, render.TextOptions{Color: a.useColor(a.Out)}); err != nil {
-				return err
-			}
-			fmt.Fprintln(a.Out)
-			obs = render.TextObserver(a.Out, render.TextOptions{Color: a.useColor(a.Out)})
-		}
-		res, err = s.engine.Apply(workCtx, p, opts, f.metrics.tee(obs))
+	defer context.AfterFunc(ctx, func() { interrupt(false) })()
+	if _, err := v.Plan(ctx, p, planRun); err != nil {
+		return err
+	}
+	opts := engine.ApplyOptions{Parallelism: f.parallelism, Stop: stop, Drain: drainTimeout, Abandon: abandon, Hold: hold}
+	res, err := s.engine.Apply(context.WithoutCancel(ctx), s.pb, p, opts, f.metrics.tee(v))
+	if uiErr := v.Result(); uiErr != nil && err == nil {
+		err = uiErr
 	}
 	if f.stats {
 		closeEngine()
@@ -224,39 +184,22 @@ func (a *app) apply(ctx context.Context, arg string, f *applyFlags) (err error) 
 
 // approve asks for approval on a terminal, or checks the flags that stand
 // for it in scripts.
-func (a *app) approve(ctx context.Context, p *engine.Plan, f *applyFlags, tuiMode bool) error {
-	if f.autoApprove {
-		if p.Destructive() && !f.allowDestructive {
-			if f.output == "text" {
-				_ = render.Text(a.Out, p, render.TextOptions{Color: a.useColor(a.Out)})
-			}
-			return errors.New("the plan deletes objects or runs destructive or disruptive steps: --auto-approve needs --allow-destructive as well")
-		}
+func (a *app) approve(ctx context.Context, p *engine.Plan, f *applyFlags, v view) error {
+	switch {
+	case f.autoApprove && p.Destructive() && !f.allowDestructive:
+		_, _ = v.Plan(ctx, p, planRefused)
+		return errors.New("the plan deletes objects or runs destructive or disruptive steps: --auto-approve needs --allow-destructive as well")
+	case f.autoApprove:
 		return nil
-	}
-	if !isTTY(a.In) {
-		if f.output == "text" {
-			_ = render.Text(a.Out, p, render.TextOptions{Color: a.useColor(a.Out)})
-		}
+	case !isTTY(a.In):
+		_, _ = v.Plan(ctx, p, planRefused)
 		return errors.New("apply needs approval: run it in a terminal, or pass --auto-approve in scripts")
 	}
-	if tuiMode {
-		ok, err := tui.Review(ctx, p, tui.Options{In: a.In, Out: a.tuiOut(), NoColor: !a.useColor(a.Out), Approve: true})
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return withCode(exitError, errors.New("apply cancelled: nothing was changed"))
-		}
-		return nil
-	}
-	if err := render.Text(a.Out, p, render.TextOptions{Color: a.useColor(a.Out)}); err != nil {
+	ok, err := v.Plan(ctx, p, planAsk)
+	if err != nil {
 		return err
 	}
-	fmt.Fprint(a.Out, "\nDo you want to apply this plan? Only 'yes' will be accepted: ")
-	flush(a.Out)
-	line, _ := bufio.NewReader(a.In).ReadString('\n')
-	if strings.TrimSpace(line) != "yes" {
+	if !ok {
 		return withCode(exitError, errors.New("apply cancelled: nothing was changed"))
 	}
 	return nil

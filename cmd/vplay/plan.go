@@ -11,8 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vplay-dev/vplay/engine"
-	"github.com/vplay-dev/vplay/engine/render"
-	"github.com/vplay-dev/vplay/tui"
 )
 
 type planFlags struct {
@@ -48,45 +46,7 @@ Exit status: 0 success (with --detailed-exitcode: no changes), 1 error, 2 with
 			if err := f.validate(args); err != nil {
 				return err
 			}
-			ctx := cmd.Context()
-			s, err := a.newSession(args[0], &f.runFlags, nil)
-			if err != nil {
-				return err
-			}
-			// Closed before --stats prints, so the count includes the logout.
-			closeEngine := sync.OnceFunc(func() { s.engine.Close(ctx) })
-			defer closeEngine()
-			p, err := s.engine.Plan(ctx, s.pb)
-			if err != nil {
-				return err
-			}
-			if err := p.Restrict(f.targets); err != nil {
-				return usageError{err}
-			}
-			if f.out != "" {
-				p.Vars = s.vars
-				var buf bytes.Buffer
-				if err := engine.WritePlan(&buf, p); err != nil {
-					return err
-				}
-				if err := os.WriteFile(f.out, buf.Bytes(), 0o600); err != nil {
-					return fmt.Errorf("--out: %w", err)
-				}
-			}
-			if err := a.showPlan(ctx, p, &f.runFlags, f.budget, f.detailed); err != nil {
-				return err
-			}
-			if f.out != "" && f.output == "text" {
-				fmt.Fprintf(a.Err, "Saved the plan to %s; apply it with: vplay apply %s\n", f.out, f.out)
-			}
-			if f.stats {
-				closeEngine()
-				printStats(a.Err, s.log)
-			}
-			if f.detailed && p.HasChanges() {
-				return withCode(exitChanges, nil)
-			}
-			return nil
+			return a.plan(cmd.Context(), args[0], &f)
 		},
 	}
 	f.register(cmd, "text", "json", "markdown")
@@ -96,21 +56,44 @@ Exit status: 0 success (with --detailed-exitcode: no changes), 1 error, 2 with
 	return cmd
 }
 
-// showPlan renders p in the chosen format, or opens the review screen on a
-// terminal. A plan without changes, and a drift check (detailed), print
-// text and return at once: no full-screen view waits for a key. After the
-// review the text plan is printed, so the diff stays in the scrollback.
-func (a *app) showPlan(ctx context.Context, p *engine.Plan, f *runFlags, budget int, detailed bool) error {
-	switch f.output {
-	case "json":
-		return render.JSON(a.Out, p)
-	case "markdown":
-		return render.Markdown(a.Out, p, render.MarkdownOptions{Budget: budget})
+func (a *app) plan(ctx context.Context, arg string, f *planFlags) error {
+	v := a.newView(&f.runFlags, viewOptions{budget: f.budget, detailed: f.detailed})
+	defer v.Result() //nolint:errcheck // plan opens no screen that could fail at the end
+	s, err := a.newSession(arg, &f.runFlags, nil, v)
+	if err != nil {
+		return err
 	}
-	if a.useTUI(f) && p.HasChanges() && !detailed {
-		if _, err := tui.Review(ctx, p, tui.Options{In: a.In, Out: a.tuiOut(), NoColor: !a.useColor(a.Out)}); err != nil {
+	// Closed before --stats prints, so the count includes the logout.
+	closeEngine := sync.OnceFunc(func() { s.engine.Close(ctx) })
+	defer closeEngine()
+	p, err := s.engine.Plan(ctx, s.pb)
+	if err != nil {
+		return err
+	}
+	if p, err = p.Restrict(f.targets); err != nil {
+		return usageError{err}
+	}
+	if f.out != "" {
+		var buf bytes.Buffer
+		if err := engine.WritePlan(&buf, p, a.Known); err != nil {
 			return err
 		}
+		if err := os.WriteFile(f.out, buf.Bytes(), 0o600); err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
 	}
-	return render.Text(a.Out, p, render.TextOptions{Color: a.useColor(a.Out)})
+	if _, err := v.Plan(ctx, p, planResult); err != nil {
+		return err
+	}
+	if n, ok := v.(noter); ok && f.out != "" {
+		n.note(fmt.Sprintf("Saved the plan to %s; apply it with: vplay apply %s", f.out, f.out))
+	}
+	if f.stats {
+		closeEngine()
+		printStats(a.Err, s.log)
+	}
+	if f.detailed && p.HasChanges() {
+		return withCode(exitChanges, nil)
+	}
+	return nil
 }

@@ -2,18 +2,17 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
 	"github.com/vplay-dev/vplay/engine"
-	"github.com/vplay-dev/vplay/engine/diag"
 	"github.com/vplay-dev/vplay/engine/playbook"
 	"github.com/vplay-dev/vplay/veeam"
 )
@@ -55,41 +54,39 @@ func (f *runFlags) validate() error {
 // engine connected through real clients.
 type session struct {
 	pb     *playbook.Playbook
-	vars   map[string]any // the --var/--var-file overrides in force
 	engine *engine.Engine
 	log    *veeam.RequestLog
 }
 
-// loadPlaybook reads and validates a playbook, printing diagnostics; it
+// loadPlaybook reads and validates a playbook, showing diagnostics in v; it
 // returns a codeError when the playbook is invalid.
-func (a *app) loadPlaybook(name string, f *runFlags, saved map[string]any) (*playbook.Playbook, map[string]any, error) {
+func (a *app) loadPlaybook(name string, f *runFlags, saved map[string]any, v view) (*playbook.Playbook, error) {
 	vars, ds, src, err := f.load()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if len(f.vars) == 0 && len(f.varFiles) == 0 && saved != nil {
 		vars = saved // a saved plan brings the overrides it was computed with
 	}
 	b, err := playbook.ReadFile(name)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	src[name] = b
 	pb, pds := playbook.Parse(name, b, a.Catalog, playbook.Options{Vars: vars})
 	ds = append(ds, pds...)
-	if len(ds) > 0 {
-		fmt.Fprint(a.Err, diag.Format(ds, src))
-	}
+	v.Diagnostics(ds, src)
 	if pb == nil || ds.HasErrors() {
-		return nil, nil, withCode(exitError, nil)
+		return nil, withCode(exitError, nil)
 	}
-	return pb, vars, nil
+	return pb, nil
 }
 
 // newSession loads the playbook and builds an engine for it. savedVars are
 // the variable overrides of a saved plan, used when no --var flag is given.
-func (a *app) newSession(name string, f *runFlags, savedVars map[string]any) (*session, error) {
-	pb, vars, err := a.loadPlaybook(name, f, savedVars)
+// Diagnostics and warnings (insecure TLS, plain HTTP) go to v.
+func (a *app) newSession(name string, f *runFlags, savedVars map[string]any, v view) (*session, error) {
+	pb, err := a.loadPlaybook(name, f, savedVars, v)
 	if err != nil {
 		return nil, err
 	}
@@ -98,9 +95,7 @@ func (a *app) newSession(name string, f *runFlags, savedVars map[string]any) (*s
 		return nil, usageError{err}
 	}
 	log := veeam.NewRequestLog()
-	base := veeam.Config{Log: log, Secrets: a.Known, Warnf: func(format string, args ...any) {
-		fmt.Fprintf(a.Err, "warning: "+format+"\n", args...)
-	}}
+	base := veeam.Config{Log: log, Secrets: a.Known, Warnf: warnTo(v)}
 	if f.debug {
 		base.Debug = a.Err
 	}
@@ -113,7 +108,15 @@ func (a *app) newSession(name string, f *runFlags, savedVars map[string]any) (*s
 		JournalDir: engine.DefaultJournalDir(env),
 		Known:      a.Known,
 	})
-	return &session{pb: pb, vars: vars, engine: e, log: log}, nil
+	return &session{pb: pb, engine: e, log: log}, nil
+}
+
+// warnTo turns a printf-style warning into an engine.Warning event for v,
+// so warnings reach every view (-o json and the terminal UI too).
+func warnTo(v view) func(format string, args ...any) {
+	return func(format string, args ...any) {
+		v.Observe(engine.Warning{Time: time.Now(), Message: fmt.Sprintf(format, args...)})
+	}
 }
 
 // secretLookup resolves secret('X') from --secret-file entries, then the
@@ -232,6 +235,3 @@ func printStats(w io.Writer, log *veeam.RequestLog) {
 		fmt.Fprintf(w, "  %5d  %s\n", counts[k], k)
 	}
 }
-
-// errReported marks an error already printed in full by a renderer.
-var errReported = errors.New("reported")

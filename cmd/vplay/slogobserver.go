@@ -48,6 +48,8 @@ func slogObserver(w io.Writer) engine.Observer {
 				return
 			}
 			log.Info(ev.Message, "source", "playbook")
+		case engine.Warning:
+			log.Warn(ev.Message, "source", "vplay")
 		case engine.ApplyDone:
 			attrs := []any{"interrupted", ev.Interrupted}
 			if ev.Result != nil {

@@ -37,12 +37,13 @@ func (h *heldLocks) Release() {
 
 // lockTargets takes the apply lock of every target of the session's
 // playbook, waiting up to timeout for another run to finish.
-func (a *app) lockTargets(ctx context.Context, s *session, playbookPath string, timeout time.Duration) (*heldLocks, error) {
+func (a *app) lockTargets(ctx context.Context, s *session, playbookPath string, timeout time.Duration, v view) (*heldLocks, error) {
 	urls, err := s.engine.TargetURLs(s.pb)
 	if err != nil {
 		return nil, err
 	}
 	warned := map[string]bool{} // one warning per holder, not per lock directory
+	warn := warnTo(v)
 	locks, err := engine.Lock(ctx, urls, engine.LockOptions{
 		Dirs:    a.lockDirs(),
 		Owner:   engine.LockOwner(playbookPath, time.Now()),
@@ -50,7 +51,7 @@ func (a *app) lockTargets(ctx context.Context, s *session, playbookPath string, 
 		Warnf: func(format string, args ...any) {
 			if msg := fmt.Sprintf(format, args...); !warned[msg] {
 				warned[msg] = true
-				fmt.Fprintf(a.Err, "warning: %s\n", msg)
+				warn("%s", msg)
 			}
 		},
 		Waiting: func(h engine.LockInfo) {

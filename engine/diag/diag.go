@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -201,4 +202,37 @@ func caretPad(line string, col int) string {
 		b.WriteByte(' ')
 	}
 	return b.String()
+}
+
+// MarshalText writes p as String does, so a position travels in JSON (a
+// plan's "source") as "file:line:col".
+func (p Pos) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
+
+// UnmarshalText reads what MarshalText wrote. The file name may itself
+// hold colons: line and column are taken from the right.
+func (p *Pos) UnmarshalText(b []byte) error {
+	*p = Pos{File: string(b)}
+	rest, col, ok := cutNumber(p.File)
+	if !ok {
+		return nil
+	}
+	if file, line, ok := cutNumber(rest); ok {
+		*p = Pos{File: file, Line: line, Col: col}
+		return nil
+	}
+	*p = Pos{File: rest, Line: col}
+	return nil
+}
+
+// cutNumber splits "x:N" into x and the positive number N.
+func cutNumber(s string) (string, int, bool) {
+	i := strings.LastIndexByte(s, ':')
+	if i < 0 {
+		return s, 0, false
+	}
+	n, err := strconv.Atoi(s[i+1:])
+	if err != nil || n <= 0 {
+		return s, 0, false
+	}
+	return s[:i], n, true
 }

@@ -41,3 +41,19 @@ func TestPosAdd(t *testing.T) {
 		t.Errorf("Add next line = %v", got)
 	}
 }
+
+// TestPosText: a position travels in JSON (a plan's "source") as
+// file:line:col and reads back the same, colons in the file name included.
+func TestPosText(t *testing.T) {
+	t.Parallel()
+	for _, p := range []Pos{{File: "p.yaml", Line: 12, Col: 5}, {File: "c:/dir/p.yaml", Line: 3, Col: 1}, {File: "p.yaml", Line: 7}, {File: "p.yaml"}, {}} {
+		b, err := p.MarshalText()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got Pos
+		if err := got.UnmarshalText(b); err != nil || got != p {
+			t.Errorf("UnmarshalText(%q) = %+v, %v; want %+v", b, got, err, p)
+		}
+	}
+}

@@ -224,6 +224,10 @@ func (l *loader) loadVars() {
 			continue
 		}
 		l.vars[k] = v
+		if l.pb.Overrides == nil {
+			l.pb.Overrides = map[string]any{}
+		}
+		l.pb.Overrides[k] = v
 	}
 	l.pb.Vars = l.vars
 	if l.inst != nil && len(l.vars) > 0 {

@@ -37,7 +37,10 @@ type Playbook struct {
 	Description string
 	Targets     []*Target
 	// Vars are the declared variables after overrides.
-	Vars      map[string]any
+	Vars map[string]any
+	// Overrides are the overrides it was loaded with (Options.Vars, from
+	// --var and --var-file), nil when none: a plan records them.
+	Overrides map[string]any
 	Data      []*DataQuery
 	Resources []*Resource
 	Steps     []*Step

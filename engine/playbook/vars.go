@@ -25,7 +25,7 @@ func ParseVar(s string) (string, any, error) {
 	if ds.HasErrors() || n == nil {
 		return k, v, nil // not YAML: take the text as a string
 	}
-	if n.Kind == eval.MappingNode && len(n.Keys) == 1 && strings.Contains(v, ": ") == false && !strings.HasPrefix(strings.TrimSpace(v), "{") {
+	if n.Kind == eval.MappingNode && len(n.Keys) == 1 && !strings.Contains(v, ": ") && !strings.HasPrefix(strings.TrimSpace(v), "{") {
 		return k, v, nil // "a:b" is text, not a mapping
 	}
 	return k, n.Plain(), nil

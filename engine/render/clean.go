@@ -223,7 +223,7 @@ func CleanPlan(p *engine.Plan) *engine.Plan {
 	q.Changes = make([]engine.Change, len(p.Changes))
 	for i, c := range p.Changes {
 		c.Addr = cleanAddr(c.Addr)
-		c.ID, c.Reason, c.Source = CleanLine(c.ID), CleanLine(c.Reason), CleanLine(c.Source)
+		c.ID, c.Reason, c.Pos.File = CleanLine(c.ID), CleanLine(c.Reason), CleanLine(c.Pos.File)
 		c.Before, _ = cleanValue(c.Before).(map[string]any)
 		c.After, _ = cleanValue(c.After).(map[string]any)
 		c.Diff = cleanDiff(p.Changes[i].Diff)
@@ -382,6 +382,9 @@ func CleanEvent(e engine.Event) engine.Event {
 		return ev
 	case engine.LogLine:
 		ev.Level, ev.Message = CleanLine(ev.Level), CleanLine(ev.Message)
+		return ev
+	case engine.Warning:
+		ev.Message = CleanLine(ev.Message)
 		return ev
 	case engine.ApplyDone:
 		ev.Result = cleanResult(ev.Result)

@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/vplay-dev/vplay/engine"
+	"github.com/vplay-dev/vplay/engine/diag"
 	"github.com/vplay-dev/vplay/engine/render"
 	"github.com/vplay-dev/vplay/jsondoc"
 )
@@ -16,7 +17,7 @@ func ExampleText() {
 		Changes: []engine.Change{{
 			Addr:   engine.Addr{Target: "vbr", Kind: "vbr.repository", Name: "repo-ams"},
 			Action: engine.Update,
-			Source: "quickstart.yaml:12:5",
+			Pos:    diag.Pos{File: "quickstart.yaml", Line: 12, Col: 5},
 			Diff: []engine.DiffNode{
 				{Path: jsondoc.Path{jsondoc.Key("password")}, Op: engine.DiffChange, Before: engine.Sensitive, After: engine.Sensitive, Sensitive: true},
 				{Path: jsondoc.Path{jsondoc.Key("repository")}, Op: engine.DiffChange, Fields: []engine.DiffNode{{

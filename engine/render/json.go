@@ -97,15 +97,15 @@ func JSON(w io.Writer, p *engine.Plan) error {
 		Fingerprints:  orEmpty(p.Fingerprints),
 		Summary:       p.Summary,
 		HasChanges:    p.HasChanges(),
-		Destructive:   p.MayRun("destructive"),
-		Disruptive:    p.MayRun("disruptive"),
+		Destructive:   p.MayRun(engine.RiskDestructive),
+		Disruptive:    p.MayRun(engine.RiskDisruptive),
 	}
 	for _, c := range p.Changes {
 		doc.Changes = append(doc.Changes, jsonChangeOf(c))
 	}
 	for _, s := range p.Steps {
 		doc.Steps = append(doc.Steps, jsonStep{
-			ID: s.ID, Name: s.Name, Action: s.Action, Target: s.Target, Risk: s.Risk,
+			ID: s.ID, Name: s.Name, Action: s.Action, Target: s.Target, Risk: string(s.Risk),
 			Status: string(s.Status), Flag: StepFlag(s), Source: stepSource(s),
 			Reason: s.Reason, Summary: s.Summary, Items: s.Items,
 		})
@@ -128,7 +128,7 @@ func orEmpty[T any](s []T) []T {
 
 func jsonChangeOf(c engine.Change) jsonChange {
 	return jsonChange{
-		Address: c.Addr, Action: ActionWord(c.Action), Policy: string(c.Policy), Risk: c.Risk,
+		Address: c.Addr, Action: ActionWord(c.Action), Policy: string(c.Policy), Risk: string(c.Risk),
 		Flag: ChangeFlag(c), Source: changeSource(c), ID: c.ID,
 		Before: c.Before, After: c.After, Diff: orEmpty(c.Diff),
 		Reason: c.Reason, DependsOn: c.DependsOn,

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/vplay-dev/vplay/engine"
+	"github.com/vplay-dev/vplay/engine/diag"
 )
 
 func TestMarkdown(t *testing.T) {
@@ -39,7 +40,7 @@ func bigPlan(n, steps int) *engine.Plan {
 		p.Changes = append(p.Changes, engine.Change{
 			Addr:   engine.Addr{Target: "vbr", Kind: "vbr.repository", Name: fmt.Sprintf("repo-%03d", i)},
 			Action: engine.Update, Policy: engine.PolicyManage, Risk: "maintenance", ID: fmt.Sprintf("id-%d", i),
-			Source: fmt.Sprintf("big.yaml:%d:5", 10+i*8),
+			Pos: diag.Pos{File: "big.yaml", Line: 10 + i*8, Col: 5},
 			Diff: diffOf(
 				map[string]any{"description": fmt.Sprintf("repository %d", i), "repository": map[string]any{"maxTaskCount": i}, "tags": []any{"a", "b"}},
 				map[string]any{"description": fmt.Sprintf("repository number %d", i), "repository": map[string]any{"maxTaskCount": i + 1}, "tags": []any{"a", "c"}}),

@@ -56,9 +56,9 @@ func (t *textObserver) Observe(e engine.Event) {
 		}
 		line(ev.Time, pt.paint(ansiBold, fmt.Sprintf("Applying%s: %s.", name, strings.Join(what, ", "))))
 	case engine.ResourceStarted:
-		line(ev.Time, pt.action(ev.Action, ev.Addr.String())+": "+gerund(ev.Action)+"...")
+		line(ev.Time, pt.action(ev.Action, ev.Addr.String())+": "+Gerund(ev.Action)+"...")
 	case engine.StepStarted:
-		line(ev.Time, stepLabel(ev.StepID, ev.Item)+": "+ev.Action+" started")
+		line(ev.Time, StepLabel(ev.StepID, ev.Item)+": "+ev.Action+" started")
 	case engine.Progress:
 		key := ev.Owner + "\x00" + ev.ID
 		prev, seen := t.last[key]
@@ -68,33 +68,33 @@ func (t *textObserver) Observe(e engine.Event) {
 		t.last[key] = progressMark{state: ev.State, percent: ev.Percent}
 		owner := ev.Owner
 		if !strings.Contains(owner, "/") { // a step id, not an address
-			owner = stepLabel(owner, "")
+			owner = StepLabel(owner, "")
 		}
-		s := owner + ": " + progressText(ev)
+		s := owner + ": " + ProgressText(ev)
 		line(ev.Time, s)
 	case engine.ResourceDone:
 		if ev.Err != nil {
 			line(ev.Time, pt.paint(ansiRed, fmt.Sprintf("%s: %s failed after %s: %s",
-				ev.Addr, ev.Action.String(), fmtDuration(ev.Duration), ev.Err)))
+				ev.Addr, ev.Action.String(), Duration(ev.Duration), ev.Err)))
 			return
 		}
-		line(ev.Time, pt.action(ev.Action, ev.Addr.String())+": "+pastTense(ev.Action)+" in "+fmtDuration(ev.Duration))
+		line(ev.Time, pt.action(ev.Action, ev.Addr.String())+": "+PastTense(ev.Action)+" in "+Duration(ev.Duration))
 	case engine.StepSkipped:
-		s := stepLabel(ev.StepID, "") + ": skipped"
+		s := StepLabel(ev.StepID, "") + ": skipped"
 		if ev.Reason != "" {
 			s += ": " + ev.Reason
 		}
 		line(ev.Time, pt.paint(ansiDim, s))
 	case engine.StepDone:
-		label := stepLabel(ev.StepID, ev.Item)
+		label := StepLabel(ev.StepID, ev.Item)
 		switch {
 		case ev.Err != nil && ev.Ignored:
 			line(ev.Time, pt.paint(ansiYellow, fmt.Sprintf("%s: failed after %s (ignored, continue_on_error): %s",
-				label, fmtDuration(ev.Duration), ev.Err)))
+				label, Duration(ev.Duration), ev.Err)))
 		case ev.Err != nil:
-			line(ev.Time, pt.paint(ansiRed, fmt.Sprintf("%s: failed after %s: %s", label, fmtDuration(ev.Duration), ev.Err)))
+			line(ev.Time, pt.paint(ansiRed, fmt.Sprintf("%s: failed after %s: %s", label, Duration(ev.Duration), ev.Err)))
 		default:
-			line(ev.Time, pt.paint(ansiGreen, label+": done in "+fmtDuration(ev.Duration)))
+			line(ev.Time, pt.paint(ansiGreen, label+": done in "+Duration(ev.Duration)))
 		}
 	case engine.LogLine:
 		lvl := ev.Level
@@ -106,6 +106,8 @@ func (t *textObserver) Observe(e engine.Event) {
 			s = pt.paint(ansiYellow, s)
 		}
 		line(ev.Time, s)
+	case engine.Warning:
+		line(ev.Time, pt.paint(ansiYellow, "warning: "+ev.Message))
 	case engine.ApplyDone:
 		if ev.Interrupted {
 			msg := "Apply interrupted: no new work was started after the signal."
@@ -129,71 +131,6 @@ func percentMoved(prev, cur int) bool {
 	}
 	d := cur - prev
 	return d >= 25 || d <= -25
-}
-
-func progressText(ev engine.Progress) string {
-	var sb strings.Builder
-	sb.WriteString(ev.Kind)
-	if ev.Name != "" {
-		sb.WriteString(" " + quote(ev.Name))
-	}
-	if ev.ID != "" {
-		sb.WriteString(" (" + ev.ID + ")")
-	}
-	if ev.State != "" {
-		sb.WriteString(" " + ev.State)
-	}
-	if ev.Percent >= 0 {
-		fmt.Fprintf(&sb, " %d%%", ev.Percent)
-	}
-	if ev.Message != "" {
-		sb.WriteString(": " + ev.Message)
-	}
-	return sb.String()
-}
-
-func stepLabel(id, item string) string {
-	s := "step." + id
-	if item != "" {
-		s += "[" + item + "]"
-	}
-	return s
-}
-
-func gerund(a engine.Action) string {
-	switch a {
-	case engine.Create:
-		return "creating"
-	case engine.Update:
-		return "updating"
-	case engine.Delete:
-		return "deleting"
-	}
-	return "checking"
-}
-
-func pastTense(a engine.Action) string {
-	switch a {
-	case engine.Create:
-		return "created"
-	case engine.Update:
-		return "updated"
-	case engine.Delete:
-		return "deleted"
-	}
-	return "done"
-}
-
-// fmtDuration rounds a duration for display: milliseconds under a second,
-// tenths of a second under a minute, seconds above.
-func fmtDuration(d time.Duration) string {
-	switch {
-	case d < time.Second:
-		return d.Round(time.Millisecond).String()
-	case d < time.Minute:
-		return d.Round(100 * time.Millisecond).String()
-	}
-	return d.Round(time.Second).String()
 }
 
 // Summary writes the outcome of an apply: what was done, what failed (with
@@ -237,7 +174,7 @@ func writeSummary(w io.Writer, pt painter, r *engine.Result) {
 		}
 	}
 	section(engine.OutcomeDone, "Done", ansiGreen, func(it engine.ItemResult) string {
-		return fmtDuration(it.Duration)
+		return Duration(it.Duration)
 	})
 	section(engine.OutcomeFailed, "Failed", ansiRed, func(it engine.ItemResult) string {
 		if it.Continued {
@@ -265,30 +202,11 @@ func writeSummary(w io.Writer, pt painter, r *engine.Result) {
 	fmt.Fprintln(w, pt.paint(ansiBold, "Apply complete: "+CountLine(engine.Count(r.Items))+"."))
 }
 
-// CountLine is the summary's count line: "5 done, 2 failed (continued), 0
-// not attempted". Failures the playbook allowed (continue_on_error) are
-// counted apart from the others, never hidden; work left running on the
-// server is counted when there is any.
-func CountLine(c engine.Counts) string {
-	parts := []string{fmt.Sprintf("%d done", c.Done)}
-	if c.Failed > 0 || c.FailedContinued == 0 {
-		parts = append(parts, fmt.Sprintf("%d failed", c.Failed))
-	}
-	if c.FailedContinued > 0 {
-		parts = append(parts, fmt.Sprintf("%d failed (continued)", c.FailedContinued))
-	}
-	parts = append(parts, fmt.Sprintf("%d not attempted", c.NotAttempted))
-	if c.StillRunning > 0 {
-		parts = append(parts, fmt.Sprintf("%d still running on the server", c.StillRunning))
-	}
-	return strings.Join(parts, ", ")
-}
-
 // JSONObserver returns an observer that writes one JSON object per event
 // and line, for log collectors: {"type":"resource_started","time":...}.
 // Types are the event type names in snake_case (apply_started,
 // resource_started, step_started, progress, resource_done, step_skipped,
-// step_done, log_line); ApplyDone is written as the final "summary" object
+// step_done, log_line, warning); ApplyDone is written as the final "summary" object
 // carrying the Result. Errors are strings. It is safe for concurrent use.
 func JSONObserver(w io.Writer) engine.Observer {
 	return &jsonObserver{w: w}
@@ -375,6 +293,8 @@ func (j *jsonObserver) Observe(e engine.Event) {
 			DurationNS: ptr(int64(x.Duration)), Error: errString(x.Err), Ignored: x.Ignored}
 	case engine.LogLine:
 		ev = jsonEvent{Type: "log_line", Time: timePtr(x.Time), Level: x.Level, Message: x.Message}
+	case engine.Warning:
+		ev = jsonEvent{Type: "warning", Time: timePtr(x.Time), Message: x.Message}
 	case engine.ApplyDone:
 		ev = jsonEvent{Type: "summary", Time: timePtr(x.Time), Interrupted: ptr(x.Interrupted), Result: x.Result}
 		if x.Result != nil {

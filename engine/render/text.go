@@ -169,7 +169,7 @@ func FooterLine(p *engine.Plan) string {
 func ReadOnlySteps(p *engine.Plan) int {
 	n := 0
 	for _, st := range p.Steps {
-		if st.Status != engine.StepWillSkip && st.Risk == "read" {
+		if st.Status != engine.StepWillSkip && st.Risk == engine.RiskRead {
 			n++
 		}
 	}
@@ -199,14 +199,6 @@ func DriftLine(p *engine.Plan) string {
 		plural(n, "resource"), verb)
 }
 
-// ChangeTitle renders a change's heading without colour, e.g.
-// `+ vbr.repository "repo-ams"  ! destructive  # (playbooks/q.yaml:12:5)`.
-func ChangeTitle(c engine.Change) string {
-	var sb strings.Builder
-	writeChangeTitle(&sb, painter(false), c)
-	return sb.String()
-}
-
 func writeChangeHeader(w io.Writer, pt painter, c engine.Change) {
 	var sb strings.Builder
 	sb.WriteString("  ")
@@ -234,58 +226,6 @@ func writeChangeTitle(sb *strings.Builder, pt painter, c engine.Change) {
 	}
 }
 
-// ChangeFlag returns the risk word a change is flagged with ("destructive"
-// for every delete, or the change's risk when it is destructive or
-// disruptive), or "" for ordinary work.
-func ChangeFlag(c engine.Change) string {
-	switch {
-	case c.Action == engine.NoOp || c.Action == engine.Drift:
-		return ""
-	case c.Risk == "destructive" || c.Risk == "disruptive":
-		return c.Risk
-	case c.Action == engine.Delete:
-		return "destructive"
-	}
-	return ""
-}
-
-// StepFlag returns "destructive" or "disruptive" for a step that will or
-// may run with that risk, or "".
-func StepFlag(s engine.StepRun) string {
-	if s.Status != engine.StepWillSkip && (s.Risk == "destructive" || s.Risk == "disruptive") {
-		return s.Risk
-	}
-	return ""
-}
-
-func changeSource(c engine.Change) string {
-	if c.Pos.IsValid() {
-		return c.Pos.String()
-	}
-	return c.Source
-}
-
-func stepSource(s engine.StepRun) string {
-	if s.Pos.IsValid() {
-		return s.Pos.String()
-	}
-	return s.Source
-}
-
-// StepStatusText renders a step status as words: "will run", "skipped",
-// "depends on apply".
-func StepStatusText(s engine.StepStatus) string {
-	switch s {
-	case engine.StepWillRun:
-		return "will run"
-	case engine.StepWillSkip:
-		return "skipped"
-	case engine.StepDependsOn:
-		return "depends on apply"
-	}
-	return string(s)
-}
-
 func stepSymbol(s engine.StepStatus) string {
 	switch s {
 	case engine.StepWillRun:
@@ -294,14 +234,6 @@ func stepSymbol(s engine.StepStatus) string {
 		return "?"
 	}
 	return "="
-}
-
-// StepTitle renders a step's heading without colour, e.g.
-// `> retry_failed (vbr.job.retry on vbr): will run  ! disruptive  # (p.yaml:40:5)`.
-func StepTitle(s engine.StepRun) string {
-	var sb strings.Builder
-	writeStepTitle(&sb, painter(false), s)
-	return sb.String()
 }
 
 func writeStepTitle(sb *strings.Builder, pt painter, s engine.StepRun) {

@@ -29,13 +29,6 @@ var DefaultSeed []byte
 // vendor documents 15 minutes and no way to refresh a session.
 const IdleTimeout = 15 * time.Minute
 
-// roleNames maps the simulated users to Enterprise Manager roles.
-var roleNames = map[string]string{
-	simapi.RoleAdmin:    "Portal Administrator",
-	simapi.RoleOperator: "Portal User",
-	simapi.RoleViewer:   "Restore Operator",
-}
-
 // api is the simulated Enterprise Manager.
 type api struct {
 	env simapi.Env

@@ -26,7 +26,6 @@ var (
 	tDateTime = &schema{t: "datetime"}
 	tBool     = &schema{t: "bool"}
 	tInt      = &schema{t: "int"}
-	tNumber   = &schema{t: "number"}
 	tAny      = &schema{t: "any"}
 )
 

@@ -39,16 +39,6 @@ func DocRevision(apiVersion string) (rev string, ok bool) {
 	return rev, ok
 }
 
-// APIVersions lists every x-api-version the simulator serves, oldest first.
-func APIVersions() []string {
-	out := make([]string, 0, len(docRevisions))
-	for v := range docRevisions {
-		out = append(out, v)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // revModel is one revision's vendor document as the simulator reads it: the
 // path table, and the raw components the generator walks.
 type revModel struct {

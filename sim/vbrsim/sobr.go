@@ -8,8 +8,6 @@ import (
 	"strings"
 )
 
-const sobrPath = "/api/v1/backupInfrastructure/scaleOutRepositories"
-
 var scaleOutColumns = map[string]column{
 	"Name":            func(o *obj) any { return str(o.doc, "name") },
 	"Description":     func(o *obj) any { return str(o.doc, "description") },

@@ -45,7 +45,6 @@ type fixture struct {
 	clock  *fakeClock
 	mu     sync.Mutex
 	faults map[string]simapi.SessionFault
-	ttl    time.Duration
 }
 
 func newFixture(t *testing.T, seed json.RawMessage, ttl time.Duration) *fixture {

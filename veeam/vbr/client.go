@@ -2,7 +2,6 @@ package vbr
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -311,10 +310,4 @@ func (c *Client) Close(ctx context.Context) error {
 		return fmt.Errorf("vbr logout: %w", err)
 	}
 	return nil
-}
-
-// IsNotFound reports whether err is a 404 from the server.
-func IsNotFound(err error) bool {
-	var e *veeam.APIError
-	return errors.As(err, &e) && e.Status == http.StatusNotFound
 }
