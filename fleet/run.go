@@ -90,7 +90,12 @@ func Run(ctx context.Context, ms []Member, o Options, work func(context.Context,
 
 // Totals sum a fleet's reports.
 type Totals struct {
-	Members, WithChanges, Failed, Skipped, Changes, Failures int
+	Members     int `json:"members"`
+	WithChanges int `json:"with_changes"`
+	Failed      int `json:"failed"`
+	Skipped     int `json:"not_started"`
+	Changes     int `json:"changes"`
+	Failures    int `json:"failures"`
 }
 
 // Sum totals reports.

@@ -30,6 +30,8 @@ type simFlags struct {
 	faultSeedSet              bool
 	strict                    bool
 	password                  string
+	instances                 int    // vplay sim --instances N (fleetsim.go)
+	fleetOut                  string // with --fleet-out FILE
 }
 
 func (f *simFlags) validate() error {
@@ -103,6 +105,12 @@ The control API under /_sim/ on every listener exposes the request log, faults a
 			if ctx == nil {
 				ctx = context.Background()
 			}
+			if f.fleetOut != "" || f.instances != 1 {
+				if err := f.validateInstances(); err != nil {
+					return err
+				}
+				return runSimFleet(ctx, &f, a.Out, a.Err)
+			}
 			return runSim(ctx, &f, a.Out, a.Err)
 		},
 	}
@@ -124,6 +132,8 @@ The control API under /_sim/ on every listener exposes the request log, faults a
 	fl.Uint64Var(&f.faultSeed, "fault-seed", 0, "seed of the random faults (default: a new one per run, printed at start)")
 	fl.BoolVar(&f.strict, "strict", false, "validate every VBR response against the vendor OpenAPI (mismatches answer 500)")
 	fl.StringVar(&f.password, "password", "Passw0rd!", "password of every simulated user")
+	fl.IntVar(&f.instances, "instances", 1, "start N independent simulators (own ports, certificate and state), with --fleet-out")
+	fl.StringVar(&f.fleetOut, "fleet-out", "", "write a fleet file for the simulators here when all are ready (password in FILE.password); removed on stop")
 	return cmd
 }
 
