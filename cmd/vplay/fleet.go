@@ -216,4 +216,3 @@ func memberJournalDir(env map[string]string, member string) string {
 	}
 	return filepath.Join(d, "fleet", member)
 }
-

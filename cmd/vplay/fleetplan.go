@@ -140,4 +140,3 @@ func reports(outs []memberOutcome) []fleet.Report {
 	}
 	return rs
 }
-
