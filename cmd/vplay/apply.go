@@ -33,6 +33,7 @@ type applyFlags struct {
 	metricsFile      string
 	logFormat        string
 	metrics          *metricsRecorder // set with --metrics-file
+	fleet            fleetFlags
 }
 
 func (f *applyFlags) validate(args []string) error {
@@ -77,6 +78,9 @@ Exit status: 0 success, 1 error or refused, 130 interrupted.`,
 			if err := f.validate(args); err != nil {
 				return err
 			}
+			if f.fleet.active() {
+				return a.applyFleet(cmd.Context(), args[0], &f)
+			}
 			return a.apply(cmd.Context(), args[0], &f)
 		},
 	}
@@ -88,6 +92,7 @@ Exit status: 0 success, 1 error or refused, 130 interrupted.`,
 	fl.DurationVar(&f.lockTimeout, "lock-timeout", 0, "wait this long for another apply of the same target to finish (0: refuse at once)")
 	fl.StringVar(&f.metricsFile, "metrics-file", "", "write Prometheus metrics of the run to `FILE` (for node_exporter's textfile collector), atomically")
 	fl.StringVar(&f.logFormat, "log-format", "text", "without the terminal UI: text, or json (log/slog records, one per event)")
+	f.fleet.register(cmd)
 	return cmd
 }
 

@@ -43,14 +43,17 @@ func instanceState(state string, i int) string {
 
 // runSimFleet starts f.instances independent simulators (own ports, own
 // certificate, own state) and writes a fleet file for them once all are
-// ready, with the password in a secret file beside it (FILE.password,
-// mode 0600) referenced by from_file. Both files are removed on stop.
+// ready. Each member's password is in a secret file of its own,
+// FILE.secrets/MEMBER (mode 0600), referenced by from_file, as a mounted
+// Kubernetes Secret would be. The fleet file and the secrets are removed
+// on stop.
 func runSimFleet(ctx context.Context, f *simFlags, out, errOut io.Writer) error {
-	pwFile := f.fleetOut + ".password"
-	for _, p := range []string{f.fleetOut, pwFile} {
-		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("remove stale %s: %w", p, err)
-		}
+	secrets := f.fleetOut + ".secrets"
+	if err := os.Remove(f.fleetOut); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove stale --fleet-out %s: %w", f.fleetOut, err)
+	}
+	if err := os.RemoveAll(secrets); err != nil {
+		return fmt.Errorf("remove stale %s: %w", secrets, err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -75,15 +78,20 @@ func runSimFleet(ctx context.Context, f *simFlags, out, errOut io.Writer) error 
 		}
 		fmt.Fprintf(out, "%s vbr %s  fingerprint %s\n", simMemberName(i), s.URLs().VBR, s.Fingerprint())
 	}
-	if err := sim.WriteFileAtomic(pwFile, []byte(f.password+"\n"), 0o600); err != nil {
-		return fmt.Errorf("write %s: %w", pwFile, err)
+	if err := os.MkdirAll(secrets, 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", secrets, err)
 	}
-	defer os.Remove(pwFile)
-	if err := sim.WriteFileAtomic(f.fleetOut, []byte(simFleetFile(servers, filepath.Base(pwFile))), 0o644); err != nil {
+	defer os.RemoveAll(secrets)
+	for i := range servers {
+		if err := sim.WriteFileAtomic(filepath.Join(secrets, simMemberName(i)), []byte(f.password+"\n"), 0o600); err != nil {
+			return fmt.Errorf("write the password of %s: %w", simMemberName(i), err)
+		}
+	}
+	if err := sim.WriteFileAtomic(f.fleetOut, []byte(simFleetFile(servers, filepath.Base(secrets))), 0o644); err != nil {
 		return fmt.Errorf("write --fleet-out %s: %w", f.fleetOut, err)
 	}
 	defer os.Remove(f.fleetOut)
-	fmt.Fprintf(out, "fleet file %s: %d members (users admin, operator and viewer; password in %s)\n", f.fleetOut, len(servers), pwFile)
+	fmt.Fprintf(out, "fleet file %s: %d members (users admin, operator and viewer; passwords in %s/MEMBER)\n", f.fleetOut, len(servers), secrets)
 	if f.faultRate > 0 || f.failSessions > 0 || f.lostAnswerRate > 0 {
 		fmt.Fprintf(out, "faults seed %d of %s\n", servers[0].FaultSeed(), simMemberName(0))
 	}
@@ -98,22 +106,25 @@ func runSimFleet(ctx context.Context, f *simFlags, out, errOut io.Writer) error 
 
 // simFleetFile renders the fleet file of the simulators: each member's
 // URLs and certificate fingerprints, and the admin credentials with the
-// password by reference to pwFile (relative to the fleet file).
-func simFleetFile(servers []*sim.Server, pwFile string) string {
+// password by reference to its file in the secrets directory (relative to
+// the fleet file).
+func simFleetFile(servers []*sim.Server, secrets string) string {
 	q := func(s string) string { b, _ := json.Marshal(s); return string(b) } // a YAML double-quoted scalar
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Written by vplay sim --instances %d; valid while it runs.\n", len(servers))
 	b.WriteString("# yaml-language-server: $schema=https://vplay.dev/schema/fleet.schema.json\n")
 	b.WriteString("vplay_fleet: 1\ndefaults:\n  labels: {source: sim}\n  env:\n")
 	for _, api := range []string{"VBR", "EM", "VSPC"} {
-		fmt.Fprintf(&b, "    %s_USERNAME: admin\n    %s_PASSWORD: {from_file: %s}\n", api, api, q(pwFile))
+		fmt.Fprintf(&b, "    %s_USERNAME: admin\n", api)
 	}
 	b.WriteString("members:\n")
 	for i, s := range servers {
 		env := s.Env()
-		fmt.Fprintf(&b, "  - name: %s\n    labels: {index: %q}\n    env:\n", simMemberName(i), fmt.Sprint(i))
+		name := simMemberName(i)
+		fmt.Fprintf(&b, "  - name: %s\n    labels: {index: %q}\n    env:\n", name, fmt.Sprint(i))
 		for _, api := range []string{"VBR", "EM", "VSPC"} {
-			fmt.Fprintf(&b, "      %s_URL: %s\n      %s_FINGERPRINT: %s\n", api, q(env[api+"_URL"]), api, q(env[api+"_FINGERPRINT"]))
+			fmt.Fprintf(&b, "      %s_URL: %s\n      %s_FINGERPRINT: %s\n      %s_PASSWORD: {from_file: %s}\n",
+				api, q(env[api+"_URL"]), api, q(env[api+"_FINGERPRINT"]), api, q(secrets+"/"+name))
 		}
 	}
 	return b.String()

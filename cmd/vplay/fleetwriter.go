@@ -24,27 +24,29 @@ func (p *linePrefixer) Write(b []byte) (int, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.pending = append(p.pending, b...)
+	var out []byte // every complete line, written at once: a block stays together
 	for {
 		i := bytes.IndexByte(p.pending, '\n')
 		if i < 0 {
-			return len(b), nil
+			break
 		}
-		if err := p.emit(p.pending[:i]); err != nil {
-			return 0, err
-		}
+		out = p.line(out, p.pending[:i])
 		p.pending = p.pending[i+1:]
 	}
+	if len(out) > 0 {
+		if _, err := p.w.Write(out); err != nil {
+			return 0, err
+		}
+	}
+	return len(b), nil
 }
 
-func (p *linePrefixer) emit(line []byte) error {
-	var out []byte
+// line appends line, prefixed or edited, and a newline to out.
+func (p *linePrefixer) line(out, line []byte) []byte {
 	if p.edit != nil {
-		out = append(p.edit(line), '\n')
-	} else {
-		out = append(append([]byte(p.prefix), line...), '\n')
+		return append(append(out, p.edit(line)...), '\n')
 	}
-	_, err := p.w.Write(out)
-	return err
+	return append(append(append(out, p.prefix...), line...), '\n')
 }
 
 // Flush writes what is left of an unterminated line.
@@ -54,7 +56,7 @@ func (p *linePrefixer) Flush() error {
 	if len(p.pending) == 0 {
 		return nil
 	}
-	err := p.emit(p.pending)
+	_, err := p.w.Write(p.line(nil, p.pending))
 	p.pending = nil
 	return err
 }
