@@ -50,10 +50,10 @@ func (a *app) planFleet(ctx context.Context, pbPath string, f *planFlags) error 
 	}
 	tot := fleet.Sum(reports(outs))
 	switch {
-	case tot.Failed > 0 || tot.Skipped > 0:
-		return withCode(exitError, nil)
 	case ctx.Err() != nil:
 		return withCode(exitInterrupted, nil)
+	case tot.Failed > 0 || tot.Skipped > 0:
+		return withCode(exitError, nil)
 	case f.detailed && tot.WithChanges > 0:
 		return withCode(exitChanges, nil)
 	}

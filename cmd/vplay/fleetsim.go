@@ -112,7 +112,6 @@ func simFleetFile(servers []*sim.Server, secrets string) string {
 	q := func(s string) string { b, _ := json.Marshal(s); return string(b) } // a YAML double-quoted scalar
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Written by vplay sim --instances %d; valid while it runs.\n", len(servers))
-	b.WriteString("# yaml-language-server: $schema=https://vplay.dev/schema/fleet.schema.json\n")
 	b.WriteString("vplay_fleet: 1\ndefaults:\n  labels: {source: sim}\n  env:\n")
 	for _, api := range []string{"VBR", "EM", "VSPC"} {
 		fmt.Fprintf(&b, "    %s_USERNAME: admin\n", api)

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vplay-dev/vplay/engine"
+	"github.com/vplay-dev/vplay/sim"
+)
+
+// startSims starts n in-process simulators and writes a fleet file naming
+// them m1..mn, passwords by reference to $SIM_PW.
+func startSims(t *testing.T, dir string, n int) (string, []*sim.Server) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("vplay_fleet: 1\ndefaults:\n  env:\n    VBR_USERNAME: admin\n    VBR_PASSWORD: {from_env: SIM_PW}\nmembers:\n")
+	var servers []*sim.Server
+	for i := range n {
+		s, err := sim.New(sim.WithSessionDuration(100 * time.Millisecond))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Start(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		servers = append(servers, s)
+		env := s.Env()
+		fmt.Fprintf(&b, "  - name: m%d\n    env: {VBR_URL: %q, VBR_FINGERPRINT: %q}\n", i+1, env["VBR_URL"], env["VBR_FINGERPRINT"])
+	}
+	file := filepath.Join(dir, "fleet.yaml")
+	if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return file, servers
+}
+
+// TestFleetMemberLocks: each member takes the apply locks of its own
+// targets. With m1's server locked by another run, m1 is refused and m2
+// applies; the exit status is 1 and the summary says which failed.
+func TestFleetMemberLocks(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file, servers := startSims(t, dir, 2)
+	environ := []string{"XDG_STATE_HOME=" + filepath.Join(dir, "state"), "SIM_PW=" + servers[0].Env()["VBR_PASSWORD"]}
+	a := &app{Env: envMap(environ)}
+	held, err := engine.Lock(t.Context(), []string{servers[0].URLs().VBR}, engine.LockOptions{Dirs: a.lockDirs(),
+		Owner: engine.LockOwner("other.yaml", time.Now())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Release()
+	var out, errOut strings.Builder
+	code := run(context.Background(), []string{"apply", "--auto-approve", "--fleet", file, "../../playbooks/quickstart.yaml"},
+		stdio{In: strings.NewReader(""), Out: &out, Err: &errOut}, environ)
+	if code != exitError {
+		t.Errorf("exit %d, want %d\n%s%s", code, exitError, out.String(), errOut.String())
+	}
+	for _, want := range []string{
+		"[m1] error: apply refused: target " + servers[0].URLs().VBR + " is locked by pid",
+		"[m2] Apply complete: 3 done, 0 failed",
+		"Fleet apply: 2 members: 1 with changes, 1 failed",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if n := servers[0].RequestCounts("vbr")["POST /api/oauth2/token"]; n != 0 {
+		t.Errorf("the locked member logged in %d times; want no request before the lock", n)
+	}
+}
+
+func TestMemberJournalDir(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"XDG_STATE_HOME": "/s"}
+	a, b := memberJournalDir(env, "ams"), memberJournalDir(env, "fra")
+	if a == b || a != filepath.Join("/s", "vplay", "journal", "fleet", "ams") {
+		t.Errorf("journal dirs %q and %q: want one per member under the state directory", a, b)
+	}
+	if d := memberJournalDir(map[string]string{}, "ams"); d != "" {
+		t.Errorf("no state directory: %q, want none (journal off, as for one target)", d)
+	}
+}
