@@ -83,25 +83,9 @@ func (a *app) loadFleet(pbPath string, rf *runFlags, f *fleetFlags) (*fleetRun, 
 	if fl == nil {
 		return nil, withCode(exitError, nil)
 	}
-	members := fl.Members
-	var sel []fleet.Selector
-	for _, s := range f.selectors {
-		x, err := fleet.ParseSelector(s)
-		if err != nil {
-			return nil, usageError{err}
-		}
-		sel = append(sel, x)
-	}
-	members = fleet.Select(members, sel)
-	if len(members) == 0 {
-		return nil, usageError{fmt.Errorf("--select %s matches no member of %s", strings.Join(f.selectors, " --select "), f.file)}
-	}
-	if f.shard != "" {
-		sh, err := fleet.ParseShard(f.shard, a.Env["JOB_COMPLETION_INDEX"])
-		if err != nil {
-			return nil, usageError{err}
-		}
-		members = sh.Filter(members)
+	members, err := a.chooseMembers(fl, f)
+	if err != nil {
+		return nil, err
 	}
 	overrides, vds, vsrc, err := rf.load()
 	if err != nil {
@@ -124,7 +108,41 @@ func (a *app) loadFleet(pbPath string, rf *runFlags, f *fleetFlags) (*fleetRun, 
 	r := &fleetRun{fleet: fl, members: members, playbook: pbPath, parsed: map[string]parsedPlaybook{},
 		varsKey: map[string]string{}, files: files, opts: fleet.Options{Parallelism: f.parallelism, FailFast: f.failFast},
 		log: veeam.NewRequestLog()}
-	for _, m := range members {
+	if err := r.loadPlaybooks(a, b, overrides); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// chooseMembers narrows the fleet by --select, then --shard.
+func (a *app) chooseMembers(fl *fleet.Fleet, f *fleetFlags) ([]fleet.Member, error) {
+	var sel []fleet.Selector
+	for _, s := range f.selectors {
+		x, err := fleet.ParseSelector(s)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		sel = append(sel, x)
+	}
+	members := fleet.Select(fl.Members, sel)
+	if len(members) == 0 {
+		return nil, usageError{fmt.Errorf("--select %s matches no member of %s", strings.Join(f.selectors, " --select "), f.file)}
+	}
+	if f.shard == "" {
+		return members, nil
+	}
+	sh, err := fleet.ParseShard(f.shard, a.Env["JOB_COMPLETION_INDEX"])
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return sh.Filter(members), nil // an empty shard runs nothing and succeeds
+}
+
+// loadPlaybooks loads the playbook text b once per distinct set of member
+// variables (the member's vars, --var and --var-file over them). A
+// playbook invalid for every member is reported once and stops the run.
+func (r *fleetRun) loadPlaybooks(a *app, b []byte, overrides map[string]any) error {
+	for _, m := range r.members {
 		vars := maps.Clone(m.Vars)
 		if vars == nil {
 			vars = map[string]any{}
@@ -132,19 +150,19 @@ func (a *app) loadFleet(pbPath string, rf *runFlags, f *fleetFlags) (*fleetRun, 
 		maps.Copy(vars, overrides) // --var and --var-file win over the member's vars
 		kb, err := json.Marshal(vars)
 		if err != nil {
-			return nil, fmt.Errorf("member %s: vars: %w", m.Name, err)
+			return fmt.Errorf("member %s: vars: %w", m.Name, err)
 		}
 		key := string(kb)
 		r.varsKey[m.Name] = key
 		if _, done := r.parsed[key]; done {
 			continue
 		}
-		pb, pds := playbook.Parse(pbPath, b, a.Catalog, playbook.Options{Vars: vars})
+		pb, pds := playbook.Parse(r.playbook, b, a.Catalog, playbook.Options{Vars: vars})
 		pp := parsedPlaybook{pb: pb, vars: vars}
 		if pb == nil || pds.HasErrors() {
-			pp = parsedPlaybook{diags: diag.Format(pds, diag.Sources{pbPath: b})}
+			pp = parsedPlaybook{diags: diag.Format(pds, diag.Sources{r.playbook: b})}
 		} else if len(pds) > 0 && len(r.parsed) == 0 {
-			fmt.Fprint(a.Err, diag.Format(pds, diag.Sources{pbPath: b})) // warnings, once
+			fmt.Fprint(a.Err, diag.Format(pds, diag.Sources{r.playbook: b})) // warnings, once
 		}
 		r.parsed[key] = pp
 	}
@@ -152,11 +170,11 @@ func (a *app) loadFleet(pbPath string, rf *runFlags, f *fleetFlags) (*fleetRun, 
 		for _, pp := range r.parsed {
 			if pp.pb == nil { // invalid for every member: report it once, as validate would
 				fmt.Fprint(a.Err, pp.diags)
-				return nil, withCode(exitError, nil)
+				return withCode(exitError, nil)
 			}
 		}
 	}
-	return r, nil
+	return nil
 }
 
 // errInvalidForMember fails a member whose vars make the playbook invalid
@@ -165,8 +183,8 @@ var errInvalidForMember = errors.New("the playbook is invalid with this member's
 
 // memberSession is one member's own engine: its environment (the member's
 // values over the process environment, secret references read), its own
-// connections, request log and journal directory. Nothing is shared with
-// another member but the masking of secrets in output.
+// connections, locks and journal directory. Members share only the
+// masking of secrets in output and the request counts (--stats).
 func (a *app) memberSession(r *fleetRun, m fleet.Member, rf *runFlags, warnf func(string, ...any)) (*session, string, error) {
 	pp := r.parsed[r.varsKey[m.Name]]
 	if pp.pb == nil {

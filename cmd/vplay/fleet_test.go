@@ -14,8 +14,9 @@ import (
 )
 
 // startSims starts n in-process simulators and writes a fleet file naming
-// them m1..mn, passwords by reference to $SIM_PW.
-func startSims(t *testing.T, dir string, n int) (string, []*sim.Server) {
+// them m1..mn, passwords by reference to $SIM_PW; extra[i], when given, is
+// added to member i's mapping (YAML flow keys such as `vars: {...}`).
+func startSims(t *testing.T, dir string, n int, extra ...string) (string, []*sim.Server) {
 	t.Helper()
 	var b strings.Builder
 	b.WriteString("vplay_fleet: 1\ndefaults:\n  env:\n    VBR_USERNAME: admin\n    VBR_PASSWORD: {from_env: SIM_PW}\nmembers:\n")
@@ -32,6 +33,9 @@ func startSims(t *testing.T, dir string, n int) (string, []*sim.Server) {
 		servers = append(servers, s)
 		env := s.Env()
 		fmt.Fprintf(&b, "  - name: m%d\n    env: {VBR_URL: %q, VBR_FINGERPRINT: %q}\n", i+1, env["VBR_URL"], env["VBR_FINGERPRINT"])
+		if i < len(extra) && extra[i] != "" {
+			fmt.Fprintf(&b, "    %s\n", extra[i])
+		}
 	}
 	file := filepath.Join(dir, "fleet.yaml")
 	if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
@@ -84,5 +88,44 @@ func TestMemberJournalDir(t *testing.T) {
 	}
 	if d := memberJournalDir(map[string]string{}, "ams"); d != "" {
 		t.Errorf("no state directory: %q, want none (journal off, as for one target)", d)
+	}
+}
+
+// TestFleetMemberVars: a member's vars reach its plan only; --var wins over
+// them; a member whose vars make the playbook invalid fails alone, with
+// the diagnostics in its section.
+func TestFleetMemberVars(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file, servers := startSims(t, dir, 3, "vars: {repositories: [only-m1]}", "vars: {nope: 1}", "")
+	environ := []string{"XDG_STATE_HOME=" + filepath.Join(dir, "state"), "SIM_PW=" + servers[0].Env()["VBR_PASSWORD"]}
+	plan := func(extra ...string) (int, string) {
+		var out, errOut strings.Builder
+		args := append([]string{"plan", "--fleet", file}, extra...)
+		code := run(context.Background(), append(args, "../../playbooks/quickstart.yaml"),
+			stdio{In: strings.NewReader(""), Out: &out, Err: &errOut}, environ)
+		return code, out.String() + errOut.String()
+	}
+	code, out := plan()
+	if code != exitError {
+		t.Errorf("exit %d, want %d (m2 invalid)", code, exitError)
+	}
+	m1, rest, _ := strings.Cut(out, "=== Member m2")
+	m2, m3, _ := strings.Cut(rest, "=== Member m3")
+	if !strings.Contains(m1, `vbr.repository "only-m1"`) || strings.Contains(m1, "quickstart-a") {
+		t.Errorf("m1 does not plan its own repositories:\n%s", m1)
+	}
+	if !strings.Contains(m2, `the playbook declares no variable "nope"`) {
+		t.Errorf("m2 lacks its diagnostic:\n%s", m2)
+	}
+	if !strings.Contains(m3, `vbr.repository "quickstart-a"`) {
+		t.Errorf("m3 does not plan the playbook's own vars:\n%s", m3)
+	}
+	if !strings.Contains(out, "Fleet plan: 3 members: 2 with changes, 1 failed") {
+		t.Errorf("summary:\n%s", out)
+	}
+	_, out = plan("--var", "repositories=[cli]", "--select", "name=m1")
+	if !strings.Contains(out, `vbr.repository "cli"`) || strings.Contains(out, "only-m1") {
+		t.Errorf("--var does not win over the member's vars:\n%s", out)
 	}
 }
