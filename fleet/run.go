@@ -34,8 +34,6 @@ type Options struct {
 	// FailFast stops launching members after the first failure; members
 	// in flight finish (stopping them mid-apply could lose work).
 	FailFast bool
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
 }
 
 // Run calls work once per member, up to o.Parallelism at once, and returns
@@ -44,10 +42,6 @@ type Options struct {
 // tripped are reported with ErrSkipped. work must fill in Changes,
 // Failures and Err; Run sets Member and Duration.
 func Run(ctx context.Context, ms []Member, o Options, work func(context.Context, Member) Report) []Report {
-	now := o.Now
-	if now == nil {
-		now = time.Now
-	}
 	par := max(o.Parallelism, 1)
 	reports := make([]Report, len(ms))
 	sem := make(chan struct{}, par)
@@ -73,9 +67,9 @@ func Run(ctx context.Context, ms []Member, o Options, work func(context.Context,
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			start := now()
+			start := time.Now()
 			r := work(ctx, m)
-			r.Member, r.Duration = m.Name, now().Sub(start)
+			r.Member, r.Duration = m.Name, time.Since(start)
 			reports[i] = r
 			if r.Err != nil {
 				mu.Lock()
