@@ -61,7 +61,7 @@ func (a *app) applyFleet(ctx context.Context, arg string, f *applyFlags) error {
 		err = fleetSummaryJSON(a.Out, outs)
 	} else {
 		fmt.Fprintln(a.Out)
-		err = fleetView{a: a, run: r, outs: outs}.summaryText(a.Out, "Fleet apply")
+		err = fleetView{run: r, outs: outs}.summaryText(a.Out, "Fleet apply")
 	}
 	if err != nil {
 		return err

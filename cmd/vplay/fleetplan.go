@@ -33,7 +33,7 @@ func (a *app) planFleet(ctx context.Context, pbPath string, f *planFlags) error 
 	outs := a.runFleet(ctx, r, func(ctx context.Context, m fleet.Member) memberOutcome {
 		return a.planMember(ctx, r, m, &f.runFlags)
 	})
-	v := fleetView{a: a, run: r, outs: outs, color: a.useColor(a.Out)}
+	v := fleetView{run: r, outs: outs, color: a.useColor(a.Out)}
 	switch f.output {
 	case "json":
 		err = v.planJSON(a.Out)

@@ -19,7 +19,6 @@ import (
 // fleet order, then (text) or first (Markdown) the fleet summary table.
 // Every member is rendered by the single-target renderers.
 type fleetView struct {
-	a     *app
 	run   *fleetRun
 	outs  []memberOutcome
 	color bool
