@@ -88,3 +88,12 @@ func TestSimInstancesUsage(t *testing.T) {
 		})
 	}
 }
+
+func TestInstanceState(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{"s.json": "s-002.json", "dir/state": "dir/state-002"} {
+		if got := instanceState(in, 1); got != want {
+			t.Errorf("instanceState(%q, 1) = %q, want %q (a file per simulator)", in, got, want)
+		}
+	}
+}
