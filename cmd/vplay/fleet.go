@@ -198,8 +198,8 @@ func (a *app) memberSession(r *fleetRun, m fleet.Member, rf *runFlags, warnf fun
 		a.Known.Add(v)
 	}
 	base := veeam.Config{Log: r.log, Secrets: a.Known, Warnf: warnf}
-	if rf.debug {
-		base.Debug = a.Err
+	if rf.debug { // members trace at once: each line names its member
+		base.Debug = &linePrefixer{w: a.Err, prefix: "[" + m.Name + "] "}
 	}
 	e := engine.New(engine.Config{
 		Catalog:    a.Catalog,
