@@ -77,6 +77,19 @@ func TestFleetMemberLocks(t *testing.T) {
 	if n := servers[0].RequestCounts("vbr")["POST /api/oauth2/token"]; n != 0 {
 		t.Errorf("the locked member logged in %d times; want no request before the lock", n)
 	}
+
+	// --fail-fast, one member at a time: after m1 fails, m2 is not started.
+	out.Reset()
+	errOut.Reset()
+	before := servers[1].RequestCounts("vbr")["POST /api/oauth2/token"]
+	code = run(context.Background(), []string{"apply", "--auto-approve", "--fail-fast", "--fleet-parallelism", "1", "--fleet", file,
+		"../../playbooks/quickstart.yaml"}, stdio{In: strings.NewReader(""), Out: &out, Err: &errOut}, environ)
+	if code != exitError || !strings.Contains(out.String(), "Fleet apply: 2 members: 0 with changes, 1 failed, 1 not started") {
+		t.Errorf("--fail-fast: exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+	if n := servers[1].RequestCounts("vbr")["POST /api/oauth2/token"]; n != before {
+		t.Errorf("--fail-fast: m2 logged in %d times after m1 failed", n-before)
+	}
 }
 
 func TestMemberJournalDir(t *testing.T) {
