@@ -65,15 +65,58 @@ func (r SecretRef) String() string {
 	return "from_file " + r.File
 }
 
-// ReadFile reads and loads a fleet file.
+// ReadFile reads and loads a fleet file. It returns the file's text for
+// printing the diagnostics' source lines, with every inline secret it
+// refused replaced by (sensitive): a diagnostic never shows the value.
 func ReadFile(name string) (*Fleet, diag.Diagnostics, []byte) {
 	b, err := playbook.ReadFile(name)
 	if err != nil {
 		return nil, diag.Diagnostics{diag.Errorf(diag.Pos{File: name}, "read-fleet", "%v", err)}, nil
 	}
 	f, ds := Parse(name, b)
-	return f, ds, b
+	return f, ds, redact(b, ds)
 }
+
+// redact replaces the values of inline-secret diagnostics in text: from
+// the value's column to the end of its line, and the lines of a block
+// scalar below it (those indented more than the key's line).
+func redact(text []byte, ds diag.Diagnostics) []byte {
+	lines := strings.SplitAfter(string(text), "\n")
+	changed := false
+	for _, d := range ds {
+		if d.Code != "inline-secret" || d.Pos.Line < 1 || d.Pos.Line > len(lines) {
+			continue
+		}
+		i := d.Pos.Line - 1
+		lines[i] = blankFrom(lines[i], d.Pos.Col-1)
+		changed = true
+		indent := indentOf(lines[i])
+		for j := i + 1; j < len(lines) && (strings.TrimSpace(lines[j]) == "" || indentOf(lines[j]) > indent); j++ {
+			lines[j] = blankFrom(lines[j], indentOf(lines[j]))
+		}
+	}
+	if !changed {
+		return text
+	}
+	return []byte(strings.Join(lines, ""))
+}
+
+// blankFrom replaces line from rune column col (0-based) with (sensitive),
+// keeping the newline.
+func blankFrom(line string, col int) string {
+	body, nl := strings.CutSuffix(line, "\n")
+	r := []rune(body)
+	if strings.TrimSpace(body) == "" || col >= len(r) {
+		return line
+	}
+	out := string(r[:max(col, 0)]) + "(sensitive)"
+	if nl {
+		out += "\n"
+	}
+	return out
+}
+
+func indentOf(line string) int { return len(line) - len(strings.TrimLeft(line, " ")) }
 
 // Parse loads a fleet file's text: YAML syntax, the fleet schema
 // (schema.FleetJSON), unique member names and no inline secrets, every
@@ -87,9 +130,14 @@ func Parse(name string, text []byte) (*Fleet, diag.Diagnostics) {
 	if root == nil {
 		return nil, diag.Diagnostics{diag.Errorf(diag.Pos{File: name, Line: 1, Col: 1}, "empty-fleet", "the fleet file is empty: expected vplay_fleet: 1 and members")}
 	}
+	inline := inlineSecrets(root)
 	for _, v := range schema.ValidateFleet(root.Plain()) {
-		ds = append(ds, violation(root, v))
+		d := violation(root, v)
+		if !slices.ContainsFunc(inline, func(i diag.Diagnostic) bool { return i.Pos == d.Pos }) {
+			ds = append(ds, d) // a violation at an inline secret could quote it
+		}
 	}
+	ds = append(ds, inline...)
 	if ds.HasErrors() {
 		ds.Sort()
 		return nil, ds
@@ -150,16 +198,35 @@ func (l *loader) settings(n *eval.Node) settings {
 			s.secrets[k] = l.ref(v)
 			continue
 		}
-		text, _ := v.Value.(string)
-		if eval.SensitiveEnvName(k) && text != "" {
-			l.ds = append(l.ds, diag.Diagnostic{Severity: diag.SevError, Pos: v.Pos, Code: "inline-secret",
-				Summary: fmt.Sprintf("env.%s looks like a secret and is written inline", k),
-				Hint:    "reference it instead: {from_env: NAME} (an environment variable of vplay) or {from_file: PATH} (a mounted secret file)"})
-			continue
-		}
-		s.env[k] = text
+		s.env[k], _ = v.Value.(string)
 	}
 	return s
+}
+
+// inlineSecrets reports every literal value under a secret-looking name
+// in defaults.env and members[*].env, whatever else is wrong with the file.
+func inlineSecrets(root *eval.Node) diag.Diagnostics {
+	envs := []*eval.Node{child(child(root, "defaults"), "env")}
+	if ms := child(root, "members"); ms != nil && ms.Kind == eval.SequenceNode {
+		for _, m := range ms.Items {
+			envs = append(envs, child(m, "env"))
+		}
+	}
+	var ds diag.Diagnostics
+	for _, en := range envs {
+		if en == nil || en.Kind != eval.MappingNode {
+			continue
+		}
+		for i, k := range en.Keys {
+			v := en.Items[i]
+			if v.Kind == eval.ScalarNode && v.Value != nil && fmt.Sprint(v.Value) != "" && eval.SensitiveEnvName(k) {
+				ds = append(ds, diag.Diagnostic{Severity: diag.SevError, Pos: v.Pos, Code: "inline-secret",
+					Summary: fmt.Sprintf("env.%s looks like a secret and is written inline", k),
+					Hint:    "reference it instead: {from_env: NAME} (an environment variable of vplay) or {from_file: PATH} (a mounted secret file)"})
+			}
+		}
+	}
+	return ds
 }
 
 func (l *loader) ref(n *eval.Node) SecretRef {

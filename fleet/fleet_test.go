@@ -68,6 +68,8 @@ func TestParseErrors(t *testing.T) {
 	tests := map[string]struct{ text, want string }{
 		"inline secret": {"vplay_fleet: 1\nmembers:\n  - name: a\n    env:\n      VBR_PASSWORD: hunter22\n",
 			"f.yaml:5:21: error: env.VBR_PASSWORD looks like a secret and is written inline"},
+		"inline number": {"vplay_fleet: 1\nmembers:\n  - name: a\n    env:\n      VBR_PASSWORD: 987654321\n",
+			"f.yaml:5:21: error: env.VBR_PASSWORD looks like a secret and is written inline"},
 		"unknown key": {"vplay_fleet: 1\nmembers:\n  - name: a\n    hosts: x\n",
 			`f.yaml:4:5: error: members[0]: unknown key "hosts"`},
 		"duplicate": {"vplay_fleet: 1\nmembers:\n  - name: a\n  - name: a\n",
@@ -87,8 +89,10 @@ func TestParseErrors(t *testing.T) {
 			if got := ds[0].String(); !strings.HasPrefix(got, tc.want) {
 				t.Errorf("got  %s\nwant %s...", got, tc.want)
 			}
-			if strings.Contains(ds[0].String()+ds[0].Hint, "hunter22") {
-				t.Errorf("the inline secret is repeated in the diagnostic")
+			for _, d := range ds {
+				if strings.Contains(d.String()+d.Hint, "hunter22") || strings.Contains(d.String()+d.Hint, "987654321") {
+					t.Errorf("the inline secret is repeated in a diagnostic: %s", d)
+				}
 			}
 		})
 	}
@@ -246,5 +250,28 @@ func TestRun(t *testing.T) {
 	cancel()
 	if tot := Sum(Run(ctx, ms, Options{Parallelism: 2}, work)); tot.Skipped != 20 {
 		t.Errorf("cancelled run: %+v, want every member skipped", tot)
+	}
+}
+
+// TestReadFileRedacts: the source returned for printing diagnostics never
+// holds an inline secret, single-line or block scalar.
+func TestReadFileRedacts(t *testing.T) {
+	t.Parallel()
+	name := filepath.Join(t.TempDir(), "f.yaml")
+	text := "vplay_fleet: 1\nmembers:\n  - name: a\n    env:\n      VBR_PASSWORD: \"hunter22\"\n      EM_TOKEN: |\n        line-one-secret\n        line-two-secret\n      VBR_URL: https://x\n"
+	if err := os.WriteFile(name, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, ds, src := ReadFile(name)
+	if f != nil || len(ds) != 2 {
+		t.Fatalf("fleet %v, diagnostics %v", f, ds)
+	}
+	for _, secret := range []string{"hunter22", "line-one-secret", "line-two-secret"} {
+		if strings.Contains(string(src), secret) {
+			t.Errorf("source for diagnostics holds %q:\n%s", secret, src)
+		}
+	}
+	if !strings.Contains(string(src), "      VBR_PASSWORD: (sensitive)\n") || !strings.Contains(string(src), "VBR_URL: https://x") {
+		t.Errorf("redaction went too far or not far enough:\n%s", src)
 	}
 }
