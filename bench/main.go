@@ -101,6 +101,9 @@ func run() error {
 
 // measure runs one scenario runs times.
 func measure(bin, dir string, sc scenario, sz size, runs int) (result, error) {
+	if sc.custom != nil {
+		return sc.custom(bin, dir, sc, sz, runs)
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return result{}, err
 	}

@@ -31,6 +31,11 @@ func TestSmoke(t *testing.T) {
 				t.Errorf("no requests counted")
 			}
 			switch sc.name {
+			case "plan-fleet-100":
+				// Per member: a login, the host query, the repository list and the logout.
+				if want := 4 * fleetMembers(smoke); r.Requests != want {
+					t.Errorf("%d requests for %d members, want %d: %v", r.Requests, fleetMembers(smoke), want, r.ByKind)
+				}
 			case "plan-1k":
 				if r.Requests > 10 {
 					t.Errorf("%d requests, want <= 10: %v", r.Requests, r.ByKind)

@@ -41,6 +41,8 @@ type scenario struct {
 	objects  func(size) int
 	target   string
 	met      func(r result, s size) bool
+	// custom measures the scenario itself (fleet.go) instead of measure.
+	custom func(bin, dir string, sc scenario, sz size, runs int) (result, error)
 }
 
 // hostID is the seed's Linux host (linux01.tech.local).
@@ -88,6 +90,7 @@ func scenarios() []scenario {
 			target:  "<= 0.3 s, <= 120 MB",
 			met:     func(r result, _ size) bool { return r.Wall <= 0.3 && r.PeakRSSMB <= 120 },
 		},
+		fleetScenario(),
 	}
 }
 

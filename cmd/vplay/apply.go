@@ -29,6 +29,7 @@ type applyFlags struct {
 	metricsFile      string
 	logFormat        string
 	metrics          *metricsRecorder // set with --metrics-file
+	fleet            fleetFlags
 }
 
 func (f *applyFlags) validate(args []string) error {
@@ -73,6 +74,9 @@ Exit status: 0 success, 1 error or refused, 130 interrupted.`,
 			if err := f.validate(args); err != nil {
 				return err
 			}
+			if f.fleet.active() {
+				return a.applyFleet(cmd.Context(), args[0], &f)
+			}
 			return a.apply(cmd.Context(), args[0], &f)
 		},
 	}
@@ -84,6 +88,7 @@ Exit status: 0 success, 1 error or refused, 130 interrupted.`,
 	fl.DurationVar(&f.lockTimeout, "lock-timeout", 0, "wait this long for another apply of the same target to finish (0: refuse at once)")
 	fl.StringVar(&f.metricsFile, "metrics-file", "", "write Prometheus metrics of the run to `FILE` (for node_exporter's textfile collector), atomically")
 	fl.StringVar(&f.logFormat, "log-format", "text", "without the terminal UI: text, or json (log/slog records, one per event)")
+	f.fleet.register(cmd)
 	return cmd
 }
 
@@ -127,7 +132,7 @@ func (a *app) apply(ctx context.Context, arg string, f *applyFlags) (err error) 
 	// Closed before --stats prints, so the count includes the logout.
 	closeEngine := sync.OnceFunc(func() { s.engine.Close(context.WithoutCancel(ctx)) })
 	defer closeEngine()
-	locks, err := a.lockTargets(ctx, s, playbookPath, f.lockTimeout, v)
+	locks, err := a.lockTargets(ctx, s, playbookPath, f.lockTimeout, warnTo(v))
 	if err != nil {
 		return err
 	}

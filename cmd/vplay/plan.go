@@ -18,6 +18,7 @@ type planFlags struct {
 	out      string
 	detailed bool
 	budget   int
+	fleet    fleetFlags
 }
 
 func (f *planFlags) validate(args []string) error {
@@ -46,6 +47,9 @@ Exit status: 0 success (with --detailed-exitcode: no changes), 1 error, 2 with
 			if err := f.validate(args); err != nil {
 				return err
 			}
+			if f.fleet.active() {
+				return a.planFleet(cmd.Context(), args[0], &f)
+			}
 			return a.plan(cmd.Context(), args[0], &f)
 		},
 	}
@@ -53,6 +57,7 @@ Exit status: 0 success (with --detailed-exitcode: no changes), 1 error, 2 with
 	cmd.Flags().StringVar(&f.out, "out", "", "save the plan to `FILE` for a later vplay apply FILE")
 	cmd.Flags().BoolVar(&f.detailed, "detailed-exitcode", false, "exit 2 when there are changes, 0 when none (for drift detection)")
 	cmd.Flags().IntVar(&f.budget, "markdown-budget", 60000, "maximum size of -o markdown output in characters")
+	f.fleet.register(cmd)
 	return cmd
 }
 

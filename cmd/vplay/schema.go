@@ -7,7 +7,8 @@ import (
 )
 
 func newSchemaCmd(a *app) *cobra.Command {
-	return &cobra.Command{
+	var fleetSchema bool
+	cmd := &cobra.Command{
 		Use:   "schema",
 		Short: "Print the playbook JSON Schema (for editors and CI)",
 		Long: `Print the JSON Schema (2020-12) of the playbook format, including the spec, with and
@@ -15,8 +16,14 @@ params schemas of every catalogue entry. Editors use it through a modeline:
   # yaml-language-server: $schema=../schema/playbook.schema.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := a.Out.Write(schema.JSON())
+			doc := schema.JSON()
+			if fleetSchema {
+				doc = schema.FleetJSON()
+			}
+			_, err := a.Out.Write(doc)
 			return err
 		},
 	}
+	cmd.Flags().BoolVar(&fleetSchema, "fleet", false, "print the schema of fleet files (plan|apply --fleet) instead")
+	return cmd
 }

@@ -42,6 +42,9 @@ func TestScript(t *testing.T) {
 					return err
 				}
 			}
+			if err := fleetSetup(env); err != nil {
+				return err
+			}
 			if err := cloneSetup(env, root); err != nil {
 				return err
 			}

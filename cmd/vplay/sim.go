@@ -30,6 +30,8 @@ type simFlags struct {
 	faultSeedSet              bool
 	strict                    bool
 	password                  string
+	instances                 int    // vplay sim --instances N (fleetsim.go)
+	fleetOut                  string // with --fleet-out FILE
 }
 
 func (f *simFlags) validate() error {
@@ -92,7 +94,8 @@ The control API under /_sim/ on every listener exposes the request log, faults a
   set -a; . ./.sim.env; set +a                         # export VBR_URL, VBR_PASSWORD, ...
   vplay plan playbooks/quickstart.yaml
   vplay sim --fault-rate 0.1 --latency 200ms --session-duration 5s
-  vplay sim --lost-answer-rate 0.2 --fault-seed 42   # writes succeed, answers lost; repeatable`,
+  vplay sim --lost-answer-rate 0.2 --fault-seed 42   # writes succeed, answers lost; repeatable
+  vplay sim --instances 5 --fleet-out fleet.yaml &   # five servers; then: vplay plan --fleet fleet.yaml PLAYBOOK`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := f.validate(); err != nil {
@@ -102,6 +105,12 @@ The control API under /_sim/ on every listener exposes the request log, faults a
 			ctx := cmd.Context()
 			if ctx == nil {
 				ctx = context.Background()
+			}
+			if f.fleetOut != "" || f.instances != 1 {
+				if err := f.validateInstances(); err != nil {
+					return err
+				}
+				return runSimFleet(ctx, &f, a.Out, a.Err)
 			}
 			return runSim(ctx, &f, a.Out, a.Err)
 		},
@@ -124,6 +133,8 @@ The control API under /_sim/ on every listener exposes the request log, faults a
 	fl.Uint64Var(&f.faultSeed, "fault-seed", 0, "seed of the random faults (default: a new one per run, printed at start)")
 	fl.BoolVar(&f.strict, "strict", false, "validate every VBR response against the vendor OpenAPI (mismatches answer 500)")
 	fl.StringVar(&f.password, "password", "Passw0rd!", "password of every simulated user")
+	fl.IntVar(&f.instances, "instances", 1, "start N independent simulators (own ports, certificate and state), with --fleet-out")
+	fl.StringVar(&f.fleetOut, "fleet-out", "", "write a fleet file for the simulators here once all are ready (passwords in FILE.secrets/MEMBER); both removed on stop")
 	return cmd
 }
 

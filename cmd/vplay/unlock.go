@@ -37,13 +37,12 @@ func (h *heldLocks) Release() {
 
 // lockTargets takes the apply lock of every target of the session's
 // playbook, waiting up to timeout for another run to finish.
-func (a *app) lockTargets(ctx context.Context, s *session, playbookPath string, timeout time.Duration, v view) (*heldLocks, error) {
+func (a *app) lockTargets(ctx context.Context, s *session, playbookPath string, timeout time.Duration, warn func(format string, args ...any)) (*heldLocks, error) {
 	urls, err := s.engine.TargetURLs(s.pb)
 	if err != nil {
 		return nil, err
 	}
 	warned := map[string]bool{} // one warning per holder, not per lock directory
-	warn := warnTo(v)
 	locks, err := engine.Lock(ctx, urls, engine.LockOptions{
 		Dirs:    a.lockDirs(),
 		Owner:   engine.LockOwner(playbookPath, time.Now()),
