@@ -55,6 +55,7 @@ type Playbook struct {
 type DataEntry struct {
 	Key   string
 	Query string
+	Field string // the field holding Name: name, or username for credentials
 	Name  string
 }
 
@@ -288,12 +289,17 @@ func (im *run) reference(ctx context.Context, ref steps.Ref, id string) (string,
 	if err != nil {
 		return "", err
 	}
+	field := ref.NameField
+	if field == "" {
+		field = "name"
+	}
 	for _, o := range objs {
-		if !strings.EqualFold(o.ID, id) || o.Name == "" {
+		name, _ := o.Doc[field].(string)
+		if !strings.EqualFold(o.ID, id) || name == "" {
 			continue
 		}
-		key := dataKey(ref.Query, o.Name)
-		im.data[key] = DataEntry{Key: key, Query: ref.Query, Name: o.Name}
+		key := dataKey(ref.Query, name)
+		im.data[key] = DataEntry{Key: key, Query: ref.Query, Field: field, Name: name}
 		return "${{ data." + key + ".id }}", nil
 	}
 	return "", nil

@@ -167,7 +167,7 @@ func TestImportReferencesAndSecrets(t *testing.T) {
 		"both kinds: references between imported objects, unknown ids kept": {
 			opt: Options{API: veeam.VBR},
 			want: &Playbook{API: veeam.VBR, Target: "vbr", Kinds: []string{"vbr.credential", "vbr.managed_server"},
-				Data: []DataEntry{{Key: "hosts_esx_01_lab", Query: "vbr.hosts", Name: "esx-01.lab"}},
+				Data: []DataEntry{{Key: "hosts_esx_01_lab", Query: "vbr.hosts", Field: "name", Name: "esx-01.lab"}},
 				Resources: []Resource{
 					{Kind: "vbr.credential", Name: "admin", Spec: steps.Doc{"username": "root", "description": "Admin",
 						"password": "${{ secret('VBR_CREDENTIAL_ADMIN_PASSWORD') }}"},
@@ -186,7 +186,7 @@ func TestImportReferencesAndSecrets(t *testing.T) {
 		"one kind and a name glob: the credential is not imported, so no reference to it": {
 			opt: Options{API: veeam.VBR, Kinds: []string{"vbr.managed_server"}, Name: "z*"},
 			want: &Playbook{API: veeam.VBR, Target: "vbr", Kinds: []string{"vbr.managed_server"},
-				Data: []DataEntry{{Key: "hosts_esx_01_lab", Query: "vbr.hosts", Name: "esx-01.lab"}},
+				Data: []DataEntry{{Key: "hosts_esx_01_lab", Query: "vbr.hosts", Field: "name", Name: "esx-01.lab"}},
 				Resources: []Resource{
 					{Kind: "vbr.managed_server", Name: "zeta", Spec: steps.Doc{"credentialsId": "c2", "hostId": "${{ data.hosts_esx_01_lab.id }}"}},
 				},

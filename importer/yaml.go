@@ -70,7 +70,7 @@ func Write(w io.Writer, pb *Playbook, opt WriteOptions) error {
 		b.WriteString("  # Objects the resources refer to by id that are not imported, selected by name.\n")
 		for _, d := range pb.Data {
 			fmt.Fprintf(&b, "  %s:\n    target: %s\n    query: %s\n", key(d.Key), key(pb.Target), d.Query)
-			fmt.Fprintf(&b, "    where: %s\n    one: true\n", scalar("name == "+exprString(d.Name)))
+			fmt.Fprintf(&b, "    where: %s\n    one: true\n", scalar(d.Field+" == "+exprString(d.Name)))
 		}
 	}
 	b.WriteString("\nresources:")

@@ -41,6 +41,21 @@ func Builtin() *Catalog {
 			vbrSessions(),
 			emAgentJobs(),
 			vspcBackupAgents(),
+			// The data queries of every VBR collection (h-import).
+			vbrCredentials(),
+			vbrCloudCredentials(),
+			vbrEncryptionPasswords(),
+			vbrKMSServers(),
+			vbrProxies(),
+			vbrMountServers(),
+			vbrJobs(),
+			vbrJobStates(),
+			vbrUnstructuredDataServers(),
+			vbrEntraIDTenants(),
+			vbrGlobalVMExclusions(),
+			vbrADDomains(),
+			vbrUsers(),
+			vbrRoles(),
 		},
 	)
 }

@@ -47,6 +47,22 @@ var wrongInput = map[string]string{
 	"vbr.sessions":               `{result: Great}`,
 	"em.agent_jobs":              `{platform: AgentForBeOS}`,
 	"vspc.backup_agents":         `{status: Sleeping}`,
+
+	// The data queries of every VBR collection (h-import).
+	"vbr.credentials":               `{username: root}`,
+	"vbr.cloud_credentials":         `{type: [], name: x}`,
+	"vbr.encryption_passwords":      `{hint: 3}`,
+	"vbr.kms_servers":               `{name: [a, b]}`,
+	"vbr.proxies":                   `{hostId: [a]}`,
+	"vbr.mount_servers":             `{isDefault: "yes"}`,
+	"vbr.jobs":                      `{isDisabled: true}`,
+	"vbr.job_states":                `{lastResult: Great}`,
+	"vbr.unstructured_data_servers": `{path: /x}`,
+	"vbr.entra_id_tenants":          `{tenantId: x}`,
+	"vbr.global_vm_exclusions":      `{name: x}`,
+	"vbr.ad_domains":                `{name: 1}`,
+	"vbr.users":                     `{isServiceAccount: sometimes}`,
+	"vbr.roles":                     `{role: x}`,
 }
 
 // entryBlock extracts the spec, with or params block of an entry's example.
@@ -146,7 +162,7 @@ func TestCatalogEntries(t *testing.T) {
 			if err := sch.Validate(asJSON(t, w)); err == nil {
 				t.Errorf("wrong input %s accepted", wrong)
 			}
-			if len(SchemaFields(m.Schema)) == 0 && m.Name != "vbr.scale_out_repositories" && m.Name != "vbr.recovery_tokens" {
+			if len(SchemaFields(m.Schema)) == 0 && m.Name != "vbr.scale_out_repositories" && m.Name != "vbr.recovery_tokens" && m.Name != "vbr.global_vm_exclusions" {
 				t.Errorf("schema documents no fields")
 			}
 		})
@@ -162,14 +178,18 @@ func TestCatalogComplete(t *testing.T) {
 	t.Parallel()
 	want := []string{
 		"assert", "em.agent_job.retry", "em.agent_jobs", "http", "log",
+		"vbr.ad_domains", "vbr.cloud_credentials", "vbr.credentials",
 		"vbr.discovered_entities", "vbr.discovered_entity.install_agent", "vbr.discovered_entity.remove",
 		"vbr.discovered_entity.rescan", "vbr.discovered_entity.uninstall_agent",
-		"vbr.discovered_entity.uninstall_all_components", "vbr.managed_servers", "vbr.protected_computers",
-		"vbr.protection_groups", "vbr.recovery_token", "vbr.recovery_tokens", "vbr.repositories",
-		"vbr.repository", "vbr.repository.rescan", "vbr.repository_states", "vbr.scale_out_repositories",
+		"vbr.discovered_entity.uninstall_all_components",
+		"vbr.encryption_passwords", "vbr.entra_id_tenants", "vbr.global_vm_exclusions", "vbr.job_states", "vbr.jobs",
+		"vbr.kms_servers", "vbr.managed_servers", "vbr.mount_servers", "vbr.protected_computers",
+		"vbr.protection_groups", "vbr.proxies", "vbr.recovery_token", "vbr.recovery_tokens", "vbr.repositories",
+		"vbr.repository", "vbr.repository.rescan", "vbr.repository_states", "vbr.roles", "vbr.scale_out_repositories",
 		"vbr.scale_out_repository", "vbr.scale_out_repository.disable_maintenance_mode",
 		"vbr.scale_out_repository.disable_sealed_mode", "vbr.scale_out_repository.enable_maintenance_mode",
-		"vbr.scale_out_repository.enable_sealed_mode", "vbr.session.stop", "vbr.sessions", "vspc.backup_agent.restart",
+		"vbr.scale_out_repository.enable_sealed_mode", "vbr.session.stop", "vbr.sessions",
+		"vbr.unstructured_data_servers", "vbr.users", "vspc.backup_agent.restart",
 		"vspc.backup_agents", "wait",
 	}
 	if diff := cmp.Diff(want, Builtin().Names()); diff != "" {

@@ -50,6 +50,21 @@ var vendorOperations = map[string][]string{
 	"vbr.discovered_entities":                        {"GET /api/v1/agents/protectionGroups/{id}/discoveredEntities"},
 	"vbr.protected_computers":                        {"GET /api/v1/agents/protectedComputers"},
 	"vbr.sessions":                                   {"GET /api/v1/sessions"},
+	// The data queries of every VBR collection.
+	"vbr.credentials":               {"GET /api/v1/credentials"},
+	"vbr.cloud_credentials":         {"GET /api/v1/cloudCredentials"},
+	"vbr.encryption_passwords":      {"GET /api/v1/encryptionPasswords"},
+	"vbr.kms_servers":               {"GET /api/v1/kmsServers"},
+	"vbr.proxies":                   {"GET /api/v1/backupInfrastructure/proxies"},
+	"vbr.mount_servers":             {"GET /api/v1/backupInfrastructure/mountServers"},
+	"vbr.jobs":                      {"GET /api/v1/jobs"},
+	"vbr.job_states":                {"GET /api/v1/jobs/states"},
+	"vbr.unstructured_data_servers": {"GET /api/v1/inventory/unstructuredDataServers"},
+	"vbr.entra_id_tenants":          {"GET /api/v1/inventory/entraId/tenants"},
+	"vbr.global_vm_exclusions":      {"GET /api/v1/globalExclusions/vm"},
+	"vbr.ad_domains":                {"GET /api/v1/adDomains"},
+	"vbr.users":                     {"GET /api/v1/security/users"},
+	"vbr.roles":                     {"GET /api/v1/security/roles"},
 }
 
 // operationSets holds the "METHOD /path" operations of each document

@@ -162,6 +162,9 @@ type Ref struct {
 	// vbr.managed_servers); import writes a data entry selecting the
 	// object by name and refers to its id.
 	Query string
+	// NameField is the field of the query's items that names them ("" means
+	// name; credentials are known by username).
+	NameField string
 }
 
 // KindOps is the reconcile contract of a kind.

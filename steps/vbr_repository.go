@@ -64,7 +64,7 @@ spells differently between revisions (mountServerSettingsType, RotatedDriveClean
 			"mountServer.mountServerId":         managedServerRef,
 			"mountServer.windows.mountServerId": managedServerRef,
 			"mountServer.linux.mountServerId":   managedServerRef,
-			"share.credentialsId":               {Kind: "vbr.credential", Query: "vbr.credentials"},
+			"share.credentialsId":               {Kind: "vbr.credential", Query: "vbr.credentials", NameField: "username"},
 			"account.credentialsId":             {Kind: "vbr.cloud_credential", Query: "vbr.cloud_credentials"},
 		}},
 	}
