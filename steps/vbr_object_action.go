@@ -160,12 +160,12 @@ func (a objectAction) byName(ctx context.Context, cl *vbr.Client, name string) (
 	if field == "" {
 		field = "name"
 	}
+	// Only name is pushed down: what nameFilter matches on collections
+	// without a name (credentials) is not documented, so those are listed
+	// whole and matched here.
 	q := url.Values{}
-	if field == "name" || field == "username" {
+	if field == "name" {
 		q.Set("nameFilter", name)
-	}
-	if field == "hint" {
-		q.Set("hintFilter", name)
 	}
 	items, err := cl.List(ctx, a.collection, q)
 	if err != nil {
@@ -189,7 +189,7 @@ func (a objectAction) label(obj Doc, fallback string) string {
 // subject is what the action acts on, for messages: `job "Daily"`.
 func (a objectAction) subject(t target) string {
 	if a.collection == "" {
-		return "the backup server"
+		return a.what
 	}
 	return fmt.Sprintf("%s %q", a.what, t.name)
 }
@@ -213,8 +213,11 @@ func (a objectAction) Preview(ctx context.Context, c *Conn, with Doc) (Preview, 
 			return Preview{Skip: true, Reason: why}, nil
 		}
 	}
-	verb := a.name[strings.LastIndex(a.name, ".")+1:]
-	p := Preview{Summary: strings.ReplaceAll(verb, "_", " ") + " " + a.subject(t)}
+	verb := strings.ReplaceAll(a.name[strings.LastIndex(a.name, ".")+1:], "_", " ")
+	if strings.HasPrefix(verb, "change ") {
+		verb += " of"
+	}
+	p := Preview{Summary: verb + " " + a.subject(t)}
 	if t.name != "" {
 		p.Items = []string{t.name}
 	}
