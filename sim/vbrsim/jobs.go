@@ -184,8 +184,14 @@ func (a *API) listJobStates(c *call) *reply {
 	var items []map[string]any
 	for _, job := range a.jobs(c).items {
 		id, _ := job["id"].(string)
-		st := map[string]any{"id": id, "name": job["name"], "type": job["type"], "description": job["description"],
-			"status": "Inactive", "lastResult": a.lastResult(id), "objectsCount": 0, "highPriority": false, "progressPercent": 0}
+		typ, _ := job["type"].(string)
+		workload := "Vm"
+		if strings.Contains(typ, "Agent") {
+			workload = "Server"
+		}
+		st := map[string]any{"id": id, "name": job["name"], "type": typ, "description": job["description"],
+			"status": "Inactive", "lastResult": a.lastResult(id), "workload": workload, "objectsCount": 0,
+			"highPriority": false, "progressPercent": 0}
 		if st["description"] == nil {
 			st["description"] = ""
 		}
@@ -200,8 +206,10 @@ func (a *API) listJobStates(c *call) *reply {
 			st["status"] = "Running"
 			st["progressPercent"] = s.model(c.now)["progressPercent"]
 		}
-		if v, ok := a.gen(c).value(c.model.itemSchema(op.schema), "", st, 1).(map[string]any); ok {
-			st = v // the revision's JobStateModel, required fields filled
+		g := a.gen(c)
+		g.sparse = true // only what is set here: the same answer every time
+		if v, ok := g.value(c.model.itemSchema(op.schema), "", st, 1).(map[string]any); ok {
+			st = v // the revision's JobStateModel
 		}
 		items = append(items, st)
 	}
