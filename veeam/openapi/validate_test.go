@@ -116,7 +116,7 @@ func TestValidateRequest(t *testing.T) {
 		"sealed mode": {rev: "1.3-rev0", method: "POST", target: "/api/v1/backupInfrastructure/scaleOutRepositories/" + hostID + "/enableSealedMode",
 			header: jsonHeader("1.3-rev0"), body: `{"repositoryIds":["` + mountID + `"]}`},
 		"logout without body": {rev: "1.3-rev2", method: "POST", target: "/api/oauth2/logout", header: map[string]string{"x-api-version": "1.3-rev2"}},
-		"unknown path":        {rev: "1.3-rev0", method: "GET", target: "/api/v1/replicas", header: jsonHeader("1.3-rev0"), wantIs: ErrNotFound},
+		"unknown path":        {rev: "1.3-rev0", method: "GET", target: "/api/v1/jobs", header: jsonHeader("1.3-rev0"), wantIs: ErrNotFound},
 		"undocumented method": {rev: "1.3-rev0", method: "PATCH", target: repos + "/" + hostID, header: jsonHeader("1.3-rev0"), wantIs: ErrMethodNotAllowed},
 	}
 	for name, tc := range tests {
@@ -247,7 +247,7 @@ func TestRoute(t *testing.T) {
 		"action":       {"POST", "/api/v1/agents/protectionGroups/a/discoveredEntities/installAgent", "/api/v1/agents/protectionGroups/{id}/discoveredEntities/installAgent", true},
 		"token":        {"POST", "/api/oauth2/token", "/api/oauth2/token", true},
 		"wrong method": {"DELETE", "/api/v1/sessions/" + hostID, "", false},
-		"unknown":      {"GET", "/api/v1/replicas", "", false},
+		"unknown":      {"GET", "/api/v1/jobs", "", false},
 		"sim control":  {"GET", "/_sim/requests", "", false},
 	}
 	for name, tc := range tests {

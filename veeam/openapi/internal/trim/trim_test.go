@@ -121,7 +121,7 @@ const miniDoc = `{"openapi":"3.0.1","info":{"title":"T","version":"1.3-rev0","co
   "/api/v1/sessions/{id}":{"get":{"tags":["Sessions"],"summary":"s","description":"<p>**Available to**&#58; Anyone.</p>",
     "parameters":[{"$ref":"#/components/parameters/v"}],
     "responses":{"200":{"description":"OK","content":{"application/json":{"schema":{"$ref":"#/components/schemas/S"}}}}}}},
-  "/api/v1/replicas":{"get":{"tags":["Jobs"],"responses":{"200":{"description":"OK","content":{"application/json":{"schema":{"$ref":"#/components/schemas/J"}}}}}}}},
+  "/api/v1/jobs":{"get":{"tags":["Jobs"],"responses":{"200":{"description":"OK","content":{"application/json":{"schema":{"$ref":"#/components/schemas/J"}}}}}}}},
  "components":{"securitySchemes":{"Bearer":{"type":"http","scheme":"bearer","description":"d"}},
   "parameters":{"v":{"name":"x-api-version","in":"header","required":true,"schema":{"type":"string"},"description":"d"}},
   "schemas":{"S":{"type":"object","properties":{"r":{"$ref":"#/components/schemas/R"}}},"R":{"type":"string","format":"Zip"},"J":{"type":"object"},"Unused":{}},
