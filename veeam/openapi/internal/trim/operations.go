@@ -32,4 +32,3 @@ func Operations(src []byte) ([]byte, error) {
 	}
 	return b.Bytes(), nil
 }
-
