@@ -118,6 +118,25 @@ func (a objectAction) commonDoc() string {
 	default:
 		b.WriteString("When the answer is lost, the POST is not sent again and the step fails saying so (the server offers no way to tell whether it took effect).")
 	}
+	return wrapText(b.String(), 115)
+}
+
+// wrapText breaks s into lines of at most width characters at spaces, as
+// the hand-written docs are.
+func wrapText(s string, width int) string {
+	var b strings.Builder
+	n := 0
+	for i, w := range strings.Fields(s) {
+		if i > 0 && n+1+len(w) > width {
+			b.WriteString("\n")
+			n = 0
+		} else if i > 0 {
+			b.WriteString(" ")
+			n++
+		}
+		b.WriteString(w)
+		n += len(w)
+	}
 	return b.String()
 }
 
