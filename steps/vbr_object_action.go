@@ -140,16 +140,16 @@ func wrapText(s string, width int) string {
 	return b.String()
 }
 
-// target is the object an action works on, with the state its checks read.
-type target struct {
+// actionTarget is the object an action works on, with the state its checks read.
+type actionTarget struct {
 	id, name string
 	obj      Doc
 	state    Doc
 }
 
-func (a objectAction) resolve(ctx context.Context, cl *vbr.Client, with Doc) (target, error) {
+func (a objectAction) resolve(ctx context.Context, cl *vbr.Client, with Doc) (actionTarget, error) {
 	if a.collection == "" {
-		return target{}, nil
+		return actionTarget{}, nil
 	}
 	ref := str(with, a.ref)
 	var obj Doc
@@ -163,12 +163,12 @@ func (a objectAction) resolve(ctx context.Context, cl *vbr.Client, with Doc) (ta
 		obj, err = a.byName(ctx, cl, ref)
 	}
 	if err != nil {
-		return target{}, err
+		return actionTarget{}, err
 	}
-	t := target{id: scalarString(obj["id"]), name: a.label(obj, ref), obj: obj, state: obj}
+	t := actionTarget{id: scalarString(obj["id"]), name: a.label(obj, ref), obj: obj, state: obj}
 	if a.state != nil {
 		if t.state, err = a.state(ctx, cl, obj); err != nil {
-			return target{}, fmt.Errorf("read the state of %s %q: %w", a.what, t.name, err)
+			return actionTarget{}, fmt.Errorf("read the state of %s %q: %w", a.what, t.name, err)
 		}
 	}
 	return t, nil
@@ -206,7 +206,7 @@ func (a objectAction) label(obj Doc, fallback string) string {
 }
 
 // subject is what the action acts on, for messages: `job "Daily"`.
-func (a objectAction) subject(t target) string {
+func (a objectAction) subject(t actionTarget) string {
 	if a.collection == "" {
 		return a.what
 	}
@@ -252,7 +252,7 @@ func (a objectAction) Run(ctx context.Context, c *Conn, env Env, with Doc) (Doc,
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", a.name, err)
 		}
-		return a.result(ctx, cl, target{}, doc), nil
+		return a.result(ctx, cl, actionTarget{}, doc), nil
 	}
 	t, err := a.resolve(ctx, cl, with)
 	if err != nil {
@@ -305,7 +305,7 @@ func (a objectAction) call(cl *vbr.Client, p string, body any) startFunc {
 
 // recover wraps start with the lost-answer rule of the action: never POST
 // again; find the session it started, or re-read the object.
-func (a objectAction) recover(c *Conn, cl *vbr.Client, t target, start startFunc) startFunc {
+func (a objectAction) recover(c *Conn, cl *vbr.Client, t actionTarget, start startFunc) startFunc {
 	switch {
 	case a.stopsRunning:
 		return orAwaitRunning(cl, t.id, start)
@@ -335,7 +335,7 @@ func (a objectAction) recover(c *Conn, cl *vbr.Client, t target, start startFunc
 
 // result is the step result: the object and, for a session, its outcome
 // and log lines.
-func (a objectAction) result(ctx context.Context, cl *vbr.Client, t target, s Doc) Doc {
+func (a objectAction) result(ctx context.Context, cl *vbr.Client, t actionTarget, s Doc) Doc {
 	out := sessionResult(s)
 	if a.collection != "" && t.id != "" {
 		out[a.ref] = t.name

@@ -11,8 +11,8 @@ import (
 	"github.com/vplay-dev/vplay/veeam"
 )
 
-// jobID returns the id of the simulator's job called name.
-func jobID(t *testing.T, s *simEnv, name string) string {
+// simJobID returns the id of the simulator's job called name.
+func simJobID(t *testing.T, s *simEnv, name string) string {
 	t.Helper()
 	items, err := vbrJobs().Fetch(testCtx(t), s.vbr, Doc{"name": name})
 	if err != nil || len(items) != 1 {
@@ -71,7 +71,7 @@ func TestJobActionsLostAnswers(t *testing.T) {
 	t.Run("stop acted, answer dropped", func(t *testing.T) {
 		t.Parallel()
 		s := startSim(t, sim.WithSessionDuration(5*time.Second))
-		id := jobID(t, s, "Backup Job 2")
+		id := simJobID(t, s, "Backup Job 2")
 		if _, err := s.vbr.VBR.Post(ctx, "/api/v1/jobs/"+id+"/start", nil, Doc{"performActiveFull": false}); err != nil {
 			t.Fatal(err)
 		}
