@@ -9,6 +9,7 @@ import (
 
 	"github.com/vplay-dev/vplay/sim"
 	"github.com/vplay-dev/vplay/veeam"
+	"github.com/vplay-dev/vplay/veeam/vbr"
 )
 
 // simJobID returns the id of the simulator's job called name.
@@ -124,5 +125,54 @@ func TestObjectActionBodies(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCollectionQueriesAgainstSim fetches every VBR data query at every
+// revision whose document defines it, against the simulator: each names a
+// real vendor collection of that revision, pushes its parameters down as
+// documented filters, and the exact-name filter keeps what it names.
+func TestCollectionQueriesAgainstSim(t *testing.T) {
+	t.Parallel()
+	s := startSim(t)
+	e := s.srv.Env()
+	ctx := testCtx(t)
+	for _, rev := range []string{"1.1-rev0", "1.2-rev1", "1.3-rev0", "1.3-rev1", "1.3-rev2"} {
+		cl, err := vbr.New(veeam.Config{URL: e["VBR_URL"], Username: e["VBR_USERNAME"], Password: e["VBR_PASSWORD"],
+			TLS: veeam.TLS{Fingerprint: e["VBR_FINGERPRINT"]}, APIVersion: rev})
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn := &Conn{Target: "vbr", API: veeam.VBR, VBR: cl}
+		for _, q := range Builtin().Queries() {
+			if q.API != veeam.VBR || Defined(q.Name, rev) != nil || q.Name == "vbr.discovered_entities" {
+				continue
+			}
+			items, err := q.Fetch(ctx, conn, Doc{})
+			if err != nil {
+				t.Errorf("%s at %s: %v", q.Name, rev, err)
+				continue
+			}
+			if _, named := q.Schema["properties"].(map[string]any)["name"]; !named || len(items) == 0 {
+				continue
+			}
+			field := "name"
+			if q.Name == "vbr.credentials" {
+				field = "username"
+			}
+			want := str(items[0], field)
+			if want == "" {
+				continue
+			}
+			got, err := q.Fetch(ctx, conn, Doc{"name": want})
+			if err != nil || len(got) == 0 {
+				t.Errorf("%s at %s with name %q: %d items, %v", q.Name, rev, want, len(got), err)
+			}
+			for _, d := range got {
+				if str(d, field) != want && q.Name != "vbr.cloud_credentials" && q.Name != "vbr.unstructured_data_servers" {
+					t.Errorf("%s at %s with name %q kept %q", q.Name, rev, want, str(d, field))
+				}
+			}
+		}
 	}
 }
