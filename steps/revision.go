@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/vplay-dev/vplay/veeam/openapi"
 )
@@ -50,29 +49,37 @@ var vendorOperations = map[string][]string{
 	"vbr.discovered_entities":                        {"GET /api/v1/agents/protectionGroups/{id}/discoveredEntities"},
 	"vbr.protected_computers":                        {"GET /api/v1/agents/protectedComputers"},
 	"vbr.sessions":                                   {"GET /api/v1/sessions"},
+	// The routine operations (h-import).
+	"vbr.job.start":                           {"GET /api/v1/jobs", "GET /api/v1/jobs/states", "POST /api/v1/jobs/{id}/start"},
+	"vbr.job.stop":                            {"GET /api/v1/jobs", "GET /api/v1/jobs/states", "POST /api/v1/jobs/{id}/stop"},
+	"vbr.job.retry":                           {"GET /api/v1/jobs", "GET /api/v1/jobs/states", "POST /api/v1/jobs/{id}/retry"},
+	"vbr.job.enable":                          {"GET /api/v1/jobs", "POST /api/v1/jobs/{id}/enable"},
+	"vbr.job.disable":                         {"GET /api/v1/jobs", "POST /api/v1/jobs/{id}/disable"},
+	"vbr.managed_server.rescan":               {"GET /api/v1/backupInfrastructure/managedServers", "POST /api/v1/backupInfrastructure/managedServers/{id}/rescan"},
+	"vbr.protection_group.rescan":             {"GET /api/v1/agents/protectionGroups", "POST /api/v1/agents/protectionGroups/{id}/rescan"},
+	"vbr.protection_group.enable":             {"GET /api/v1/agents/protectionGroups", "POST /api/v1/agents/protectionGroups/{id}/enable"},
+	"vbr.protection_group.disable":            {"GET /api/v1/agents/protectionGroups", "POST /api/v1/agents/protectionGroups/{id}/disable"},
+	"vbr.config_backup.start":                 {"POST /api/v1/configBackup/backup"},
+	"vbr.credential.change_password":          {"GET /api/v1/credentials", "POST /api/v1/credentials/{id}/changepassword"},
+	"vbr.encryption_password.change_password": {"GET /api/v1/encryptionPasswords", "POST /api/v1/encryptionPasswords/{id}/changepassword"},
+	"vbr.kms_server.change_certificate":       {"GET /api/v1/kmsServers", "POST /api/v1/kmsServers/{id}/changeCertificate"},
+	"vbr.security_analyzer.start":             {"POST /api/v1/securityAnalyzer/start"},
+	// The data queries of every VBR collection.
+	"vbr.credentials":               {"GET /api/v1/credentials"},
+	"vbr.cloud_credentials":         {"GET /api/v1/cloudCredentials"},
+	"vbr.encryption_passwords":      {"GET /api/v1/encryptionPasswords"},
+	"vbr.kms_servers":               {"GET /api/v1/kmsServers"},
+	"vbr.proxies":                   {"GET /api/v1/backupInfrastructure/proxies"},
+	"vbr.mount_servers":             {"GET /api/v1/backupInfrastructure/mountServers"},
+	"vbr.jobs":                      {"GET /api/v1/jobs"},
+	"vbr.job_states":                {"GET /api/v1/jobs/states"},
+	"vbr.unstructured_data_servers": {"GET /api/v1/inventory/unstructuredDataServers"},
+	"vbr.entra_id_tenants":          {"GET /api/v1/inventory/entraId/tenants"},
+	"vbr.global_vm_exclusions":      {"GET /api/v1/globalExclusions/vm"},
+	"vbr.ad_domains":                {"GET /api/v1/adDomains"},
+	"vbr.users":                     {"GET /api/v1/security/users"},
+	"vbr.roles":                     {"GET /api/v1/security/roles"},
 }
-
-// operationSets holds the "METHOD /path" operations of each document
-// revision, read once.
-var operationSets = func() map[string]func() (map[string]bool, error) {
-	m := map[string]func() (map[string]bool, error){}
-	for _, rev := range openapi.Revisions {
-		m[rev] = sync.OnceValues(func() (map[string]bool, error) {
-			doc, err := openapi.Doc(rev)
-			if err != nil {
-				return nil, err
-			}
-			ops := map[string]bool{}
-			for path, item := range doc.Paths.Map() {
-				for method := range item.Operations() {
-					ops[strings.ToUpper(method)+" "+path] = true
-				}
-			}
-			return ops, nil
-		})
-	}
-	return m
-}()
 
 // UndefinedError says which vendor operation of an entry a revision's
 // document lacks. It wraps ErrUndefined.
@@ -124,11 +131,10 @@ func Defined(entry, doc string) error {
 }
 
 func documentOps(doc string) (map[string]bool, error) {
-	f, ok := operationSets[doc]
-	if !ok {
+	if !slices.Contains(openapi.Revisions, doc) {
 		return nil, fmt.Errorf("steps: unknown vbr document revision %q (known: %s)", doc, strings.Join(openapi.Revisions, ", "))
 	}
-	return f()
+	return openapi.Operations(doc)
 }
 
 // At returns the catalogue as seen by a target of VBR document revision

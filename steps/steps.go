@@ -130,6 +130,45 @@ type Kind struct {
 	// all (create-only fields the server never echoes).
 	Normalize func(path string, v any) any
 	Ops       KindOps
+	// Import says what `vplay import` needs to know beyond the spec schema
+	// to write a live object as a spec; the zero value means nothing.
+	Import ImportRules
+}
+
+// ImportRules describe, for `vplay import`, the parts of a kind's spec that
+// a live object does not show as a client writes them. Every field is
+// optional; paths are dotted spec paths, applied to every element of the
+// lists they cross ("performanceTier.performanceExtents.id").
+type ImportRules struct {
+	// WriteOnly lists the paths the server never returns (passwords,
+	// private keys): import writes a secret('...') reference for each, with
+	// a comment naming the variable to export.
+	WriteOnly []string
+	// Refs maps the paths that hold the id of another object to what that
+	// object is, so import writes its name (through a data query, or a
+	// resources[...] reference when that object is imported too).
+	Refs map[string]Ref
+	// Fill holds values import writes for required create-only fields the
+	// server does not return (never compared by plan), each with Note.
+	Fill Doc
+	// Note is a comment import writes above every imported object of the
+	// kind (what Fill stands for, what to check before reusing it).
+	Note string
+}
+
+// Ref names the kind of object a spec path refers to by id.
+type Ref struct {
+	// Kind is the resource kind of the referenced objects (such as
+	// vbr.managed_server); when the catalogue has it and the object is
+	// imported too, import writes resources[KIND][NAME].id.
+	Kind string
+	// Query is the data query that lists such objects (such as
+	// vbr.managed_servers); import writes a data entry selecting the
+	// object by name and refers to its id.
+	Query string
+	// NameField is the field of the query's items that names them ("" means
+	// name; credentials are known by username).
+	NameField string
 }
 
 // KindOps is the reconcile contract of a kind.

@@ -40,6 +40,10 @@ type vbrListQuery struct {
 	meta   Meta
 	path   string
 	params []vbrParam
+	// nameField is the field the name parameter matches exactly ("" means
+	// name; "-" a collection whose nameFilter matches fields of several
+	// types, so only the server filters).
+	nameField string
 	// post, when set, rewrites the listed items (strip secrets, add
 	// computed fields).
 	post func(items []Doc) []Doc
@@ -79,8 +83,12 @@ func (q vbrListQuery) fetch(ctx context.Context, c *Conn, params Doc) ([]Doc, er
 	}
 	// nameFilter also matches other fields ("any parameter"): keep exact
 	// names exact.
-	if n := str(params, "name"); n != "" && !strings.Contains(n, "*") {
-		items = filterDocs(items, func(d Doc) bool { return str(d, "name") == n })
+	if n := str(params, "name"); n != "" && !strings.Contains(n, "*") && q.nameField != "-" {
+		field := q.nameField
+		if field == "" {
+			field = "name"
+		}
+		items = filterDocs(items, func(d Doc) bool { return str(d, field) == n })
 	}
 	if q.post != nil {
 		items = q.post(items)
@@ -99,4 +107,10 @@ func filterDocs(items []Doc, keep func(Doc) bool) []Doc {
 		}
 	}
 	return out
+}
+
+// oneOrManyEnum accepts one of values or a non-empty list of them.
+func oneOrManyEnum(doc string, values ...string) map[string]any {
+	one := map[string]any{"type": "string", "enum": values}
+	return map[string]any{"description": doc, "oneOf": []any{one, map[string]any{"type": "array", "items": one, "minItems": 1}}}
 }

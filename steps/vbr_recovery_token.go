@@ -57,6 +57,10 @@ diffed (changing them needs a new token); expirationDate is compared as an insta
 		DeleteRisk: RiskDestructive,
 		Normalize:  normalizeRecoveryToken,
 		Ops:        recoveryTokenOps{},
+		Import: ImportRules{
+			Fill: Doc{"backupIds": []any{}},
+			Note: "The server does not return the backups a token restores: list them (backups or backupIds) before\ncreating this token on another server. Its value was shown only when it was created.",
+		},
 	}
 }
 

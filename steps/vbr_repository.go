@@ -60,8 +60,19 @@ spells differently between revisions (mountServerSettingsType, RotatedDriveClean
 		DeleteRisk: RiskDestructive,
 		Normalize:  normalizeRepository,
 		Ops:        repositoryOps{},
+		Import: ImportRules{Refs: map[string]Ref{
+			"hostId":                            managedServerRef,
+			"mountServer.mountServerId":         managedServerRef,
+			"mountServer.windows.mountServerId": managedServerRef,
+			"mountServer.linux.mountServerId":   managedServerRef,
+			"share.credentialsId":               {Kind: "vbr.credential", Query: "vbr.credentials", NameField: "username"},
+			"account.credentialsId":             {Kind: "vbr.cloud_credential", Query: "vbr.cloud_credentials"},
+		}},
 	}
 }
+
+// managedServerRef is a reference to a managed server by id.
+var managedServerRef = Ref{Kind: "vbr.managed_server", Query: "vbr.managed_servers"}
 
 // repositorySpecSchema accepts the spec of any revision (see anyRevision).
 func repositorySpecSchema() map[string]any {

@@ -44,6 +44,7 @@ var commands = []func(*app) *cobra.Command{
 	newPlanCmd,
 	newApplyCmd,
 	newUnlockCmd,
+	newImportCmd,
 	newSimCmd,
 	func(a *app) *cobra.Command { return newDescribeCmd(a.Catalog) },
 	newSchemaCmd,

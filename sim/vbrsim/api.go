@@ -560,6 +560,20 @@ func (a *API) table() []route {
 		op(http.MethodGet, de+"/{entityId}", rolesAdmin, a.getDiscovered),
 		op(http.MethodDelete, de+"/{entityId}", rolesAdmin, a.deleteDiscovered),
 
+		// Routine operations (jobs.go).
+		op(http.MethodGet, jobsPath+"/states", rolesAll, a.listJobStates),
+		op(http.MethodPost, jobsPath+"/{id}/start", rolesAdminOper, a.startJob(false)),
+		op(http.MethodPost, jobsPath+"/{id}/retry", rolesAdminOper, a.startJob(true)),
+		op(http.MethodPost, jobsPath+"/{id}/stop", rolesAdminOper, a.stopJob),
+		op(http.MethodPost, jobsPath+"/{id}/enable", rolesAdmin, a.toggleJob(false)),
+		op(http.MethodPost, jobsPath+"/{id}/disable", rolesAdmin, a.toggleJob(true)),
+		op(http.MethodPost, ms+"/{id}/rescan", rolesAdmin, a.rescanManagedServer),
+		op(http.MethodPost, pg+"/{id}/rescan", rolesAdmin, a.rescanProtectionGroup),
+		op(http.MethodPost, pg+"/{id}/enable", rolesAdmin, a.toggleProtectionGroup(false)),
+		op(http.MethodPost, pg+"/{id}/disable", rolesAdmin, a.toggleProtectionGroup(true)),
+		op(http.MethodPost, "/api/v1/configBackup/backup", rolesAdmin, a.serverSession("ConfigurationBackup", "Backup Configuration Job")),
+		op(http.MethodPost, "/api/v1/securityAnalyzer/start", rolesAdmin, a.serverSession("SecurityComplianceAnalyzer", "Security & Compliance Analyzer")),
+
 		op(http.MethodGet, "/api/v1/sessions", rolesAll, a.listSessions),
 		op(http.MethodGet, "/api/v1/sessions/{id}", rolesAll, a.getSession),
 		op(http.MethodGet, "/api/v1/sessions/{id}/logs", rolesAll, a.sessionLogs),

@@ -305,8 +305,7 @@ func genKeep(it map[string]any, documented []string, q map[string][]string) bool
 			continue
 		}
 		if field == "name" {
-			name, _ := it["name"].(string)
-			if !nameMatch(vals[0], name) {
+			if !nameKeep(it, vals[0]) {
 				return false
 			}
 			continue
@@ -329,6 +328,21 @@ func genKeep(it map[string]any, documented []string, q map[string][]string) bool
 		}
 	}
 	return true
+}
+
+// nameKeep applies nameFilter: to the name, or, for objects without one
+// (credentials: "the pattern can match any credentials parameter", the
+// vendor says), to any of their top-level strings.
+func nameKeep(it map[string]any, pattern string) bool {
+	if name, ok := it["name"].(string); ok {
+		return nameMatch(pattern, name)
+	}
+	for _, v := range it {
+		if s, ok := v.(string); ok && nameMatch(pattern, s) {
+			return true
+		}
+	}
+	return false
 }
 
 func sortItems(items []any, field string, asc bool) {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/vplay-dev/vplay/veeam/openapi/internal/trim"
 )
@@ -46,6 +47,14 @@ func run(vendor, out string) error {
 			return fmt.Errorf("write trimmed document: %w", err)
 		}
 		fmt.Printf("%s: %d bytes (from %d)\n", r.dst, len(b), len(src))
+		ops, err := trim.Operations(src)
+		if err != nil {
+			return fmt.Errorf("operations of %s: %w", r.src, err)
+		}
+		opsName := "ops_" + strings.TrimSuffix(strings.TrimPrefix(r.dst, "vbr_"), ".json") + ".txt"
+		if err := os.WriteFile(filepath.Join(out, opsName), ops, 0o644); err != nil {
+			return fmt.Errorf("write operations index: %w", err)
+		}
 		full, err := trim.Full(src)
 		if err != nil {
 			return fmt.Errorf("full model of %s: %w", r.src, err)

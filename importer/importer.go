@@ -1,0 +1,344 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/vplay-dev/vplay/steps"
+	"github.com/vplay-dev/vplay/veeam"
+)
+
+// Options say what to import.
+type Options struct {
+	// API is the API of the target (vbr, em, vspc).
+	API veeam.API
+	// Target names the target in the written playbook; "" means the API
+	// name.
+	Target string
+	// Kinds are the kinds to import; empty means every kind of API.
+	Kinds []string
+	// Name, when not empty, is a path.Match glob the object names must
+	// match.
+	Name string
+	// Revision is the VBR document revision (one of openapi.Revisions)
+	// the specs follow; "" uses each kind's revision-independent schema.
+	Revision string
+	// APIVersion is the VBR REST revision the playbook pins (api_version);
+	// "" pins none.
+	APIVersion string
+}
+
+// ErrUnknownKind is returned for a --kind the catalogue lacks or that
+// belongs to another API.
+var ErrUnknownKind = errors.New("importer: unknown kind")
+
+// Playbook is an imported playbook, ready to be written.
+type Playbook struct {
+	API        veeam.API
+	Target     string
+	APIVersion string
+	Kinds      []string    // the kinds imported, sorted
+	Data       []DataEntry // sorted by key
+	Resources  []Resource  // sorted by kind, then name
+	// Secrets are the variables the playbook reads with secret(), sorted:
+	// the target password and every write-only field.
+	Secrets []string
+}
+
+// DataEntry is a data query selecting one object by name, for a reference
+// to an object that is not imported.
+type DataEntry struct {
+	Key   string
+	Query string
+	Field string // the field holding Name: name, or username for credentials
+	Name  string
+}
+
+// Resource is one imported object.
+type Resource struct {
+	Kind  string
+	Name  string
+	Spec  steps.Doc
+	Notes []string // comment lines written above the resource
+}
+
+// Import lists the live objects of the chosen kinds on conn and returns
+// them as a playbook.
+func Import(ctx context.Context, cat *steps.Catalog, conn *steps.Conn, opt Options) (*Playbook, error) {
+	if opt.Target == "" {
+		opt.Target = string(opt.API)
+	}
+	kinds, err := chooseKinds(cat, opt)
+	if err != nil {
+		return nil, err
+	}
+	im := &run{cat: cat, conn: conn, opt: opt, live: map[string][]steps.Object{}, data: map[string]DataEntry{},
+		imported: map[string]map[string]bool{}, secrets: map[string]bool{}}
+	pb := &Playbook{API: opt.API, Target: opt.Target, APIVersion: opt.APIVersion}
+	for _, k := range kinds {
+		pb.Kinds = append(pb.Kinds, k.Name)
+		objs, err := im.list(ctx, k.Name)
+		if err != nil {
+			return nil, err
+		}
+		names := map[string]bool{}
+		for _, o := range objs {
+			if opt.Name != "" {
+				if ok, _ := path.Match(opt.Name, o.Name); !ok {
+					continue
+				}
+			}
+			names[o.Name] = true
+		}
+		im.imported[k.Name] = names
+	}
+	for _, k := range kinds {
+		for _, o := range im.live[k.Name] {
+			if !im.imported[k.Name][o.Name] {
+				continue
+			}
+			r, err := im.resource(ctx, k, o)
+			if err != nil {
+				return nil, err
+			}
+			pb.Resources = append(pb.Resources, r)
+		}
+	}
+	slices.SortFunc(pb.Resources, func(a, b Resource) int {
+		if c := strings.Compare(a.Kind, b.Kind); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	for _, d := range im.data {
+		pb.Data = append(pb.Data, d)
+	}
+	slices.SortFunc(pb.Data, func(a, b DataEntry) int { return strings.Compare(a.Key, b.Key) })
+	im.secrets[VarPrefix(opt.API)+"PASSWORD"] = true
+	for s := range im.secrets {
+		pb.Secrets = append(pb.Secrets, s)
+	}
+	slices.Sort(pb.Secrets)
+	return pb, nil
+}
+
+// VarPrefix is the prefix of the target variables of api ("VBR_").
+func VarPrefix(api veeam.API) string { return strings.ToUpper(string(api)) + "_" }
+
+func chooseKinds(cat *steps.Catalog, opt Options) ([]*steps.Kind, error) {
+	if len(opt.Kinds) == 0 {
+		var out []*steps.Kind
+		for _, k := range cat.Kinds() {
+			if k.API == opt.API {
+				out = append(out, k)
+			}
+		}
+		return out, nil
+	}
+	var out []*steps.Kind
+	for _, name := range opt.Kinds {
+		k, ok := cat.Kind(name)
+		if !ok {
+			return nil, fmt.Errorf("--kind %s: %w", name, ErrUnknownKind)
+		}
+		if k.API != opt.API {
+			return nil, fmt.Errorf("--kind %s is a %s kind, not %s: %w", name, k.API, opt.API, ErrUnknownKind)
+		}
+		if !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	slices.SortFunc(out, func(a, b *steps.Kind) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// run is the state of one import.
+type run struct {
+	cat      *steps.Catalog
+	conn     *steps.Conn
+	opt      Options
+	live     map[string][]steps.Object  // by kind or query name, listed once
+	imported map[string]map[string]bool // kind -> names written as resources
+	data     map[string]DataEntry       // by key
+	secrets  map[string]bool
+}
+
+// list returns the live objects of a kind, listed once.
+func (im *run) list(ctx context.Context, kind string) ([]steps.Object, error) {
+	if objs, ok := im.live[kind]; ok {
+		return objs, nil
+	}
+	k, ok := im.cat.Kind(kind)
+	if !ok {
+		return nil, fmt.Errorf("%s: %w", kind, ErrUnknownKind)
+	}
+	objs, err := k.Ops.List(ctx, im.conn)
+	if err != nil {
+		return nil, fmt.Errorf("import %s: %w", kind, err)
+	}
+	im.live[kind] = objs
+	return objs, nil
+}
+
+// query returns the items of a data query as objects, fetched once.
+func (im *run) query(ctx context.Context, name string) ([]steps.Object, error) {
+	key := "query:" + name
+	if objs, ok := im.live[key]; ok {
+		return objs, nil
+	}
+	q, ok := im.cat.Query(name)
+	if !ok {
+		return nil, fmt.Errorf("query %s: %w", name, ErrUnknownKind)
+	}
+	items, err := q.Fetch(ctx, im.conn, steps.Doc{})
+	if err != nil {
+		return nil, fmt.Errorf("import: resolve references: %w", err)
+	}
+	objs := make([]steps.Object, 0, len(items))
+	for _, d := range items {
+		name, _ := d["name"].(string)
+		objs = append(objs, steps.Object{ID: fmt.Sprint(d["id"]), Name: name, Doc: d})
+	}
+	im.live[key] = objs
+	return objs, nil
+}
+
+// schemaOf returns the spec schema of k at the import's revision.
+func (im *run) schemaOf(k *steps.Kind) map[string]any {
+	if im.opt.Revision != "" && k.SchemaAt != nil {
+		return k.SchemaAt(im.opt.Revision)
+	}
+	return k.Schema
+}
+
+// resource writes one live object as a resource.
+func (im *run) resource(ctx context.Context, k *steps.Kind, o steps.Object) (Resource, error) {
+	spec, _ := Project(im.schemaOf(k), copyValue(map[string]any(o.Doc))).(map[string]any)
+	if spec == nil {
+		spec = map[string]any{}
+	}
+	for _, p := range k.ReadOnly {
+		removePath(spec, p)
+	}
+	for _, p := range k.Sensitive {
+		removePath(spec, p)
+	}
+	r := Resource{Kind: k.Name, Name: o.Name}
+	if k.Import.Note != "" {
+		r.Notes = append(r.Notes, k.Import.Note)
+	}
+	for _, p := range sortedKeys(k.Import.Refs) {
+		ref := k.Import.Refs[p]
+		var err error
+		mapPath(spec, p, func(v any) any {
+			id, ok := v.(string)
+			if !ok || id == "" || err != nil {
+				return v
+			}
+			var expr string
+			expr, err = im.reference(ctx, ref, id)
+			if expr == "" {
+				return v
+			}
+			return expr
+		})
+		if err != nil {
+			return Resource{}, fmt.Errorf("import %s %q: %s: %w", k.Name, o.Name, p, err)
+		}
+	}
+	for _, p := range k.Import.WriteOnly {
+		name := SecretName(im.opt.API, k.Name, o.Name, p)
+		if setPath(spec, p, "${{ secret('"+name+"') }}") {
+			im.secrets[name] = true
+			r.Notes = append(r.Notes, fmt.Sprintf("%s is write-only (the server never returns it): export %s", p, name))
+		}
+	}
+	for key, v := range k.Import.Fill {
+		if _, ok := spec[key]; !ok {
+			spec[key] = copyValue(v)
+		}
+	}
+	r.Spec = spec
+	return r, nil
+}
+
+// reference returns the expression that stands for the object id refers
+// to: resources[KIND][NAME].id when that object is imported too, else the
+// id of a data query selecting it by name. "" keeps the id (an object
+// that is not found, or a kind nothing can list).
+func (im *run) reference(ctx context.Context, ref steps.Ref, id string) (string, error) {
+	if names, ok := im.imported[ref.Kind]; ok {
+		for _, o := range im.live[ref.Kind] {
+			if strings.EqualFold(o.ID, id) && names[o.Name] {
+				return fmt.Sprintf("${{ resources[%s][%s].id }}", quoteExpr(ref.Kind), quoteExpr(o.Name)), nil
+			}
+		}
+	}
+	if ref.Query == "" {
+		return "", nil
+	}
+	if _, ok := im.cat.Query(ref.Query); !ok {
+		return "", nil
+	}
+	objs, err := im.query(ctx, ref.Query)
+	if err != nil {
+		return "", err
+	}
+	field := ref.NameField
+	if field == "" {
+		field = "name"
+	}
+	for _, o := range objs {
+		name, _ := o.Doc[field].(string)
+		if !strings.EqualFold(o.ID, id) || name == "" {
+			continue
+		}
+		key := dataKey(ref.Query, name)
+		im.data[key] = DataEntry{Key: key, Query: ref.Query, Field: field, Name: name}
+		return "${{ data." + key + ".id }}", nil
+	}
+	return "", nil
+}
+
+var nonWord = regexp.MustCompile(`[^A-Za-z0-9]+`)
+
+// dataKey is the data entry key for the object called name listed by
+// query: "vbr.managed_servers", "linux01.tech.local" ->
+// managed_servers_linux01_tech_local.
+func dataKey(query, name string) string {
+	_, q, _ := strings.Cut(query, ".")
+	k := strings.ToLower(strings.Trim(nonWord.ReplaceAllString(q+"_"+name, "_"), "_"))
+	if k == "" || k[0] >= '0' && k[0] <= '9' {
+		k = "x" + k
+	}
+	return k
+}
+
+// SecretName is the variable a write-only field of an imported object is
+// read from: VBR_CREDENTIAL_ADMIN_PASSWORD for the password of the
+// vbr.credential called admin.
+func SecretName(api veeam.API, kind, name, field string) string {
+	_, short, _ := strings.Cut(kind, ".")
+	last := field[strings.LastIndex(field, ".")+1:]
+	s := strings.Trim(nonWord.ReplaceAllString(short+"_"+name+"_"+last, "_"), "_")
+	return VarPrefix(api) + strings.ToUpper(s)
+}
+
+// quoteExpr quotes s as an expr string literal.
+func quoteExpr(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
