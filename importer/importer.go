@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/vplay-dev/vplay/jsondoc"
 	"path"
 	"regexp"
 	"slices"
@@ -218,7 +219,7 @@ func (im *run) schemaOf(k *steps.Kind) map[string]any {
 
 // resource writes one live object as a resource.
 func (im *run) resource(ctx context.Context, k *steps.Kind, o steps.Object) (Resource, error) {
-	spec, _ := Project(im.schemaOf(k), copyValue(map[string]any(o.Doc))).(map[string]any)
+	spec, _ := Project(im.schemaOf(k), jsondoc.Copy(map[string]any(o.Doc))).(map[string]any)
 	if spec == nil {
 		spec = map[string]any{}
 	}
@@ -260,7 +261,7 @@ func (im *run) resource(ctx context.Context, k *steps.Kind, o steps.Object) (Res
 	}
 	for key, v := range k.Import.Fill {
 		if _, ok := spec[key]; !ok {
-			spec[key] = copyValue(v)
+			spec[key] = jsondoc.Copy(v)
 		}
 	}
 	r.Spec = spec

@@ -68,22 +68,3 @@ func setPath(m map[string]any, p string, v any) bool {
 	}
 	return setPath(next, rest, v)
 }
-
-// copyValue deep-copies a decoded JSON value.
-func copyValue(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(t))
-		for k, x := range t {
-			out[k] = copyValue(x)
-		}
-		return out
-	case []any:
-		out := make([]any, len(t))
-		for i, x := range t {
-			out[i] = copyValue(x)
-		}
-		return out
-	}
-	return v
-}

@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"fmt"
+	"github.com/vplay-dev/vplay/jsondoc"
 	"net/url"
 	"strings"
 
@@ -24,7 +25,7 @@ func jobState(ctx context.Context, cl *vbr.Client, job Doc) (Doc, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list job states: %w", err)
 	}
-	out := copyDoc(job)
+	out := jsondoc.CopyMap(job)
 	for _, s := range items {
 		if strings.EqualFold(scalarString(s["id"]), scalarString(job["id"])) {
 			for k, v := range s {
