@@ -3,10 +3,10 @@ package steps
 import (
 	"context"
 	"fmt"
-	"github.com/vplay-dev/vplay/jsondoc"
 	"net/url"
 	"strings"
 
+	"github.com/vplay-dev/vplay/jsondoc"
 	"github.com/vplay-dev/vplay/veeam/vbr"
 )
 
