@@ -59,6 +59,7 @@ func run() error {
 	runs := flag.Int("runs", 3, "runs per scenario; wall is the minimum")
 	tiny := flag.Bool("smoke", false, "tiny sizes (a smoke test of the harness and of each scenario)")
 	only := flag.String("only", "", "comma-separated scenario names to run (default all)")
+	keep := flag.String("keep", "", "write each scenario's playbook, seed and state under this directory and keep them (to profile a run by hand)")
 	flag.Parse()
 	if *runs < 1 {
 		return errors.New("-runs must be at least 1")
@@ -71,11 +72,13 @@ func run() error {
 	if *tiny {
 		sz = smoke
 	}
-	dir, err := os.MkdirTemp("", "vplay-bench-")
-	if err != nil {
-		return err
+	dir := *keep
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "vplay-bench-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
 	}
-	defer os.RemoveAll(dir)
 	var results []result
 	for _, sc := range scenarios() {
 		if *only != "" && !slices.Contains(strings.Split(*only, ","), sc.name) {

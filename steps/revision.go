@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/vplay-dev/vplay/veeam/openapi"
 )
@@ -51,28 +50,6 @@ var vendorOperations = map[string][]string{
 	"vbr.protected_computers":                        {"GET /api/v1/agents/protectedComputers"},
 	"vbr.sessions":                                   {"GET /api/v1/sessions"},
 }
-
-// operationSets holds the "METHOD /path" operations of each document
-// revision, read once.
-var operationSets = func() map[string]func() (map[string]bool, error) {
-	m := map[string]func() (map[string]bool, error){}
-	for _, rev := range openapi.Revisions {
-		m[rev] = sync.OnceValues(func() (map[string]bool, error) {
-			doc, err := openapi.Doc(rev)
-			if err != nil {
-				return nil, err
-			}
-			ops := map[string]bool{}
-			for path, item := range doc.Paths.Map() {
-				for method := range item.Operations() {
-					ops[strings.ToUpper(method)+" "+path] = true
-				}
-			}
-			return ops, nil
-		})
-	}
-	return m
-}()
 
 // UndefinedError says which vendor operation of an entry a revision's
 // document lacks. It wraps ErrUndefined.
@@ -124,11 +101,10 @@ func Defined(entry, doc string) error {
 }
 
 func documentOps(doc string) (map[string]bool, error) {
-	f, ok := operationSets[doc]
-	if !ok {
+	if !slices.Contains(openapi.Revisions, doc) {
 		return nil, fmt.Errorf("steps: unknown vbr document revision %q (known: %s)", doc, strings.Join(openapi.Revisions, ", "))
 	}
-	return f()
+	return openapi.Operations(doc)
 }
 
 // At returns the catalogue as seen by a target of VBR document revision
