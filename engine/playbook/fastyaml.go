@@ -2,6 +2,7 @@ package playbook
 
 import (
 	"bytes"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -39,6 +40,44 @@ type fastParser struct {
 	conv  converter // for its scalar offset maps
 	nodes int       // nodes and keys, counted as the converter counts them
 	depth int
+
+	// slab hands out nodes from a block allocated at once.
+	slab []eval.Node
+	// keys, keyPos and items are stacks on which collections collect their
+	// entries, copied to slices of the exact size when complete.
+	keys   []string
+	keyPos []diag.Pos
+	items  []*eval.Node
+}
+
+// slabSize is how many nodes are allocated together.
+const slabSize = 256
+
+// node returns a new node holding n.
+func (p *fastParser) node(n eval.Node) *eval.Node {
+	if len(p.slab) == 0 {
+		p.slab = make([]eval.Node, slabSize)
+	}
+	out := &p.slab[0]
+	*out = n
+	p.slab = p.slab[1:]
+	return out
+}
+
+// collect moves the entries pushed since the stack heights keys and items
+// into n, in slices of their exact size.
+func (p *fastParser) collect(n *eval.Node, keys, items int) *eval.Node {
+	if len(p.keys) > keys {
+		n.Keys = slices.Clone(p.keys[keys:])
+		n.KeyPos = slices.Clone(p.keyPos[keys:])
+		p.keys, p.keyPos = p.keys[:keys], p.keyPos[:keys]
+	}
+	if len(p.items) > items {
+		n.Items = slices.Clone(p.items[items:])
+		clear(p.items[items:])
+		p.items = p.items[:items]
+	}
+	return n
 }
 
 // parseFast parses src if it is entirely in the subset, or reports false.
@@ -148,7 +187,8 @@ func (p *fastParser) sequence(l, n int) (*eval.Node, int) {
 	p.enter()
 	defer func() { p.depth-- }()
 	p.count(1)
-	out := &eval.Node{Kind: eval.SequenceNode, Pos: p.pos(l, n)}
+	out := p.node(eval.Node{Kind: eval.SequenceNode, Pos: p.pos(l, n)})
+	kb, ib := len(p.keys), len(p.items)
 	for {
 		text := p.line(l)
 		if len(text) <= n+1 {
@@ -166,9 +206,9 @@ func (p *fastParser) sequence(l, n int) (*eval.Node, int) {
 			item = p.inline(l, c)
 			next = p.after(l)
 		}
-		out.Items = append(out.Items, item)
+		p.items = append(p.items, item)
 		if next < 0 {
-			return out, -1
+			return p.collect(out, kb, ib), -1
 		}
 		in := p.indent(next)
 		switch {
@@ -177,7 +217,7 @@ func (p *fastParser) sequence(l, n int) (*eval.Node, int) {
 		case in == n && isItem(p.line(next)[n:]):
 			l = next
 		default:
-			return out, next
+			return p.collect(out, kb, ib), next
 		}
 	}
 }
@@ -188,7 +228,8 @@ func (p *fastParser) mapping(l, n int) (*eval.Node, int) {
 	p.enter()
 	defer func() { p.depth-- }()
 	p.count(1)
-	out := &eval.Node{Kind: eval.MappingNode, Pos: p.pos(l, n)}
+	out := p.node(eval.Node{Kind: eval.MappingNode, Pos: p.pos(l, n)})
+	kb, ib := len(p.keys), len(p.items)
 	seen := keySet{}
 	col := n
 	for {
@@ -196,8 +237,8 @@ func (p *fastParser) mapping(l, n int) (*eval.Node, int) {
 		if !seen.add(key) {
 			p.fail() // the goccy path reports the duplicate
 		}
-		out.Keys = append(out.Keys, key)
-		out.KeyPos = append(out.KeyPos, p.pos(l, col))
+		p.keys = append(p.keys, key)
+		p.keyPos = append(p.keyPos, p.pos(l, col))
 		text := p.line(l)
 		c := colon + 1 + leadingSpaces(text[colon+1:])
 		var value *eval.Node
@@ -224,16 +265,16 @@ func (p *fastParser) mapping(l, n int) (*eval.Node, int) {
 			value = p.inline(l, c)
 			next = p.after(l)
 		}
-		out.Items = append(out.Items, value)
+		p.items = append(p.items, value)
 		if next < 0 {
-			return out, -1
+			return p.collect(out, kb, ib), -1
 		}
 		in := p.indent(next)
 		switch {
 		case in > n:
 			p.fail()
 		case in < n:
-			return out, next
+			return p.collect(out, kb, ib), next
 		}
 		if isItem(p.line(next)[n:]) {
 			p.fail()
@@ -339,11 +380,9 @@ func (p *fastParser) plain(l, c int, raw string) *eval.Node {
 	if !ok {
 		p.fail()
 	}
-	pos := p.pos(l, c)
-	if s, isString := v.(string); isString {
-		return &eval.Node{Kind: eval.ScalarNode, Pos: pos, Value: s, At: p.conv.mapper(p.src.lines[l]+c, s)}
-	}
-	return &eval.Node{Kind: eval.ScalarNode, Pos: pos, Value: v}
+	// A plain scalar on one line of ASCII text maps offset i of its value
+	// to its column plus i: the nil offset map says just that.
+	return p.node(eval.Node{Kind: eval.ScalarNode, Pos: p.pos(l, c), Value: v})
 }
 
 // quotedNode parses a one-line quoted scalar at column c of line l and
@@ -356,7 +395,7 @@ func (p *fastParser) quotedNode(l, c int) (*eval.Node, int) {
 	}
 	p.count(1)
 	v := p.quoted(text, c)
-	return &eval.Node{Kind: eval.ScalarNode, Pos: p.pos(l, c), Value: v, At: p.conv.mapper(p.src.lines[l]+c+1, v)}, end
+	return p.node(eval.Node{Kind: eval.ScalarNode, Pos: p.pos(l, c), Value: v, At: p.conv.mapper(p.src.lines[l]+c+1, v)}), end
 }
 
 // quoteEnd returns the offset after the quoted scalar starting at text[c],
@@ -403,7 +442,8 @@ func (p *fastParser) flow(l, c int) (*eval.Node, int) {
 	if open == '[' {
 		closing, kind = ']', eval.SequenceNode
 	}
-	out := &eval.Node{Kind: kind, Pos: p.pos(l, c)}
+	out := p.node(eval.Node{Kind: kind, Pos: p.pos(l, c)})
+	kb, ib := len(p.keys), len(p.items)
 	seen := keySet{}
 	i := c + 1
 	skip := func() {
@@ -450,8 +490,8 @@ func (p *fastParser) flow(l, c int) (*eval.Node, int) {
 				p.fail()
 			}
 			p.count(1)
-			out.Keys = append(out.Keys, key)
-			out.KeyPos = append(out.KeyPos, p.pos(l, kc))
+			p.keys = append(p.keys, key)
+			p.keyPos = append(p.keyPos, p.pos(l, kc))
 			i++
 			skip()
 		}
@@ -470,7 +510,7 @@ func (p *fastParser) flow(l, c int) (*eval.Node, int) {
 			v = p.plain(l, i, raw)
 			i += len(raw)
 		}
-		out.Items = append(out.Items, v)
+		p.items = append(p.items, v)
 		skip()
 		switch text[i] {
 		case ',':
@@ -480,7 +520,7 @@ func (p *fastParser) flow(l, c int) (*eval.Node, int) {
 				p.fail() // a trailing or doubled comma
 			}
 		case closing:
-			return out, i + 1
+			return p.collect(out, kb, ib), i + 1
 		default:
 			p.fail()
 		}
