@@ -42,6 +42,7 @@ type result struct {
 	ByKind    map[string]int `json:"requests_by_kind"`
 	PeakRSSMB float64        `json:"peak_rss_mb"` // the largest over the runs
 	CPU       float64        `json:"cpu_s"`       // user+system CPU of vplay in the fastest run
+	Load      float64        `json:"load_avg_1m"` // the machine's 1-minute load average after the runs (other work disturbs walls)
 	Target    string         `json:"target"`
 	Met       bool           `json:"target_met"`
 }
@@ -59,6 +60,7 @@ func run() error {
 	runs := flag.Int("runs", 3, "runs per scenario; wall is the minimum")
 	tiny := flag.Bool("smoke", false, "tiny sizes (a smoke test of the harness and of each scenario)")
 	only := flag.String("only", "", "comma-separated scenario names to run (default all)")
+	keep := flag.String("keep", "", "write each scenario's playbook, seed and state under this directory and keep them (to profile a run by hand)")
 	flag.Parse()
 	if *runs < 1 {
 		return errors.New("-runs must be at least 1")
@@ -71,11 +73,13 @@ func run() error {
 	if *tiny {
 		sz = smoke
 	}
-	dir, err := os.MkdirTemp("", "vplay-bench-")
-	if err != nil {
-		return err
+	dir := *keep
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "vplay-bench-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
 	}
-	defer os.RemoveAll(dir)
 	var results []result
 	for _, sc := range scenarios() {
 		if *only != "" && !slices.Contains(strings.Split(*only, ","), sc.name) {
@@ -180,7 +184,18 @@ func measure(bin, dir string, sc scenario, sz size, runs int) (result, error) {
 		r.Ratio = r.Wall / r.Ideal
 	}
 	r.Met = sc.met(r, sz)
+	r.Load = loadAverage()
 	return r, nil
+}
+
+// loadAverage reads the 1-minute load average (0 where /proc has none).
+func loadAverage() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f, _ := strconv.ParseFloat(strings.Fields(string(b) + " 0")[0], 64)
+	return f
 }
 
 // runVplay runs the binary once; exit status 2 (changes present) is fine.
@@ -410,8 +425,8 @@ func (s *simProc) requests() (map[string]int, error) {
 // table renders the results as a Markdown table.
 func table(rs []result) string {
 	var b strings.Builder
-	b.WriteString("| scenario | wall (min) | ideal | ratio | vplay CPU | requests (per object) | requests by kind | peak RSS | target | met |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| scenario | wall (min) | ideal | ratio | vplay CPU | requests (per object) | requests by kind | peak RSS | load | target | met |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rs {
 		ideal, ratio := "-", "-"
 		if r.Ideal > 0 {
@@ -426,8 +441,8 @@ func table(rs []result) string {
 		if r.Met {
 			met = "yes"
 		}
-		fmt.Fprintf(&b, "| %s | %.2f s | %s | %s | %.2f s | %d (%.2f) | %s | %.0f MB | %s | %s |\n",
-			r.Scenario, r.Wall, ideal, ratio, r.CPU, r.Requests, r.PerObject, strings.Join(kinds, "; "), r.PeakRSSMB, r.Target, met)
+		fmt.Fprintf(&b, "| %s | %.2f s | %s | %s | %.2f s | %d (%.2f) | %s | %.0f MB | %.1f | %s | %s |\n",
+			r.Scenario, r.Wall, ideal, ratio, r.CPU, r.Requests, r.PerObject, strings.Join(kinds, "; "), r.PeakRSSMB, r.Load, r.Target, met)
 	}
 	return b.String()
 }

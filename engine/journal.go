@@ -76,11 +76,23 @@ func journalStem(pb string) string {
 
 // journal is a small JSON file per playbook and target, rewritten on every
 // change. A nil *journal records nothing.
+//
+// Changes are committed in groups: put and done return once a write that
+// includes their change is on disk, and changes made while a write is in
+// progress go to disk together in the next one, so 20 iterations running
+// at once cost a write (and an fsync) per group instead of one each,
+// queued behind each other.
 type journal struct {
 	mu      sync.Mutex
 	path    string
 	entries map[string]JournalEntry
 	known   *eval.KnownSecrets // masked in every write
+
+	version uint64     // changes made
+	written uint64     // changes on disk
+	writing bool       // a caller is writing (without mu)
+	wrote   *sync.Cond // on mu: a write ended
+	writes  int        // files written or removed (how many groups)
 }
 
 // openJournal opens the journal of playbook file pb and target under dir.
@@ -90,6 +102,7 @@ func openJournal(dir, pb, target string) (*journal, error) {
 	}
 	name := fmt.Sprintf("%s-%s.json", journalStem(pb), target)
 	j := &journal{path: filepath.Join(dir, name), entries: map[string]JournalEntry{}}
+	j.wrote = sync.NewCond(&j.mu)
 	b, err := os.ReadFile(j.path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -124,7 +137,7 @@ func (j *journal) put(e JournalEntry) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.entries[e.Op] = e
-	return j.saveLocked()
+	return j.commitLocked()
 }
 
 func (j *journal) done(op string) error {
@@ -137,7 +150,7 @@ func (j *journal) done(op string) error {
 		return nil
 	}
 	delete(j.entries, op)
-	return j.saveLocked()
+	return j.commitLocked()
 }
 
 func (j *journal) running() []JournalEntry {
@@ -153,13 +166,43 @@ func (j *journal) running() []JournalEntry {
 	return out
 }
 
-func (j *journal) saveLocked() error {
-	if len(j.entries) == 0 {
-		err := os.Remove(j.path)
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil
+// commitLocked records the change just made under mu and returns once a
+// write including it is on disk: the first caller to find no write in
+// progress writes every change made so far, the others wait for it. A
+// failed write fails its writer; the waiters it covered write again.
+func (j *journal) commitLocked() error {
+	j.version++
+	mine := j.version
+	// Bounded: each round ends with a write (which covers mine unless it
+	// failed, and a failure returns) or with a wait for one.
+	for j.written < mine {
+		if j.writing {
+			j.wrote.Wait()
+			continue
 		}
-		return err
+		j.writing = true
+		v := j.version
+		b, err := j.encodeLocked()
+		j.mu.Unlock()
+		if err == nil {
+			err = j.write(b)
+		}
+		j.mu.Lock()
+		j.writing = false
+		j.writes++
+		j.wrote.Broadcast()
+		if err != nil {
+			return err
+		}
+		j.written = max(j.written, v)
+	}
+	return nil
+}
+
+// encodeLocked returns the journal's file content, nil when it is empty.
+func (j *journal) encodeLocked() ([]byte, error) {
+	if len(j.entries) == 0 {
+		return nil, nil
 	}
 	list := make([]JournalEntry, 0, len(j.entries))
 	for _, e := range j.entries {
@@ -167,9 +210,20 @@ func (j *journal) saveLocked() error {
 	}
 	b, err := json.MarshalIndent(list, "", "  ")
 	if err != nil {
+		return nil, err
+	}
+	return j.known.MaskBytes(b), nil
+}
+
+// write replaces the file with b, or removes it when b is nil.
+func (j *journal) write(b []byte) error {
+	if b == nil {
+		err := os.Remove(j.path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
 		return err
 	}
-	b = j.known.MaskBytes(b)
 	return writeFileAtomic(j.path, b)
 }
 

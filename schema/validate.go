@@ -53,6 +53,8 @@ type Validator struct {
 	// lists are the top-level list properties whose items are validated
 	// one by one (see Validate), with the schema of their items.
 	lists map[string]*jsonschema.Schema
+	// shapes holds, per list, the shape keys of its items (see shape.go).
+	shapes map[string]*shapes
 }
 
 var embeddedValidator = sync.OnceValues(func() (*Validator, error) { return NewValidator(embedded) })
@@ -110,7 +112,10 @@ func NewValidator(doc []byte) (*Validator, error) {
 	if err := json.Unmarshal(doc, &plain); err != nil {
 		return nil, fmt.Errorf("parse playbook schema: %w", err)
 	}
-	v := &Validator{sch: sch, resources: map[string]any{}, lists: splittable(sch)}
+	v := &Validator{sch: sch, resources: map[string]any{}, lists: splittable(sch), shapes: map[string]*shapes{}}
+	for name, items := range v.lists {
+		v.shapes[name] = newShapes(items)
+	}
 	v.index(ID, plain)
 	return v, nil
 }
@@ -260,30 +265,50 @@ func (v *Validator) split(inst any) (any, []item) {
 	return doc, items
 }
 
-// validateItems validates items against their list's item schema, in
-// contiguous ranges on a bounded number of goroutines, and returns the
-// violations in item order.
+// validateItems validates items against their list's item schema and
+// returns the violations in item order. Items of the same shape (equal
+// but for strings checked by type alone, see shape.go) are validated once:
+// the others get the first one's violations under their own paths. The
+// distinct shapes are validated in contiguous ranges on a bounded number of
+// goroutines.
 func (v *Validator) validateItems(items []item) []Violation {
-	workers := min(runtime.GOMAXPROCS(0), len(items)/minPerWorker)
-	if workers <= 1 {
-		var out []Violation
-		for _, it := range items {
-			out = append(out, v.violations(v.lists[it.list], it.value, []string{it.list, strconv.Itoa(it.index)})...)
+	rep := make([]int, len(items)) // index in reps of each item's shape
+	var reps []item
+	byKey := map[string]int{}
+	for i, it := range items {
+		k := it.list + "\x00" + v.shapes[it.list].key(it.value)
+		r, ok := byKey[k]
+		if !ok {
+			r = len(reps)
+			byKey[k] = r
+			reps = append(reps, it)
 		}
-		return out
+		rep[i] = r
 	}
-	parts := make([][]Violation, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		lo, hi := w*len(items)/workers, (w+1)*len(items)/workers
-		wg.Go(func() {
-			for _, it := range items[lo:hi] {
-				parts[w] = append(parts[w], v.violations(v.lists[it.list], it.value, []string{it.list, strconv.Itoa(it.index)})...)
-			}
-		})
+	found := make([][]Violation, len(reps))
+	check := func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			found[r] = v.violations(v.lists[reps[r].list], reps[r].value, nil)
+		}
 	}
-	wg.Wait()
-	return slices.Concat(parts...)
+	workers := min(runtime.GOMAXPROCS(0), len(reps)/minPerWorker)
+	if workers <= 1 {
+		check(0, len(reps))
+	} else {
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Go(func() { check(w*len(reps)/workers, (w+1)*len(reps)/workers) })
+		}
+		wg.Wait()
+	}
+	var out []Violation
+	for i, it := range items {
+		for _, f := range found[rep[i]] {
+			f.Path = append([]string{it.list, strconv.Itoa(it.index)}, f.Path...)
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // violations validates inst against sch; prefix is inst's location in the

@@ -40,6 +40,12 @@ type PollerConfig struct {
 	// started at or after since (server clock). Operations whose start is
 	// not known yet, or which the answer misses, are observed with Get.
 	List func(ctx context.Context, since time.Time) (map[string]Observation, error)
+	// ListMin is the least number of operations due in a tick for which
+	// List is used instead of Gets (default 1). A list that leaves out
+	// finished operations (VSPC lists running async actions only) needs a
+	// Get for each finished one anyway, so for one due operation a Get
+	// alone is cheaper.
+	ListMin int
 	// Permanent reports whether a failed poll is final; other failures are
 	// retried with backoff until the waiter's timeout or context ends. Nil
 	// means a 4xx answer other than 408 and 429 is final.
@@ -109,6 +115,7 @@ func NewPoller(cfg PollerConfig) *Poller {
 	if cfg.Permanent == nil {
 		cfg.Permanent = PermanentStatus
 	}
+	cfg.ListMin = max(cfg.ListMin, 1)
 	return &Poller{cfg: cfg, wake: make(chan struct{}, 1)}
 }
 
@@ -292,7 +299,7 @@ func (p *Poller) tick(ctx context.Context) {
 	}
 	seen := map[string]Observation{}
 	var listErr error
-	if p.cfg.List != nil && !since.IsZero() {
+	if p.cfg.List != nil && !since.IsZero() && len(due) >= p.cfg.ListMin {
 		p.mu.Lock()
 		p.lastList = now
 		p.mu.Unlock()

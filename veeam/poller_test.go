@@ -140,6 +140,26 @@ func TestPollerListsOncePerTickForAllInFlight(t *testing.T) {
 	}
 }
 
+// TestPollerListMin: with ListMin 2, a lone operation is read with its own
+// GET (a list that leaves out finished operations would cost a GET more),
+// while operations due together share one list.
+func TestPollerListMin(t *testing.T) {
+	f := newFakeOps()
+	p := NewPoller(PollerConfig{Get: f.get, List: f.list, ListMin: 2, Floor: 5 * time.Millisecond})
+	waitAll(t, p, f, "lone", 1, 30*time.Millisecond, 0, true)
+	if l, g := f.lists.Load(), f.gets.Load(); l != 0 || g == 0 {
+		t.Errorf("one operation in flight: %d lists and %d GETs, want GETs only", l, g)
+	}
+	gets := f.gets.Load()
+	waitAll(t, p, f, "many", 20, 30*time.Millisecond, 0, true)
+	if l := f.lists.Load(); l == 0 {
+		t.Errorf("20 operations due together: no list")
+	}
+	if g := f.gets.Load() - gets; g >= 20 {
+		t.Errorf("20 operations due together: %d GETs, want the list to cover most", g)
+	}
+}
+
 func TestPollerFirstPollAtLearnedDuration(t *testing.T) {
 	f := newFakeOps()
 	p := NewPoller(PollerConfig{Get: f.get, Floor: 5 * time.Millisecond})

@@ -759,6 +759,53 @@ func TestVSPCAgainstSim(t *testing.T) {
 		}
 	})
 
+	t.Run("async actions in flight share one poller", func(t *testing.T) {
+		t.Parallel()
+		ctx := testContext(t)
+		s := startSim(t)
+		c, err := vspc.New(clientConfig(s, "VSPC", nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		closeClient(t, c)
+		agents, err := c.List(ctx, agentsPath, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := min(len(agents), 8)
+		if n < 4 {
+			t.Fatalf("%d backup agents in the seed, want at least 4", len(agents))
+		}
+		ids := make([]string, n)
+		for i, a := range agents[:n] {
+			resp, err := c.Post(ctx, agentsPath+"/"+veeam.String(a, "instanceUid")+"/restart", nil, nil, "")
+			if err != nil || resp.Status != http.StatusAccepted {
+				t.Fatalf("restart %d = %v, %v; want 202", i, resp, err)
+			}
+			ids[i] = vspc.ActionID(resp.Location)
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i, id := range ids {
+			wg.Go(func() { _, errs[i] = c.AwaitAction(ctx, id, fast) })
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("AwaitAction %d: %v", i, err)
+			}
+		}
+		// Each action is read with its own GET only once the shared list
+		// no longer shows it running (the old loop polled each one from
+		// the start, at least twice for a 100ms action).
+		gets := len(requests(s, "vspc", http.MethodGet, "/api/v3/asyncActions/{actionId}"))
+		lists := len(requests(s, "vspc", http.MethodGet, "/api/v3/asyncActions"))
+		t.Logf("%d actions: %d lists, %d action GETs", n, lists, gets)
+		if lists == 0 || gets > n+n/2 {
+			t.Errorf("%d actions awaited with %d lists and %d action GETs; want lists, and at most %d GETs", n, lists, gets, n+n/2)
+		}
+	})
+
 	t.Run("restart as an async action", func(t *testing.T) {
 		t.Parallel()
 		ctx := testContext(t)

@@ -1,6 +1,7 @@
 package playbook
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -72,7 +73,18 @@ func readFS(fsys fs.FS, name string) ([]byte, error) {
 }
 
 func readLimited(name string, r io.Reader) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
+	// A regular file is read into a buffer of its size (and the room
+	// bytes.Buffer wants to see the end) instead of one grown by doubling:
+	// a few MiB of playbook cost that much, not three times it.
+	var b []byte
+	if st, ok := r.(interface{ Stat() (fs.FileInfo, error) }); ok {
+		if fi, err := st.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() >= 0 && fi.Size() <= MaxFileSize {
+			b = make([]byte, 0, fi.Size()+bytes.MinRead)
+		}
+	}
+	w := bytes.NewBuffer(b)
+	_, err := w.ReadFrom(io.LimitReader(r, MaxFileSize+1))
+	b = w.Bytes()
 	if err != nil {
 		return nil, &fs.PathError{Op: "read", Path: name, Err: err}
 	}

@@ -492,6 +492,11 @@ func (l *loader) instSet(d *eval.Decl, scope *eval.Scope, n *eval.Node, path ...
 	if l.inst == nil {
 		return
 	}
+	if _, dynamic := findTemplate(n); !dynamic && l.instHas(path) {
+		// Without templates the instance is the node's plain value, which
+		// the instance of the whole file already holds there.
+		return
+	}
 	if scope == nil {
 		scope = &eval.Scope{Vars: l.vars}
 	}
@@ -520,6 +525,30 @@ func (l *loader) instSet(d *eval.Decl, scope *eval.Scope, n *eval.Node, path ...
 			return
 		}
 	}
+}
+
+// instHas reports whether the validation instance has a value at path.
+func (l *loader) instHas(path []string) bool {
+	var cur any = l.inst
+	for _, tok := range path {
+		switch c := cur.(type) {
+		case map[string]any:
+			v, ok := c[tok]
+			if !ok {
+				return false
+			}
+			cur = v
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(c) {
+				return false
+			}
+			cur = c[i]
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func (l *loader) instance(d *eval.Decl, scope *eval.Scope, n *eval.Node, path []string) any {

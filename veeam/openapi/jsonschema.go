@@ -21,11 +21,11 @@ const JSONSchemaDialect = "https://json-schema.org/draft/2020-12/schema"
 
 const schemaRefPrefix = "#/components/schemas/"
 
-// rawComponents holds one lazily decoded schema map per revision.
-var rawComponents = func() map[string]func() (map[string]any, error) {
-	m := map[string]func() (map[string]any, error){}
+// rawComponents holds one lazily read component table per revision.
+var rawComponents = func() map[string]func() (*componentTable, error) {
+	m := map[string]func() (*componentTable, error){}
 	for _, rev := range Revisions {
-		m[rev] = sync.OnceValues(func() (map[string]any, error) {
+		m[rev] = sync.OnceValues(func() (*componentTable, error) {
 			b, err := Raw(rev)
 			if err != nil {
 				return nil, err
@@ -36,19 +36,49 @@ var rawComponents = func() map[string]func() (map[string]any, error) {
 	return m
 }()
 
-// components decodes a trimmed document's component schemas.
-func components(b []byte) (map[string]any, error) {
+// componentTable is a document's component schemas, each kept as its JSON
+// text and decoded the first time it is asked for: a catalogue reaches a
+// few dozen of a revision's hundreds of schemas, and decoding them all
+// cost most of a small command's start-up.
+type componentTable struct {
+	raw     map[string]json.RawMessage
+	mu      sync.Mutex
+	decoded map[string]any
+}
+
+// components reads a trimmed document's component schemas.
+func components(b []byte) (*componentTable, error) {
 	var doc struct {
 		Components struct {
-			Schemas map[string]any `json:"schemas"`
+			Schemas map[string]json.RawMessage `json:"schemas"`
 		} `json:"components"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("decode vbr openapi document: %w", err)
+	}
+	return &componentTable{raw: doc.Components.Schemas, decoded: map[string]any{}}, nil
+}
+
+// get returns the decoded schema of a component (shared: read-only), and
+// whether the document has it.
+func (t *componentTable) get(name string) (any, bool, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if v, ok := t.decoded[name]; ok {
+		return v, true, nil
+	}
+	b, ok := t.raw[name]
+	if !ok {
+		return nil, false, nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
-	if err := dec.Decode(&doc); err != nil {
-		return nil, fmt.Errorf("decode vbr openapi document: %w", err)
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, true, fmt.Errorf("decode component schema %q: %w", name, err)
 	}
-	return doc.Components.Schemas, nil
+	t.decoded[name] = v
+	return v, true, nil
 }
 
 // SchemaNames returns the names of a revision's component schemas, sorted.
@@ -57,10 +87,10 @@ func SchemaNames(rev string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return sortedKeys(schemas), nil
+	return sortedKeys(schemas.raw), nil
 }
 
-func rawSchemas(rev string) (map[string]any, error) {
+func rawSchemas(rev string) (*componentTable, error) {
 	if f, ok := rawComponents[rev]; ok {
 		return f()
 	}
@@ -87,7 +117,10 @@ func JSONSchema(rev, name string) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	root, ok := schemas[name]
+	root, ok, err := schemas.get(name)
+	if err != nil {
+		return nil, fmt.Errorf("vbr %s: %w", rev, err)
+	}
 	if !ok {
 		return nil, fmt.Errorf("vbr %s: no component schema %q", rev, name)
 	}
@@ -99,7 +132,10 @@ func JSONSchema(rev, name string) (map[string]any, error) {
 		if _, done := defs[n]; done {
 			continue
 		}
-		s, ok := schemas[n]
+		s, ok, err := schemas.get(n)
+		if err != nil {
+			return nil, fmt.Errorf("vbr %s: %w", rev, err)
+		}
 		if !ok {
 			return nil, fmt.Errorf("vbr %s: schema %q references missing %q", rev, name, n)
 		}

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/vplay-dev/vplay/veeam"
 )
@@ -29,6 +31,10 @@ type Client struct {
 	t        *veeam.Transport
 	auth     *veeam.OAuth2
 	pageSize int
+
+	pollFloor time.Duration
+	pollOnce  sync.Once
+	poller    *veeam.Poller
 }
 
 // New checks cfg and returns a client; it logs in at the first call.
@@ -37,7 +43,7 @@ func New(cfg veeam.Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{t: t, pageSize: cfg.PageSize}
+	c := &Client{t: t, pageSize: cfg.PageSize, pollFloor: cfg.PollFloor}
 	if c.pageSize <= 0 {
 		c.pageSize = DefaultPageSize
 	}
@@ -218,26 +224,22 @@ func ActionID(location string) string {
 	return base
 }
 
-// AwaitAction polls GET /api/v3/asyncActions/{id} until its status is
-// succeed, failed or canceled, then reads GET .../result: on success it
-// returns the original operation's "data" object (an empty Doc when it
-// had none); on failed or canceled it returns *veeam.AsyncError carrying
-// the result's error messages. A timeout returns an error wrapping
-// veeam.ErrAwaitTimeout; the action keeps running.
+// AwaitAction awaits an async action until its status is succeed, failed
+// or canceled, through the client's poller (see actions: one list per tick
+// for every action in flight, the first look when recent actions took to
+// finish), then reads GET .../result: on success it returns the original
+// operation's "data" object (an empty Doc when it had none); on failed or
+// canceled it returns *veeam.AsyncError carrying the result's error
+// messages. A timeout returns an error wrapping veeam.ErrAwaitTimeout; the
+// action keeps running.
 func (c *Client) AwaitAction(ctx context.Context, actionID string, o veeam.AwaitOptions) (veeam.Doc, error) {
-	var status, name string
-	err := veeam.Await(ctx, c.t.Clock(), o, func(ctx context.Context) (veeam.Progress, bool, error) {
-		d, err := c.Get(ctx, actionPath+url.PathEscape(actionID), nil)
-		if err != nil {
-			return veeam.Progress{}, false, fmt.Errorf("await async action %s: %w", actionID, err)
-		}
-		status, name = veeam.String(d, "status"), veeam.String(d, "actionName")
-		done := slices.Contains([]string{"succeed", "failed", "canceled"}, strings.ToLower(status))
-		return veeam.Progress{Kind: veeam.KindAsyncAction, ID: actionID, Name: name, State: status, Percent: -1}, done, nil
-	})
+	// The action was created before its 202 answered: now is when it
+	// started, near enough for the poller (the list takes no time filter).
+	obs, err := c.actions().Wait(ctx, actionID, c.t.Clock().Now(), o)
 	if err != nil {
 		return nil, err
 	}
+	status, name := obs.Progress.State, obs.Progress.Name
 	// The result is the original operation's answer: a failed action's
 	// 520, even a retryableLogical one, is its outcome, not worth a retry.
 	resp, rerr := c.send(ctx, http.MethodGet, actionPath+url.PathEscape(actionID)+"/result", nil, nil, "", true)
