@@ -159,13 +159,9 @@ func (s *source) tokenPos(tk *token.Token) diag.Pos {
 }
 
 // parseYAML parses text into a Node tree. A syntax error is returned as a
-// positioned diagnostic. A file in the common subset of YAML is read by
-// parseFast; large files may be parsed in pieces (see parseSplit); both
-// give the same result as parsing with goccy whole.
+// positioned diagnostic. Large files may be parsed in pieces (see
+// parseSplit), with the same result.
 func parseYAML(src *source) (*eval.Node, diag.Diagnostics) {
-	if n, ok := parseFast(src); ok {
-		return n, nil
-	}
 	if len(src.text) >= splitMin {
 		if n, ok := parseSplit(src, runtime.GOMAXPROCS(0), minItemsPerPiece); ok {
 			return n, nil

@@ -3,7 +3,6 @@ package openapi
 import (
 	"context"
 	"embed"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -74,53 +73,4 @@ func load(b []byte) (*openapi3.T, error) {
 		return nil, fmt.Errorf("validate vbr openapi document %s: %w", doc.Info.Version, err)
 	}
 	return doc, nil
-}
-
-// operations holds one lazily read operation set per revision.
-var operations = func() map[string]func() (map[string]bool, error) {
-	m := map[string]func() (map[string]bool, error){}
-	for _, rev := range Revisions {
-		m[rev] = sync.OnceValues(func() (map[string]bool, error) {
-			b, err := Raw(rev)
-			if err != nil {
-				return nil, err
-			}
-			return readOperations(b)
-		})
-	}
-	return m
-}()
-
-// Operations returns the operations a revision's document defines, as
-// "METHOD /path" (method in upper case). It reads only the document's
-// paths, so a caller that needs no more than them (which operations a
-// revision has) does not pay for loading and validating the whole document
-// with Doc. The set is shared: callers must not modify it.
-func Operations(rev string) (map[string]bool, error) {
-	if f, ok := operations[rev]; ok {
-		return f()
-	}
-	_, err := Raw(rev)
-	return nil, err
-}
-
-// httpMethods are the keys of an OpenAPI path item that name operations.
-var httpMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
-
-func readOperations(b []byte) (map[string]bool, error) {
-	var doc struct {
-		Paths map[string]map[string]json.RawMessage `json:"paths"`
-	}
-	if err := json.Unmarshal(b, &doc); err != nil {
-		return nil, fmt.Errorf("read the paths of a vbr openapi document: %w", err)
-	}
-	ops := map[string]bool{}
-	for path, item := range doc.Paths {
-		for _, m := range httpMethods {
-			if _, ok := item[m]; ok {
-				ops[strings.ToUpper(m)+" "+path] = true
-			}
-		}
-	}
-	return ops, nil
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -133,37 +132,5 @@ func TestUnknownRevision(t *testing.T) {
 	}
 	if _, err := JSONSchema("1.3-rev0", "NoSuchSchema"); err == nil {
 		t.Error("JSONSchema(NoSuchSchema) succeeded, want an error")
-	}
-}
-
-// TestOperationsMatchDoc: the cheap read of a document's paths gives exactly
-// the operations of the fully loaded document, for every revision.
-func TestOperationsMatchDoc(t *testing.T) {
-	for _, rev := range Revisions {
-		doc, err := Doc(rev)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := map[string]bool{}
-		for path, item := range doc.Paths.Map() {
-			for method := range item.Operations() {
-				want[strings.ToUpper(method)+" "+path] = true
-			}
-		}
-		got, err := Operations(rev)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(got) != len(want) || len(want) == 0 {
-			t.Fatalf("%s: %d operations, want %d", rev, len(got), len(want))
-		}
-		for op := range want {
-			if !got[op] {
-				t.Errorf("%s: Operations lacks %s", rev, op)
-			}
-		}
-	}
-	if _, err := Operations("9.9-rev9"); err == nil {
-		t.Error("Operations of an unknown revision: no error")
 	}
 }
