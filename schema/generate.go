@@ -25,7 +25,7 @@ func Generate(cat *steps.Catalog) ([]byte, error) {
 	var kindRules, actionRules, queryRules []any
 	for _, k := range cat.Kinds() {
 		kindNames = append(kindNames, k.Name)
-		ref, err := embed(defs, "kind", k.Name, k.Schema)
+		ref, err := embed(defs, "kind", k.Name, k.JSONSchema())
 		if err != nil {
 			return nil, err
 		}
@@ -33,7 +33,7 @@ func Generate(cat *steps.Catalog) ([]byte, error) {
 	}
 	for _, a := range cat.Actions() {
 		actionNames = append(actionNames, a.Name)
-		ref, err := embed(defs, "action", a.Name, a.Schema)
+		ref, err := embed(defs, "action", a.Name, a.JSONSchema())
 		if err != nil {
 			return nil, err
 		}
@@ -41,7 +41,7 @@ func Generate(cat *steps.Catalog) ([]byte, error) {
 	}
 	for _, q := range cat.Queries() {
 		queryNames = append(queryNames, q.Name)
-		ref, err := embed(defs, "query", q.Name, q.Schema)
+		ref, err := embed(defs, "query", q.Name, q.JSONSchema())
 		if err != nil {
 			return nil, err
 		}

@@ -131,7 +131,7 @@ func TestCatalogEntries(t *testing.T) {
 			if !strings.Contains(m.Example, m.Name) {
 				t.Errorf("example does not use %s", m.Name)
 			}
-			sch := compileSchema(t, m.Name, m.Schema)
+			sch := compileSchema(t, m.Name, m.JSONSchema())
 			if err := sch.Validate(asJSON(t, entryBlock(t, m.Example))); err != nil {
 				t.Errorf("example rejected by the schema: %v", err)
 			}
@@ -146,7 +146,7 @@ func TestCatalogEntries(t *testing.T) {
 			if err := sch.Validate(asJSON(t, w)); err == nil {
 				t.Errorf("wrong input %s accepted", wrong)
 			}
-			if len(SchemaFields(m.Schema)) == 0 && m.Name != "vbr.scale_out_repositories" && m.Name != "vbr.recovery_tokens" {
+			if len(SchemaFields(m.JSONSchema())) == 0 && m.Name != "vbr.scale_out_repositories" && m.Name != "vbr.recovery_tokens" {
 				t.Errorf("schema documents no fields")
 			}
 		})
@@ -184,7 +184,7 @@ func TestCatalogComplete(t *testing.T) {
 
 func TestRepositorySchemaVendorRules(t *testing.T) {
 	t.Parallel()
-	sch := compileSchema(t, "vbr.repository", Builtin().At("1.3-rev0").kinds["vbr.repository"].Schema)
+	sch := compileSchema(t, "vbr.repository", Builtin().At("1.3-rev0").kinds["vbr.repository"].JSONSchema())
 	tests := map[string]struct {
 		spec string
 		ok   bool
@@ -218,7 +218,7 @@ func TestRepositorySchemaVendorRules(t *testing.T) {
 
 func TestSchemaFields(t *testing.T) {
 	t.Parallel()
-	got := SchemaFields(Builtin().kinds["vbr.recovery_token"].Schema)
+	got := SchemaFields(Builtin().kinds["vbr.recovery_token"].JSONSchema())
 	want := []Field{
 		{Name: "backupIds", Type: "string[]", Doc: "IDs of the backups the token restores."},
 		{Name: "backups", Type: "string[]", Doc: "Names of the backups the token restores (resolved to ids)."},
@@ -227,7 +227,7 @@ func TestSchemaFields(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("SchemaFields -want +got:\n%s", diff)
 	}
-	repo := SchemaFields(Builtin().kinds["vbr.repository"].Schema)
+	repo := SchemaFields(Builtin().kinds["vbr.repository"].JSONSchema())
 	names := fmt.Sprint(repo)
 	for _, f := range []string{"hostId", "repository.path", "share.sharePath", "type"} {
 		if !strings.Contains(names, "{"+f+" ") {

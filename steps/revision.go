@@ -58,17 +58,9 @@ var operationSets = func() map[string]func() (map[string]bool, error) {
 	m := map[string]func() (map[string]bool, error){}
 	for _, rev := range openapi.Revisions {
 		m[rev] = sync.OnceValues(func() (map[string]bool, error) {
-			doc, err := openapi.Doc(rev)
-			if err != nil {
-				return nil, err
-			}
-			ops := map[string]bool{}
-			for path, item := range doc.Paths.Map() {
-				for method := range item.Operations() {
-					ops[strings.ToUpper(method)+" "+path] = true
-				}
-			}
-			return ops, nil
+			// The full model: every vendor path, not only those the
+			// trimmed document keeps (credentials, jobs, settings).
+			return openapi.FullOperations(rev)
 		})
 	}
 	return m
@@ -100,6 +92,9 @@ func (e *UndefinedError) Unwrap() error { return ErrUndefined }
 // entries vplay does not list, are defined everywhere.
 func Defined(entry, doc string) error {
 	ops := vendorOperations[entry]
+	if len(ops) == 0 {
+		ops = tableOperations(entry)
+	}
 	if len(ops) == 0 {
 		return nil
 	}
@@ -177,7 +172,9 @@ func atRevision[T any](entries []*T, doc string, meta func(*T) *Meta) []*T {
 	for _, e := range entries {
 		if m := meta(e); m.SchemaAt != nil {
 			cp := *e
-			meta(&cp).Schema = m.SchemaAt(doc)
+			at := m.SchemaAt
+			meta(&cp).Schema = nil
+			meta(&cp).schemaFn = sync.OnceValue(func() map[string]any { return at(doc) })
 			e = &cp
 		}
 		out = append(out, e)

@@ -105,6 +105,18 @@ type Meta struct {
 	// vendor document; Schema then accepts what any revision accepts. See
 	// Catalog.At.
 	SchemaAt func(doc string) map[string]any
+	// schemaFn computes Schema on first use when it is nil (see
+	// JSONSchema): the table-driven kinds read large vendor documents.
+	schemaFn func() map[string]any
+}
+
+// JSONSchema returns the entry's schema: Schema, or the one computed on
+// first use for entries that build it lazily. Read schemas through it.
+func (m *Meta) JSONSchema() map[string]any {
+	if m.Schema == nil && m.schemaFn != nil {
+		return m.schemaFn()
+	}
+	return m.Schema
 }
 
 // Kind is a declarative resource type: the crossplane-shaped contract the

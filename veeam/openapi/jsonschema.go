@@ -85,6 +85,11 @@ func JSONSchema(rev, name string) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return jsonSchemaOf(schemas, rev, name)
+}
+
+// jsonSchemaOf is JSONSchema over the given component schemas.
+func jsonSchemaOf(schemas map[string]any, rev, name string) (map[string]any, error) {
 	root, ok := schemas[name]
 	if !ok {
 		return nil, fmt.Errorf("vbr %s: no component schema %q", rev, name)

@@ -1,0 +1,26 @@
+package steps
+
+// vbrADDomain is the vbr.ad_domain kind, built from its table row (vbr_table.go).
+func vbrADDomain() *Kind {
+	return collectionKind(vbrCollection{
+		meta: Meta{
+			Name:    "vbr.ad_domain",
+			Summary: "An Active Directory domain VBR browses for protection groups and restores.",
+			Doc: `An Active Directory domain (vendor ADDomainSpec) reached through a domain controller. The resource name
+is the server name (the domain controller or domain DNS name). credentialsId may be written credentials: NAME (a
+vbr.credential), resolved before the write; apply creates the credentials first. The vendor has no update for
+domains: a change is a replace (delete + create), planned as destructive.`,
+			Example: `resources:
+  - kind: vbr.ad_domain
+    target: vbr
+    name: tech.local
+    spec:
+      credentials: svc-backup@tech.local
+      port: 389`,
+		},
+		path:         "/api/v1/adDomains",
+		identity:     "serverName",
+		specIdentity: "serverName",
+		refs:         []vbrRef{refCredentials.as("credentialsId", "credentials")},
+	})
+}
