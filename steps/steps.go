@@ -155,6 +155,24 @@ type KindOps interface {
 	Delete(ctx context.Context, c *Conn, env Env, live Object, opts Doc) error
 }
 
+// Reference is an object a spec names: a resource of Kind called Name on
+// the same target.
+type Reference struct{ Kind, Name string }
+
+// Referencer is implemented by kind operations whose specs name other
+// objects (a job its repository, a managed server its credentials), so the
+// planner orders a write after the writes of what it names.
+type Referencer interface {
+	References(spec Doc) []Reference
+}
+
+// Replacer is implemented by kind operations that cannot apply some
+// changes in place: Replaces returns why the declared spec replaces live
+// (delete + create, destructive), or "" for an ordinary update.
+type Replacer interface {
+	Replaces(spec, live Doc) string
+}
+
 // Preview is what an action will do, computed against live state at plan
 // time: "retry 3 failed agent jobs: A, B, C".
 type Preview struct {

@@ -13,10 +13,16 @@ domains: a change is a replace (delete + create), planned as destructive.`,
 			Example: `resources:
   - kind: vbr.ad_domain
     target: vbr
-    name: tech.local
+    name: dc01.corp.example
     spec:
       credentials: svc-backup@tech.local
-      port: 389`,
+      port: 389
+  - kind: vbr.credential
+    target: vbr
+    name: svc-backup@tech.local
+    spec:
+      type: Standard
+      password: "${{ secret('AD_PASSWORD') }}"`,
 		},
 		path:         "/api/v1/adDomains",
 		identity:     "serverName",

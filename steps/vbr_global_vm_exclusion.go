@@ -7,7 +7,8 @@ func vbrGlobalVMExclusion() *Kind {
 			Name:    "vbr.global_vm_exclusion",
 			Summary: "A virtual machine excluded from every job (global VM exclusion).",
 			Doc: `A global VM exclusion (vendor GlobalVMExclusionSpec): the VM (vmObject, an inventory object) is never
-processed by any job. The resource name is the VM's name. The vendor has no update for exclusions: a change is a
+processed by any job. The resource name is the VM's name. The vendor model returns vmObject as inventoryObject;
+vplay compares the two. The vendor has no update for exclusions: a change is a
 replace (delete + create), planned as destructive.`,
 			Example: `resources:
   - kind: vbr.global_vm_exclusion
@@ -19,5 +20,6 @@ replace (delete + create), planned as destructive.`,
 		path:         "/api/v1/globalExclusions/vm",
 		identity:     "inventoryObject.name",
 		specIdentity: "vmObject.name",
+		renames:      map[string]string{"vmObject": "inventoryObject"},
 	})
 }

@@ -25,11 +25,11 @@ destructive.`,
       computers:
         - id: 0b8d4c2e-5f3a-4e1b-9c7d-2a6e8f1b3c5d
           protectionGroupId: 0b8d4c2e-5f3a-4e1b-9c7d-2a6e8f1b3c5d
-          name: Linux servers
+          name: Linux Servers
           type: ProtectionGroup
           platform: Agent
       storage:
-        backupRepository: repo-linux01`,
+        backupRepository: Default Backup Repository`,
 		},
 		path:         "/api/v1/jobs",
 		identity:     "name",

@@ -14,7 +14,7 @@ awaited. Changing type is a replace (delete + create), planned as destructive.`,
 			Example: `resources:
   - kind: vbr.managed_server
     target: vbr
-    name: linux01.tech.local
+    name: linux-repo01.tech.local
     spec:
       type: LinuxHost
       description: Linux repository server

@@ -14,12 +14,19 @@ planned as destructive. The actions vbr.discovered_entity.* act on the computers
 			Example: `resources:
   - kind: vbr.protection_group
     target: vbr
-    name: Linux servers
+    name: Linux web servers
     spec:
       type: IndividualComputers
       description: Linux servers backed up by agents
       computers:
-        - {hostName: linux01.tech.local, connectionType: PermanentCredentials, credentials: svc-linux}`,
+        - {hostName: web01.tech.local, connectionType: PermanentCredentials, credentials: svc-web}
+  - kind: vbr.credential
+    target: vbr
+    name: svc-web
+    spec:
+      type: Linux
+      authenticationType: Password
+      password: "${{ secret('WEB_PASSWORD') }}"`,
 		},
 		path:         pathProtectionGroups,
 		identity:     "name",

@@ -101,7 +101,7 @@ func (o *settingsOps) what() string { return o.row.meta.Name }
 // never returns them).
 func (o *settingsOps) normalize(path string, v any) any {
 	sh, _ := newestShape(o.row.path, true)
-	if coveredBy(sh.createOnly, path) || coveredBy(sh.secrets, path) {
+	if coveredBy(sh.unread, path) || coveredBy(sh.secrets, path) {
 		return nil
 	}
 	return v

@@ -16,7 +16,7 @@ whole document, merges the declared fields over it and replaces it (PUT), as the
     name: default
     spec:
       storageLatencyControlEnabled: true
-      storageLatencyControlOptions: {latencyLimitMs: 20, throttlingIOLimitMs: 30}`,
+      storageLatencyControlOptions: {latencyLimitMs: 20}`,
 		},
 		path: "/api/v1/generalOptions/storageLatency",
 	})

@@ -40,6 +40,10 @@ type vbrCollection struct {
 	// refs are the fields that name other VBR objects by id; the playbook
 	// may write the object's name instead (see vbrRef).
 	refs []vbrRef
+	// renames maps spec fields to the model fields that hold them when the
+	// vendor spells them differently (vmObject is inventoryObject): live
+	// objects get the spec spelling too, so they compare.
+	renames map[string]string
 	// deleteQuery maps options of the resource to query parameters of the
 	// vendor DELETE (delete_backups -> deleteBackups), with their defaults.
 	deleteQuery map[string]string
@@ -73,12 +77,16 @@ func (r vbrRef) as(id, alias string) vbrRef { r.id, r.alias = id, alias; return 
 type vbrShape struct {
 	defined  bool
 	spec     string // create request model (collections) or the PUT model (settings)
-	model    string // model the server answers and PUT takes
+	model    string // model the server answers (GET)
+	put      string // model PUT takes ("" without update)
 	sessions map[string]bool
 	update   bool // PUT exists
 	delete   bool // DELETE exists
-	// createOnly are dotted spec fields the model does not have: sent on
-	// create, never echoed, so never compared.
+	// unread are dotted spec fields the model the server answers (GET)
+	// does not have: never echoed, so never compared.
+	unread []string
+	// createOnly are dotted spec fields the update model (PUT) does not
+	// take: sent on create only.
 	createOnly []string
 	// secrets are dotted spec fields holding secrets (passwords, keys).
 	secrets []string
@@ -119,7 +127,7 @@ func readShape(path, doc string, singleton bool) vbrShape {
 		sh.spec, sh.model = post.Request, get.Response
 		sh.sessions[http.MethodPost] = post.Response == "SessionModel"
 		if put, ok := op(http.MethodPut, item); ok {
-			sh.update = true
+			sh.update, sh.put = true, put.Request
 			sh.sessions[http.MethodPut] = put.Response == "SessionModel"
 		}
 		if del, ok := op(http.MethodDelete, item); ok {
@@ -132,15 +140,24 @@ func readShape(path, doc string, singleton bool) vbrShape {
 		return vbrShape{}
 	}
 	specPaths := schemaPaths(spec)
-	var modelPaths map[string]bool
-	if m, err := openapi.FullJSONSchema(doc, sh.model); err == nil {
-		modelPaths = schemaPaths(m)
+	paths := func(name string) map[string]bool {
+		if m, err := openapi.FullJSONSchema(doc, name); err == nil && name != "" {
+			return schemaPaths(m)
+		}
+		return nil
+	}
+	modelPaths, putPaths := paths(sh.model), paths(sh.put)
+	if !singleton && putPaths == nil {
+		putPaths = modelPaths
 	}
 	for _, p := range sortedKeysOf(specPaths) {
 		if secretField(p) {
 			sh.secrets = append(sh.secrets, p)
 		}
-		if modelPaths != nil && !modelPaths[p] && !coveredBy(sh.createOnly, p) {
+		if modelPaths != nil && !modelPaths[p] && !coveredBy(sh.unread, p) {
+			sh.unread = append(sh.unread, p)
+		}
+		if putPaths != nil && !putPaths[p] && !coveredBy(sh.createOnly, p) {
 			sh.createOnly = append(sh.createOnly, p)
 		}
 	}
@@ -417,7 +434,8 @@ func (o *collectionOps) shape(cl *vbr.Client) vbrShape {
 // case (the vendor changed the spelling of many between revisions).
 func (o *collectionOps) normalize(path string, v any) any {
 	sh, _ := newestShape(o.row.path, false)
-	if coveredBy(sh.createOnly, path) || coveredBy(sh.secrets, path) {
+	top, _, _ := strings.Cut(path, ".")
+	if _, renamed := o.row.renames[top]; !renamed && coveredBy(sh.unread, path) || coveredBy(sh.secrets, path) {
 		return nil
 	}
 	if s, ok := v.(string); ok && path == "type" {
@@ -444,11 +462,11 @@ func (o *collectionOps) Replaces(spec, live Doc) string {
 
 // References returns the objects spec names through reference aliases, as
 // (kind, name) pairs, so the planner orders writes after theirs.
-func (o *collectionOps) References(spec Doc) [][2]string {
-	var out [][2]string
+func (o *collectionOps) References(spec Doc) []Reference {
+	var out []Reference
 	for _, r := range o.row.refs {
 		for _, n := range aliasValues(spec, r.alias) {
-			out = append(out, [2]string{r.kind, n})
+			out = append(out, Reference{Kind: r.kind, Name: n})
 		}
 	}
 	return out
@@ -552,10 +570,15 @@ func (o *collectionOps) toVendor(ctx context.Context, cl *vbr.Client, spec Doc) 
 // toPlaybook adds the reference aliases (names) next to the ids of a live
 // document.
 func (o *collectionOps) toPlaybook(d Doc, ix map[string]nameIndex) Doc {
-	if len(o.row.refs) == 0 {
+	if len(o.row.refs) == 0 && len(o.row.renames) == 0 {
 		return d
 	}
 	out := copyDoc(d)
+	for spec, model := range o.row.renames {
+		if v, ok := out[model]; ok {
+			out[spec] = copyValue(v)
+		}
+	}
 	var visit func(v any)
 	visit = func(v any) {
 		switch t := v.(type) {
@@ -864,3 +887,64 @@ func (o *collectionOps) Delete(ctx context.Context, c *Conn, env Env, live Objec
 // ErrUnsupported is returned for an operation the vendor API does not
 // offer on a kind (deleting a mount server, creating a settings object).
 var ErrUnsupported = errors.New("steps: not supported by the vendor api")
+
+// Table is what a table-driven VBR kind is built from, for code that reads
+// or writes its objects outside plan and apply (vplay import).
+type Table struct {
+	// Path is the vendor collection (or settings document) path.
+	Path string
+	// Singleton is set for settings: one document per server, read and
+	// replaced whole.
+	Singleton bool
+	// Identity is the dotted field of the live model that holds the
+	// resource name; SpecIdentity where the name goes in a create spec
+	// ("" when the server derives it).
+	Identity, SpecIdentity string
+	// Refs are the fields that name other objects by id, and the alias a
+	// playbook may write the name under.
+	Refs []TableRef
+}
+
+// TableRef is one reference field of a Table.
+type TableRef struct {
+	IDField, Alias string // credentialsId, credentials
+	Kind           string // the referenced kind
+}
+
+// TableOf returns the table a kind is built from; false for hand-written
+// kinds.
+func TableOf(k *Kind) (Table, bool) {
+	switch ops := k.Ops.(type) {
+	case *collectionOps:
+		t := Table{Path: ops.row.path, Identity: ops.row.identity, SpecIdentity: ops.row.specIdentity}
+		for _, r := range ops.row.refs {
+			t.Refs = append(t.Refs, TableRef{IDField: r.id, Alias: r.alias, Kind: r.kind})
+		}
+		return t, true
+	case *settingsOps:
+		return Table{Path: ops.row.path, Singleton: true}, true
+	}
+	return Table{}, false
+}
+
+// WriteOnly returns the dotted spec fields of the table at VBR document
+// revision doc that the server never returns (create-only settings and
+// write-only secrets): a plan never compares them, and an import cannot
+// read them (secrets become secret() references).
+func (t Table) WriteOnly(doc string) []string {
+	sh := shapeOf(t.Path, doc, t.Singleton)
+	out := slices.Clone(sh.unread)
+	for _, s := range sh.secrets {
+		if !coveredBy(out, s) {
+			out = append(out, s)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Secrets returns the dotted spec fields at revision doc that hold secrets
+// (masked everywhere).
+func (t Table) Secrets(doc string) []string {
+	return slices.Clone(shapeOf(t.Path, doc, t.Singleton).secrets)
+}

@@ -19,7 +19,7 @@ destructive.`,
     spec:
       type: NFSShare
       path: nfs01.tech.local:/exports/projects
-      processing: {backupIOControlLevel: Medium, backupProxies: {autoSelectEnabled: true}, cacheRepository: repo-linux01}`,
+      processing: {backupIOControlLevel: Medium, backupProxies: {autoSelectEnabled: true}, cacheRepository: Default Backup Repository}`,
 		},
 		path:         "/api/v1/inventory/unstructuredDataServers",
 		identity:     "name",

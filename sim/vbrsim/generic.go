@@ -358,6 +358,7 @@ func (a *API) genCreate(c *call, op *operation, gc *genColl, item any) *reply {
 	if !ok {
 		return badRequest("Unexpected content: the body must be an object.")
 	}
+	a.derive(c.r.URL.Path, body, v)
 	if name, ok := v["name"].(string); ok {
 		for _, it := range gc.items {
 			if other, _ := it["name"].(string); strings.EqualFold(other, name) {
@@ -485,6 +486,56 @@ func (a *API) restoreGeneric(raw json.RawMessage) error {
 		for path, v := range gs.Singletons {
 			st.singles[path] = v
 		}
+	}
+	return nil
+}
+
+// handCollections maps the vendor paths of the hand-written collections to
+// their names, so Mutate takes either.
+var handCollections = map[string]string{
+	"/api/v1/backupInfrastructure/managedServers":       kManagedServers,
+	"/api/v1/backupInfrastructure/repositories":         kRepositories,
+	"/api/v1/backupInfrastructure/scaleOutRepositories": kScaleOut,
+	"/api/v1/agents/recoveryTokens":                     kRecoveryTokens,
+	"/api/v1/agents/protectionGroups":                   kProtectionGroups,
+	"/api/v1/backups":                                   kBackups,
+}
+
+// mutateGeneric is Mutate for a generic collection (its vendor path; the
+// object by id or name) or settings document (its path; name ignored), in
+// every revision's state that has it.
+func (a *API) mutateGeneric(path, name string, merge map[string]any, del bool) error {
+	found := false
+	for _, st := range a.genStores {
+		if gc, ok := st.colls[path]; ok {
+			i := gc.find(name)
+			if i < 0 {
+				for j, it := range gc.items {
+					if n, _ := it["name"].(string); n == name && name != "" {
+						i = j
+					}
+				}
+			}
+			if i < 0 {
+				continue
+			}
+			found = true
+			if del {
+				gc.items = append(gc.items[:i], gc.items[i+1:]...)
+				continue
+			}
+			patched, _ := mergePatch(gc.items[i], merge).(map[string]any)
+			patched["id"] = gc.items[i]["id"]
+			gc.items[i] = patched
+			continue
+		}
+		if v, ok := st.singles[path]; ok && !del {
+			found = true
+			st.singles[path] = mergePatch(v, merge)
+		}
+	}
+	if !found {
+		return fmt.Errorf("no object %q at %s (read it first: generic state is created on first use)", name, path)
 	}
 	return nil
 }
