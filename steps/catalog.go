@@ -48,6 +48,7 @@ func Builtin() *Catalog {
 			vbrDiscoveredEntityUninstallAllComponents(),
 			vbrDiscoveredEntityRemove(),
 			vbrSessionStop(),
+			vbrJobStart(), // minimal, for playbooks/estate.yaml (h-kinds)
 			httpAction(),
 			waitAction(),
 			assertAction(),

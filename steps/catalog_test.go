@@ -16,7 +16,33 @@ import (
 var wrongInput = map[string]string{
 	"vbr.repository":           `{type: LinuxLocal, description: x, repository: {path: /b}}`, // no hostId
 	"vbr.scale_out_repository": `{performanceTier: {performanceExtents: [{id: 5a2e0d4f-6f4c-4e51-9a38-2f1d6a4d7c10}]}}`,
-	"vbr.recovery_token":       `{backups: [a]}`, // no expirationDate
+	"vbr.recovery_token":       `{backups: [a]}`,            // no expirationDate
+	"vbr.job.start":            `{performActiveFull: true}`, // no name
+	// Table-driven kinds: an unknown key, a wrong type or a missing
+	// required field, each caught by the vendor schema.
+	"vbr.credential":                 `{type: Linux, authenticationType: Password, SSHPort: twenty-two}`,
+	"vbr.cloud_credential":           `{type: Amazon, accessKey: a}`, // no secretKey
+	"vbr.encryption_password":        `{hint: h}`,                    // no password; hint is the name
+	"vbr.kms_server":                 `{type: KMS, port: 5696}`,      // no certificates
+	"vbr.managed_server":             `{type: LinuxHost, credentialsStorageType: Permanent, sshFingerprint: f, sshPort: 22}`,
+	"vbr.proxy":                      `{type: GeneralPurposeProxy}`, // no server
+	"vbr.protection_group":           `{type: IndividualComputers, computers: [{hostName: h}]}`,
+	"vbr.job":                        `{type: LinuxAgentBackup, backupMode: Everything}`,
+	"vbr.unstructured_data_server":   `{type: NFSShare}`,
+	"vbr.entra_id_tenant":            `{creationMode: Sometimes}`,
+	"vbr.global_vm_exclusion":        `{vm: scratch}`,
+	"vbr.ad_domain":                  `{credentials: svc, port: "389"}`,
+	"vbr.user":                       `{type: Robot, isServiceAccount: false, roles: []}`,
+	"vbr.role":                       `{manageBackups: maybe, manageRestores: true}`,
+	"vbr.general_options":            `{notificationEnabled: "yes"}`,
+	"vbr.email_settings":             `{mailServer: Carrier-pigeon}`,
+	"vbr.notifications":              `{storageSpaceThreshold: 500}`,
+	"vbr.event_forwarding":           `{syslog: {serverName: s}}`,
+	"vbr.storage_latency":            `{storageLatencyControlEnabled: 1}`,
+	"vbr.traffic_rules":              `{uploadStreamsCount: many}`,
+	"vbr.config_backup":              `{restorePointsToKeep: all}`,
+	"vbr.security_settings":          `{mfa: true}`,
+	"vbr.security_analyzer_schedule": `{dailyScanEnabled: sometimes}`,
 
 	"vspc.backup_agent.restart":                         `{where: {}}`,
 	"em.agent_job.retry":                                `{job: x}`,
@@ -161,16 +187,20 @@ func TestCatalogEntries(t *testing.T) {
 func TestCatalogComplete(t *testing.T) {
 	t.Parallel()
 	want := []string{
-		"assert", "em.agent_job.retry", "em.agent_jobs", "http", "log",
-		"vbr.discovered_entities", "vbr.discovered_entity.install_agent", "vbr.discovered_entity.remove",
-		"vbr.discovered_entity.rescan", "vbr.discovered_entity.uninstall_agent",
-		"vbr.discovered_entity.uninstall_all_components", "vbr.managed_servers", "vbr.protected_computers",
-		"vbr.protection_groups", "vbr.recovery_token", "vbr.recovery_tokens", "vbr.repositories",
-		"vbr.repository", "vbr.repository.rescan", "vbr.repository_states", "vbr.scale_out_repositories",
-		"vbr.scale_out_repository", "vbr.scale_out_repository.disable_maintenance_mode",
-		"vbr.scale_out_repository.disable_sealed_mode", "vbr.scale_out_repository.enable_maintenance_mode",
-		"vbr.scale_out_repository.enable_sealed_mode", "vbr.session.stop", "vbr.sessions", "vspc.backup_agent.restart",
-		"vspc.backup_agents", "wait",
+		"assert", "em.agent_job.retry", "em.agent_jobs", "http", "log", "vbr.ad_domain", "vbr.cloud_credential",
+		"vbr.config_backup", "vbr.credential", "vbr.discovered_entities", "vbr.discovered_entity.install_agent",
+		"vbr.discovered_entity.remove", "vbr.discovered_entity.rescan", "vbr.discovered_entity.uninstall_agent",
+		"vbr.discovered_entity.uninstall_all_components", "vbr.email_settings", "vbr.encryption_password",
+		"vbr.entra_id_tenant", "vbr.event_forwarding", "vbr.general_options", "vbr.global_vm_exclusion", "vbr.job",
+		"vbr.job.start", "vbr.kms_server", "vbr.managed_server", "vbr.managed_servers", "vbr.notifications",
+		"vbr.protected_computers", "vbr.protection_group", "vbr.protection_groups", "vbr.proxy", "vbr.recovery_token",
+		"vbr.recovery_tokens", "vbr.repositories", "vbr.repository", "vbr.repository.rescan", "vbr.repository_states",
+		"vbr.role", "vbr.scale_out_repositories", "vbr.scale_out_repository",
+		"vbr.scale_out_repository.disable_maintenance_mode", "vbr.scale_out_repository.disable_sealed_mode",
+		"vbr.scale_out_repository.enable_maintenance_mode", "vbr.scale_out_repository.enable_sealed_mode",
+		"vbr.security_analyzer_schedule", "vbr.security_settings", "vbr.session.stop", "vbr.sessions",
+		"vbr.storage_latency", "vbr.traffic_rules", "vbr.unstructured_data_server", "vbr.user",
+		"vspc.backup_agent.restart", "vspc.backup_agents", "wait",
 	}
 	if diff := cmp.Diff(want, Builtin().Names()); diff != "" {
 		t.Errorf("Builtin().Names() -want +got:\n%s", diff)

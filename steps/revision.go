@@ -41,6 +41,7 @@ var vendorOperations = map[string][]string{
 	"vbr.discovered_entity.uninstall_all_components": {"POST /api/v1/agents/protectionGroups/{id}/discoveredEntities/uninstallAllComponents"},
 	"vbr.discovered_entity.remove":                   {"DELETE /api/v1/agents/protectionGroups/{id}/discoveredEntities/{entityId}"},
 	"vbr.session.stop":                               {"POST /api/v1/sessions/{id}/stop"},
+	"vbr.job.start":                                  {"POST /api/v1/jobs/{id}/start"},
 	"vbr.managed_servers":                            {"GET /api/v1/backupInfrastructure/managedServers"},
 	"vbr.repositories":                               {"GET /api/v1/backupInfrastructure/repositories"},
 	"vbr.repository_states":                          {"GET /api/v1/backupInfrastructure/repositories/states"},
