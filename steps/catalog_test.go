@@ -157,7 +157,7 @@ func TestCatalogEntries(t *testing.T) {
 			if !strings.Contains(m.Example, m.Name) {
 				t.Errorf("example does not use %s", m.Name)
 			}
-			sch := compileSchema(t, m.Name, m.JSONSchema())
+			sch := compileSchema(t, m.Name, m.DocSchema())
 			if err := sch.Validate(asJSON(t, entryBlock(t, m.Example))); err != nil {
 				t.Errorf("example rejected by the schema: %v", err)
 			}
@@ -172,7 +172,7 @@ func TestCatalogEntries(t *testing.T) {
 			if err := sch.Validate(asJSON(t, w)); err == nil {
 				t.Errorf("wrong input %s accepted", wrong)
 			}
-			if len(SchemaFields(m.JSONSchema())) == 0 && m.Name != "vbr.scale_out_repositories" && m.Name != "vbr.recovery_tokens" {
+			if len(SchemaFields(m.DocSchema())) == 0 && m.Name != "vbr.scale_out_repositories" && m.Name != "vbr.recovery_tokens" {
 				t.Errorf("schema documents no fields")
 			}
 		})

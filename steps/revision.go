@@ -175,6 +175,7 @@ func atRevision[T any](entries []*T, doc string, meta func(*T) *Meta) []*T {
 			cp := *e
 			at := m.SchemaAt
 			meta(&cp).Schema = nil
+			meta(&cp).docFn = nil // the revision's schema is the one to document
 			meta(&cp).schemaFn = sync.OnceValue(func() map[string]any { return at(doc) })
 			e = &cp
 		}

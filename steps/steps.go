@@ -108,6 +108,20 @@ type Meta struct {
 	// schemaFn computes Schema on first use when it is nil (see
 	// JSONSchema): the table-driven kinds read large vendor documents.
 	schemaFn func() map[string]any
+	// docFn, when set, returns the schema to document when Schema is only
+	// a placeholder accepting any revision's spec (the table kinds): the
+	// newest revision's.
+	docFn func() map[string]any
+}
+
+// DocSchema returns the schema `vplay describe` and the catalogue document
+// the fields of: the newest revision's for the table-driven kinds (whose
+// any-revision Schema accepts any object), JSONSchema otherwise.
+func (m *Meta) DocSchema() map[string]any {
+	if m.docFn != nil {
+		return m.docFn()
+	}
+	return m.JSONSchema()
 }
 
 // JSONSchema returns the entry's schema: Schema, or the one computed on

@@ -32,7 +32,11 @@ func settingsKind(row vbrSettings) *Kind {
 	m.API = veeam.VBR
 	at := func(doc string) map[string]any { return settingsSchemaAt(row, doc) }
 	m.SchemaAt = at
-	m.schemaFn = sync.OnceValue(func() map[string]any { return anyRevision(row.meta.Name, at) })
+	m.Schema = anyRevisionObject(row.meta.Name)
+	m.docFn = sync.OnceValue(func() map[string]any {
+		_, rev := newestShape(row.path, true)
+		return at(rev)
+	})
 	ops := &settingsOps{row: row}
 	return &Kind{
 		Meta:       m,

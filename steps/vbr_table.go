@@ -97,6 +97,9 @@ var shapes sync.Map // string -> func() vbrShape
 
 func shapeOf(path, doc string, singleton bool) vbrShape {
 	key := path + "@" + doc
+	if sh, ok := generatedShapes()[key]; ok {
+		return sh
+	}
 	f, _ := shapes.LoadOrStore(key, sync.OnceValue(func() vbrShape { return readShape(path, doc, singleton) }))
 	return f.(func() vbrShape)()
 }
@@ -273,7 +276,11 @@ func collectionKind(row vbrCollection) *Kind {
 	m.API = veeam.VBR
 	at := func(doc string) map[string]any { return collectionSchemaAt(row, doc) }
 	m.SchemaAt = at
-	m.schemaFn = sync.OnceValue(func() map[string]any { return anyRevision(row.meta.Name, at) })
+	m.Schema = anyRevisionObject(row.meta.Name)
+	m.docFn = sync.OnceValue(func() map[string]any {
+		_, rev := newestShape(row.path, false)
+		return at(rev)
+	})
 	risk := RiskDestructive
 	ops := &collectionOps{row: row}
 	return &Kind{
@@ -285,6 +292,18 @@ func collectionKind(row vbrCollection) *Kind {
 		Normalize:  ops.normalize,
 		Ops:        ops,
 	}
+}
+
+// anyRevisionObject is the schema of a table kind's spec when the target's
+// revision is not known yet: any object. The vendor schemas of five
+// revisions of every table kind would make the playbook schema several
+// megabytes and seconds to compile; the spec is checked against its
+// revision's schema as soon as the revision is known (api_version when
+// loading, the negotiated one when planning), and editors get the exact
+// schema from the per-revision playbook schema files.
+func anyRevisionObject(entry string) map[string]any {
+	return map[string]any{"type": "object", "description": "The vendor spec of " + entry +
+		" at the target's VBR API revision; checked against that revision's schema once the revision is known."}
 }
 
 // awaitModel is the async model of a call: a session or none.

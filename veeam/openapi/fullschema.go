@@ -28,8 +28,7 @@ type Operation struct {
 // fullPart is the part of a full model FullJSONSchema and FullOperation
 // read: component schemas and operations.
 type fullPart struct {
-	schemas map[string]any
-	ops     map[string]Operation // by "METHOD /path"
+	ops map[string]Operation // by "METHOD /path"
 }
 
 var fullParts = func() map[string]func() (*fullPart, error) {
@@ -46,6 +45,22 @@ var fullParts = func() map[string]func() (*fullPart, error) {
 	return m
 }()
 
+// fullSchemas holds the component schemas of each full model, decoded on
+// first use (apart from the operations: most callers need only those).
+var fullSchemas = func() map[string]func() (map[string]any, error) {
+	m := map[string]func() (map[string]any, error){}
+	for _, rev := range Revisions {
+		m[rev] = sync.OnceValues(func() (map[string]any, error) {
+			b, err := RawFull(rev)
+			if err != nil {
+				return nil, err
+			}
+			return components(b)
+		})
+	}
+	return m
+}()
+
 func decodeFullPart(b []byte) (*fullPart, error) {
 	type content map[string]struct {
 		Schema map[string]any `json:"schema"`
@@ -56,11 +71,7 @@ func decodeFullPart(b []byte) (*fullPart, error) {
 	if err := json.Unmarshal(b, &doc); err != nil {
 		return nil, fmt.Errorf("decode full vbr openapi model: %w", err)
 	}
-	schemas, err := components(b)
-	if err != nil {
-		return nil, err
-	}
-	p := &fullPart{schemas: schemas, ops: map[string]Operation{}}
+	p := &fullPart{ops: map[string]Operation{}}
 	for path, item := range doc.Paths {
 		for method, raw := range item {
 			switch method {
@@ -129,11 +140,15 @@ func fullPartOf(rev string) (*fullPart, error) {
 // vendor models the trimmed documents leave out (credentials, jobs,
 // settings, ...).
 func FullJSONSchema(rev, name string) (map[string]any, error) {
-	p, err := fullPartOf(rev)
+	f, ok := fullSchemas[rev]
+	if !ok {
+		return nil, fmt.Errorf("unknown vbr api revision %q (known: %s)", rev, strings.Join(Revisions, ", "))
+	}
+	schemas, err := f()
 	if err != nil {
 		return nil, err
 	}
-	return jsonSchemaOf(p.schemas, rev, name)
+	return jsonSchemaOf(schemas, rev, name)
 }
 
 // FullOperation returns what the full model of a revision documents for
