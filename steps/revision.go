@@ -183,3 +183,41 @@ func atRevision[T any](entries []*T, doc string, meta func(*T) *Meta) []*T {
 	}
 	return out
 }
+
+// Focus returns c with the schema of every table-driven kind not named in
+// kinds replaced by the placeholder that accepts any object: a playbook
+// schema built from it checks the kinds a playbook uses exactly and costs
+// nothing for the others (the job schema alone is 100 KB per revision).
+// Every name stays known. It is built once per catalogue and set of kinds.
+func (c *Catalog) Focus(kinds []string) *Catalog {
+	want := map[string]bool{}
+	for _, k := range kinds {
+		want[k] = true
+	}
+	keys := make([]string, 0, len(want))
+	for k := range want {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	key := strings.Join(keys, ",")
+	c.atMu.Lock()
+	defer c.atMu.Unlock()
+	if f, ok := c.focus[key]; ok {
+		return f
+	}
+	var out []*Kind
+	for _, k := range c.Kinds() {
+		if _, table := TableOf(k); table && !want[k.Name] {
+			cp := *k
+			cp.Schema, cp.schemaFn = anyRevisionObject(k.Name), nil
+			k = &cp
+		}
+		out = append(out, k)
+	}
+	f := NewCatalog(out, c.Actions(), c.Queries())
+	if c.focus == nil {
+		c.focus = map[string]*Catalog{}
+	}
+	c.focus[key] = f
+	return f
+}

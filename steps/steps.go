@@ -232,8 +232,9 @@ type Catalog struct {
 	actions map[string]*Action
 	queries map[string]*Query
 
-	atMu sync.Mutex
-	at   map[string]*Catalog // see At
+	atMu  sync.Mutex
+	at    map[string]*Catalog // see At
+	focus map[string]*Catalog // see Focus
 }
 
 // NewCatalog builds a catalogue from entries; names must be unique.

@@ -315,9 +315,10 @@ func awaitModel(sh vbrShape, method string) veeam.AsyncKind {
 }
 
 // undefinedSchema is the schema of an entry at a revision that does not
-// define it: nothing is accepted (Defined explains why).
+// define it: any object, as Defined reports the entry itself (one error
+// naming the revision that has it, not a second one about its spec).
 func undefinedSchema(entry, doc string) map[string]any {
-	return map[string]any{"not": map[string]any{}, "description": entry + " is not defined by VBR REST API " + doc}
+	return map[string]any{"type": "object", "description": entry + " is not defined by VBR REST API " + doc}
 }
 
 // collectionSchemaAt is the create spec of a row at a revision: the vendor
