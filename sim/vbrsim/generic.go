@@ -190,7 +190,38 @@ func (a *API) serveGeneric(c *call, pi *pathItem, op *operation) *reply {
 		return bad
 	}
 	c.changed = true
+	if owner := a.ownerName(c, pi); owner != "" {
+		// An action on an object (/jobs/{id}/start): the real server
+		// names the session after the object (a job session carries the
+		// job's name), not after the action.
+		return a.genAnswer(c, op, map[string]any{"name": owner}, "")
+	}
 	return a.genAnswer(c, op, body, pi.segs[len(pi.segs)-1])
+}
+
+// ownerName returns the name of the generic object an action path acts on
+// (the {id} before the last segment), or "".
+func (a *API) ownerName(c *call, pi *pathItem) string {
+	n := len(pi.segs)
+	if n < 3 || !isParam(pi.segs[n-2]) {
+		return ""
+	}
+	segs := splitPath(c.r.URL.Path)
+	parent := "/" + strings.Join(pi.segs[:n-2], "/")
+	for _, p := range c.model.paths {
+		if p.tmpl != parent {
+			continue
+		}
+		if get := p.ops["GET"]; get == nil || c.model.itemSchema(get.schema) == nil {
+			return ""
+		}
+		gc := a.collection(c, p, "/"+strings.Join(segs[:n-2], "/"))
+		if i := gc.find(segs[n-2]); i >= 0 {
+			name, _ := gc.items[i]["name"].(string)
+			return name
+		}
+	}
+	return ""
 }
 
 // ownerMissing answers 404 when a path names an object of a generic
@@ -420,7 +451,7 @@ func (a *API) genAnswer(c *call, op *operation, v any, action string) *reply {
 		name := action
 		if m, ok := v.(map[string]any); ok {
 			if n, ok := m["name"].(string); ok {
-				name = action + " " + n
+				name = strings.TrimSpace(action + " " + n)
 			}
 		}
 		s := a.start(c, "Infrastructure", name, "generic", nil)
