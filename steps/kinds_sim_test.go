@@ -373,3 +373,55 @@ func describe(p *engine.Plan) string {
 	}
 	return b.String()
 }
+
+// TestTableKindTypeChangeIsReplace: changing the vendor type of an object
+// plans a destructive replace and applies it as delete + create (a new id,
+// the old object gone); a collection the vendor cannot update (AD domains)
+// plans any change that way too.
+func TestTableKindTypeChangeIsReplace(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives the simulator; skipped with -short")
+	}
+	t.Parallel()
+	s := startKindSim(t)
+	cat := steps.Builtin()
+	ctx := context.Background()
+	e := engine.New(engine.Config{Catalog: cat, Connector: engine.ClientConnector{Base: veeam.Config{}}, Env: s.env,
+		Secret: func(name string) (string, error) {
+			if v, ok := s.env[name]; ok {
+				return v, nil
+			}
+			return "s3cr3t-" + name, nil
+		}})
+	t.Cleanup(func() { _ = e.Close(ctx) })
+	k, _ := cat.Kind("vbr.credential")
+	run := func(pb *playbook.Playbook) *engine.Plan {
+		t.Helper()
+		p, err := e.Plan(ctx, pb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := e.Apply(ctx, p, engine.ApplyOptions{}, engine.NopObserver)
+		if err != nil || res.Failed() {
+			t.Fatalf("apply: %v %+v", err, res)
+		}
+		return p
+	}
+	run(kindPlaybook(t, cat, k, "1.3-rev2", nil))
+	standard := kindPlaybook(t, cat, k, "1.3-rev2", func(rs []any) {
+		rs[0].(map[string]any)["spec"] = map[string]any{"type": "Standard", "description": "now a Windows account",
+			"password": "${{ secret('WIN_PASSWORD') }}"}
+	})
+	p := run(standard)
+	c := p.Changes[0]
+	if c.Action != engine.Update || c.Risk != steps.RiskDestructive.String() || !strings.Contains(c.Reason, "type changes from Linux to Standard") {
+		t.Fatalf("type change: %s", describe(p))
+	}
+	after, err := e.Plan(ctx, standard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.HasChanges() || after.Changes[0].ID == c.ID || after.Changes[0].Before["type"] != "Standard" {
+		t.Fatalf("after the replace: id %s (was %s): %s", after.Changes[0].ID, c.ID, describe(after))
+	}
+}
