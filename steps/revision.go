@@ -207,9 +207,9 @@ func (c *Catalog) Focus(kinds []string) *Catalog {
 	}
 	var out []*Kind
 	for _, k := range c.Kinds() {
-		if _, table := TableOf(k); table && !want[k.Name] {
+		if t, table := TableOf(k); table && !want[k.Name] {
 			cp := *k
-			cp.Schema, cp.schemaFn = anyRevisionObject(k.Name), nil
+			cp.Schema, cp.schemaFn = tableAnyRevision(k.Name, t), nil
 			k = &cp
 		}
 		out = append(out, k)
@@ -220,4 +220,13 @@ func (c *Catalog) Focus(kinds []string) *Catalog {
 	}
 	c.focus[key] = f
 	return f
+}
+
+// tableAnyRevision is the any-revision schema of a table kind.
+func tableAnyRevision(name string, t Table) map[string]any {
+	var refs []vbrRef
+	for _, r := range t.Refs {
+		refs = append(refs, vbrRef{id: r.IDField, alias: r.Alias})
+	}
+	return anyRevisionObject(name, t.Path, t.Singleton, topField(t.SpecIdentity), refs)
 }

@@ -10,7 +10,8 @@ func vbrProtectionGroup() *Kind {
 PreInstalledAgents, CloudMachines, ...). Computers name their credentials by name (credentials: NAME, a
 vbr.credential by username), resolved to credentialsId before each write; apply creates the credentials first.
 Create, update and delete answer with a session, which is awaited. Changing type is a replace (delete + create),
-planned as destructive. The actions vbr.discovered_entity.* act on the computers a group discovers.`,
+planned as destructive. Delete takes the option uninstall_everything (default false: agents stay installed on
+the computers). The actions vbr.discovered_entity.* act on the computers a group discovers.`,
 			Example: `resources:
   - kind: vbr.protection_group
     target: vbr
@@ -32,5 +33,6 @@ planned as destructive. The actions vbr.discovered_entity.* act on the computers
 		identity:     "name",
 		specIdentity: "name",
 		refs:         []vbrRef{refCredentials.as("credentialsId", "credentials")},
+		deleteQuery:  map[string]string{"uninstall_everything": "uninstallEverything"},
 	})
 }

@@ -30,6 +30,7 @@ type shapeRecord struct {
 	Unread     []string        `json:"unread,omitempty"`
 	CreateOnly []string        `json:"createOnly,omitempty"`
 	Secrets    []string        `json:"secrets,omitempty"`
+	Keys       []string        `json:"keys,omitempty"`
 }
 
 func recordOf(sh vbrShape) shapeRecord {
@@ -40,7 +41,7 @@ func recordOf(sh vbrShape) shapeRecord {
 		}
 	}
 	return shapeRecord{Defined: sh.defined, Spec: sh.spec, Model: sh.model, Put: sh.put, Sessions: sessions,
-		Update: sh.update, Delete: sh.delete, Unread: sh.unread, CreateOnly: sh.createOnly, Secrets: sh.secrets}
+		Update: sh.update, Delete: sh.delete, Unread: sh.unread, CreateOnly: sh.createOnly, Secrets: sh.secrets, Keys: sh.keys}
 }
 
 func (r shapeRecord) shape() vbrShape {
@@ -49,7 +50,7 @@ func (r shapeRecord) shape() vbrShape {
 		sessions = map[string]bool{}
 	}
 	return vbrShape{defined: r.Defined, spec: r.Spec, model: r.Model, put: r.Put, sessions: sessions,
-		update: r.Update, delete: r.Delete, unread: r.Unread, createOnly: r.CreateOnly, secrets: r.Secrets}
+		update: r.Update, delete: r.Delete, unread: r.Unread, createOnly: r.CreateOnly, secrets: r.Secrets, keys: r.Keys}
 }
 
 // generatedShapes is vbr_shapes.json decoded, by "path@revision"; empty

@@ -67,7 +67,6 @@ var (
 	refCredentials    = vbrRef{kind: "vbr.credential", path: "/api/v1/credentials", identity: "username"}
 	refManagedServers = vbrRef{kind: "vbr.managed_server", path: pathManagedServers, identity: "name"}
 	refRepositories   = vbrRef{kind: "vbr.repository", path: pathRepositories, identity: "name"}
-	refEncryption     = vbrRef{kind: "vbr.encryption_password", path: "/api/v1/encryptionPasswords", identity: "hint"}
 )
 
 // as returns r for the key id, written alias in playbooks.
@@ -90,6 +89,8 @@ type vbrShape struct {
 	createOnly []string
 	// secrets are dotted spec fields holding secrets (passwords, keys).
 	secrets []string
+	// keys are the top-level fields of the spec (every variant).
+	keys []string
 }
 
 // shapes memoizes vbrShape per (path, revision).
@@ -154,6 +155,9 @@ func readShape(path, doc string, singleton bool) vbrShape {
 		putPaths = modelPaths
 	}
 	for _, p := range sortedKeysOf(specPaths) {
+		if !strings.Contains(p, ".") {
+			sh.keys = append(sh.keys, p)
+		}
 		if secretField(p) {
 			sh.secrets = append(sh.secrets, p)
 		}
@@ -276,34 +280,55 @@ func collectionKind(row vbrCollection) *Kind {
 	m.API = veeam.VBR
 	at := func(doc string) map[string]any { return collectionSchemaAt(row, doc) }
 	m.SchemaAt = at
-	m.Schema = anyRevisionObject(row.meta.Name)
+	m.Schema = anyRevisionObject(row.meta.Name, row.path, false, topField(row.specIdentity), row.refs)
 	m.docFn = sync.OnceValue(func() map[string]any {
 		_, rev := newestShape(row.path, false)
 		return at(rev)
 	})
-	risk := RiskDestructive
 	ops := &collectionOps{row: row}
 	return &Kind{
 		Meta:       m,
 		ReadOnly:   []string{"id"},
 		Sensitive:  sh.secrets,
 		Await:      awaitModel(sh, http.MethodPost),
-		DeleteRisk: risk,
+		DeleteRisk: RiskDestructive,
 		Normalize:  ops.normalize,
 		Ops:        ops,
 	}
 }
 
 // anyRevisionObject is the schema of a table kind's spec when the target's
-// revision is not known yet: any object. The vendor schemas of five
-// revisions of every table kind would make the playbook schema several
-// megabytes and seconds to compile; the spec is checked against its
-// revision's schema as soon as the revision is known (api_version when
-// loading, the negotiated one when planning), and editors get the exact
-// schema from the per-revision playbook schema files.
-func anyRevisionObject(entry string) map[string]any {
-	return map[string]any{"type": "object", "description": "The vendor spec of " + entry +
-		" at the target's VBR API revision; checked against that revision's schema once the revision is known."}
+// revision is not known yet: an object whose top-level keys are those some
+// revision's spec declares (plus the name aliases), any values. The vendor
+// schemas of five revisions of every table kind would make the playbook
+// schema several megabytes and seconds to compile; the spec is checked
+// against its revision's schema as soon as the revision is known
+// (api_version when loading, the negotiated one when planning), and editors
+// get the exact schema from the per-revision playbook schema files.
+func anyRevisionObject(entry, path string, singleton bool, drop string, refs []vbrRef) map[string]any {
+	props := map[string]any{}
+	for _, rev := range openapi.Revisions {
+		for _, k := range shapeOf(path, rev, singleton).keys {
+			props[k] = map[string]any{}
+		}
+	}
+	for _, r := range refs {
+		if _, ok := props[r.id]; ok {
+			props[r.alias] = map[string]any{"type": "string"}
+		}
+	}
+	delete(props, drop)
+	return map[string]any{"type": "object", "properties": props, "additionalProperties": false,
+		"description": "The vendor spec of " + entry + " at the target's VBR API revision: its keys are checked here, " +
+			"its values against that revision's schema once the revision is known."}
+}
+
+// topField returns a single-segment field name, "" for a dotted path.
+func topField(f string) string {
+	if strings.Contains(f, ".") {
+		return ""
+	}
+	return f
 }
 
 // awaitModel is the async model of a call: a session or none.
@@ -613,32 +638,6 @@ func (o *collectionOps) toPlaybook(d Doc, ix map[string]nameIndex) Doc {
 				}
 				if n, ok := ix[r.path].byID[strings.ToLower(id)]; ok {
 					t[r.alias] = n
-				}
-			}
-			for _, e := range t {
-				visit(e)
-			}
-		case []any:
-			for _, e := range t {
-				visit(e)
-			}
-		}
-	}
-	visit(out)
-	return out
-}
-
-// withoutAliases removes the reference aliases from a document before it
-// is sent back to the server.
-func (o *collectionOps) withoutAliases(d Doc) Doc {
-	out := copyDoc(d)
-	var visit func(v any)
-	visit = func(v any) {
-		switch t := v.(type) {
-		case map[string]any:
-			for _, r := range o.row.refs {
-				if _, ok := t[r.id]; ok {
-					delete(t, r.alias)
 				}
 			}
 			for _, e := range t {
