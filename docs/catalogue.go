@@ -53,7 +53,7 @@ func entry(b *strings.Builder, m steps.Meta, block, risk, await string) {
 	if doc := strings.TrimSpace(m.Doc); doc != "" {
 		fmt.Fprintf(b, "%s\n\n", doc)
 	}
-	fields := steps.SchemaFields(m.Schema)
+	fields := steps.SchemaFields(m.DocSchema())
 	fmt.Fprintf(b, "Fields of `%s`:\n\n", block)
 	if len(fields) == 0 {
 		b.WriteString("(none)\n\n")

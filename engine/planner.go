@@ -538,6 +538,16 @@ func (e *Engine) planResources(x *execState, base *eval.Scope) error {
 				}
 			}
 		}
+		if r, ok := pr.kind.Ops.(steps.Referencer); ok && pr.spec != nil {
+			// Objects the spec names (credentials: NAME) are written first.
+			for _, ref := range r.References(pr.spec) {
+				for j, other := range x.resources {
+					if j != i && other.addr == (Addr{Target: pr.addr.Target, Kind: ref.Kind, Name: ref.Name}) {
+						deps = append(deps, j)
+					}
+				}
+			}
+		}
 		for _, d := range pr.res.DependsOn {
 			for j, other := range x.resources {
 				if j != i && dependsOnMatches(d, other.addr) {
@@ -717,6 +727,16 @@ func (pr *plannedResource) change(known *eval.KnownSecrets) Change {
 	}
 	if pr.action == Delete {
 		c.Risk = riskOf(pr.kind.DeleteRisk)
+	}
+	if act == Update {
+		// A change the kind cannot make in place (a new type) is a
+		// replace: delete + create, as destructive as a delete.
+		if r, ok := pr.kind.Ops.(steps.Replacer); ok {
+			if why := r.Replaces(pr.spec, pr.live.Doc); why != "" {
+				c.Risk = riskOf(pr.kind.DeleteRisk)
+				c.Reason = why
+			}
+		}
 	}
 	if pr.live != nil {
 		c.ID = pr.live.ID

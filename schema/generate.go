@@ -28,7 +28,7 @@ func Generate(cat *steps.Catalog) ([]byte, error) {
 		if !k.NoDelete {
 			deletableNames = append(deletableNames, k.Name)
 		}
-		ref, err := embed(defs, "kind", k.Name, k.Schema)
+		ref, err := embed(defs, "kind", k.Name, k.JSONSchema())
 		if err != nil {
 			return nil, err
 		}
@@ -36,7 +36,7 @@ func Generate(cat *steps.Catalog) ([]byte, error) {
 	}
 	for _, a := range cat.Actions() {
 		actionNames = append(actionNames, a.Name)
-		ref, err := embed(defs, "action", a.Name, a.Schema)
+		ref, err := embed(defs, "action", a.Name, a.JSONSchema())
 		if err != nil {
 			return nil, err
 		}
@@ -44,7 +44,7 @@ func Generate(cat *steps.Catalog) ([]byte, error) {
 	}
 	for _, q := range cat.Queries() {
 		queryNames = append(queryNames, q.Name)
-		ref, err := embed(defs, "query", q.Name, q.Schema)
+		ref, err := embed(defs, "query", q.Name, q.JSONSchema())
 		if err != nil {
 			return nil, err
 		}

@@ -17,6 +17,31 @@ var wrongInput = map[string]string{
 	"vbr.repository":           `{type: LinuxLocal, description: x, repository: {path: /b}}`, // no hostId
 	"vbr.scale_out_repository": `{performanceTier: {performanceExtents: [{id: 5a2e0d4f-6f4c-4e51-9a38-2f1d6a4d7c10}]}}`,
 	"vbr.recovery_token":       `{backups: [a]}`, // no expirationDate
+	// Table-driven kinds: an unknown key, a wrong type or a missing
+	// required field, each caught by the vendor schema.
+	"vbr.credential":                 `{type: Linux, authenticationType: Password, SSHPort: twenty-two}`,
+	"vbr.cloud_credential":           `{type: Amazon, accessKey: a}`, // no secretKey
+	"vbr.encryption_password":        `{hint: h}`,                    // no password; hint is the name
+	"vbr.kms_server":                 `{type: KMS, port: 5696}`,      // no certificates
+	"vbr.managed_server":             `{type: LinuxHost, credentialsStorageType: Permanent, sshFingerprint: f, sshPort: 22}`,
+	"vbr.proxy":                      `{type: GeneralPurposeProxy}`, // no server
+	"vbr.protection_group":           `{type: IndividualComputers, computers: [{hostName: h}]}`,
+	"vbr.job":                        `{type: LinuxAgentBackup, backupMode: Everything}`,
+	"vbr.unstructured_data_server":   `{type: NFSShare}`,
+	"vbr.entra_id_tenant":            `{creationMode: Sometimes}`,
+	"vbr.global_vm_exclusion":        `{vm: scratch}`,
+	"vbr.ad_domain":                  `{credentials: svc, port: "389"}`,
+	"vbr.user":                       `{type: Robot, isServiceAccount: false, roles: []}`,
+	"vbr.role":                       `{manageBackups: maybe, manageRestores: true}`,
+	"vbr.general_options":            `{notificationEnabled: "yes"}`,
+	"vbr.email_settings":             `{mailServer: Carrier-pigeon}`,
+	"vbr.notifications":              `{storageSpaceThreshold: 500}`,
+	"vbr.event_forwarding":           `{syslog: {serverName: s}}`,
+	"vbr.storage_latency":            `{storageLatencyControlEnabled: 1}`,
+	"vbr.traffic_rules":              `{uploadStreamsCount: many}`,
+	"vbr.config_backup":              `{restorePointsToKeep: all}`,
+	"vbr.security_settings":          `{mfa: true}`,
+	"vbr.security_analyzer_schedule": `{dailyScanEnabled: sometimes}`,
 
 	"vspc.backup_agent.restart":                         `{where: {}}`,
 	"em.agent_job.retry":                                `{job: x}`,
@@ -164,7 +189,7 @@ func TestCatalogEntries(t *testing.T) {
 			if !strings.Contains(m.Example, m.Name) {
 				t.Errorf("example does not use %s", m.Name)
 			}
-			sch := compileSchema(t, m.Name, m.Schema)
+			sch := compileSchema(t, m.Name, m.DocSchema())
 			if err := sch.Validate(asJSON(t, entryBlock(t, m.Example))); err != nil {
 				t.Errorf("example rejected by the schema: %v", err)
 			}
@@ -179,7 +204,7 @@ func TestCatalogEntries(t *testing.T) {
 			if err := sch.Validate(asJSON(t, w)); err == nil {
 				t.Errorf("wrong input %s accepted", wrong)
 			}
-			if len(SchemaFields(m.Schema)) == 0 && m.Name != "vbr.scale_out_repositories" && m.Name != "vbr.recovery_tokens" && !takesNothing(m.Schema) {
+			if len(SchemaFields(m.DocSchema())) == 0 && m.Name != "vbr.scale_out_repositories" && m.Name != "vbr.recovery_tokens" && !takesNothing(m.DocSchema()) {
 				t.Errorf("schema documents no fields")
 			}
 		})
@@ -194,22 +219,26 @@ func TestCatalogEntries(t *testing.T) {
 func TestCatalogComplete(t *testing.T) {
 	t.Parallel()
 	want := []string{
-		"assert", "em.agent_job.retry", "em.agent_jobs", "http", "log", "vbr.ad_domains", "vbr.cloud_credentials",
-		"vbr.config_backup.start", "vbr.credential.change_password", "vbr.credentials", "vbr.discovered_entities",
+		"assert", "em.agent_job.retry", "em.agent_jobs", "http", "log", "vbr.ad_domain", "vbr.ad_domains",
+		"vbr.cloud_credential", "vbr.cloud_credentials", "vbr.config_backup", "vbr.config_backup.start", "vbr.credential",
+		"vbr.credential.change_password", "vbr.credentials", "vbr.discovered_entities",
 		"vbr.discovered_entity.install_agent", "vbr.discovered_entity.remove", "vbr.discovered_entity.rescan",
-		"vbr.discovered_entity.uninstall_agent", "vbr.discovered_entity.uninstall_all_components",
-		"vbr.encryption_password.change_password", "vbr.encryption_passwords", "vbr.entra_id_tenants",
-		"vbr.global_vm_exclusions", "vbr.job.disable", "vbr.job.enable", "vbr.job.retry", "vbr.job.start",
-		"vbr.job.stop", "vbr.job_states", "vbr.jobs", "vbr.kms_server.change_certificate", "vbr.kms_servers",
-		"vbr.managed_server.rescan", "vbr.managed_servers", "vbr.mount_servers", "vbr.protected_computers",
+		"vbr.discovered_entity.uninstall_agent", "vbr.discovered_entity.uninstall_all_components", "vbr.email_settings",
+		"vbr.encryption_password", "vbr.encryption_password.change_password", "vbr.encryption_passwords",
+		"vbr.entra_id_tenant", "vbr.entra_id_tenants", "vbr.event_forwarding", "vbr.general_options",
+		"vbr.global_vm_exclusion", "vbr.global_vm_exclusions", "vbr.job", "vbr.job.disable", "vbr.job.enable",
+		"vbr.job.retry", "vbr.job.start", "vbr.job.stop", "vbr.job_states", "vbr.jobs", "vbr.kms_server",
+		"vbr.kms_server.change_certificate", "vbr.kms_servers", "vbr.managed_server", "vbr.managed_server.rescan",
+		"vbr.managed_servers", "vbr.mount_servers", "vbr.notifications", "vbr.protected_computers", "vbr.protection_group",
 		"vbr.protection_group.disable", "vbr.protection_group.enable", "vbr.protection_group.rescan",
-		"vbr.protection_groups", "vbr.proxies", "vbr.recovery_token", "vbr.recovery_tokens", "vbr.repositories",
-		"vbr.repository", "vbr.repository.rescan", "vbr.repository_states", "vbr.roles", "vbr.scale_out_repositories",
-		"vbr.scale_out_repository", "vbr.scale_out_repository.disable_maintenance_mode",
+		"vbr.protection_groups", "vbr.proxies", "vbr.proxy", "vbr.recovery_token", "vbr.recovery_tokens",
+		"vbr.repositories", "vbr.repository", "vbr.repository.rescan", "vbr.repository_states", "vbr.role", "vbr.roles",
+		"vbr.scale_out_repositories", "vbr.scale_out_repository", "vbr.scale_out_repository.disable_maintenance_mode",
 		"vbr.scale_out_repository.disable_sealed_mode", "vbr.scale_out_repository.enable_maintenance_mode",
-		"vbr.scale_out_repository.enable_sealed_mode", "vbr.security_analyzer.start", "vbr.session.stop",
-		"vbr.sessions", "vbr.unstructured_data_servers", "vbr.users", "vspc.backup_agent.restart",
-		"vspc.backup_agents", "wait",
+		"vbr.scale_out_repository.enable_sealed_mode", "vbr.security_analyzer.start", "vbr.security_analyzer_schedule",
+		"vbr.security_settings", "vbr.session.stop", "vbr.sessions", "vbr.storage_latency", "vbr.traffic_rules",
+		"vbr.unstructured_data_server", "vbr.unstructured_data_servers", "vbr.user", "vbr.users",
+		"vspc.backup_agent.restart", "vspc.backup_agents", "wait",
 	}
 	if diff := cmp.Diff(want, Builtin().Names()); diff != "" {
 		t.Errorf("Builtin().Names() -want +got:\n%s", diff)
@@ -223,7 +252,7 @@ func TestCatalogComplete(t *testing.T) {
 
 func TestRepositorySchemaVendorRules(t *testing.T) {
 	t.Parallel()
-	sch := compileSchema(t, "vbr.repository", Builtin().At("1.3-rev0").kinds["vbr.repository"].Schema)
+	sch := compileSchema(t, "vbr.repository", Builtin().At("1.3-rev0").kinds["vbr.repository"].JSONSchema())
 	tests := map[string]struct {
 		spec string
 		ok   bool
@@ -257,7 +286,7 @@ func TestRepositorySchemaVendorRules(t *testing.T) {
 
 func TestSchemaFields(t *testing.T) {
 	t.Parallel()
-	got := SchemaFields(Builtin().kinds["vbr.recovery_token"].Schema)
+	got := SchemaFields(Builtin().kinds["vbr.recovery_token"].JSONSchema())
 	want := []Field{
 		{Name: "backupIds", Type: "string[]", Doc: "IDs of the backups the token restores."},
 		{Name: "backups", Type: "string[]", Doc: "Names of the backups the token restores (resolved to ids)."},
@@ -266,7 +295,7 @@ func TestSchemaFields(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("SchemaFields -want +got:\n%s", diff)
 	}
-	repo := SchemaFields(Builtin().kinds["vbr.repository"].Schema)
+	repo := SchemaFields(Builtin().kinds["vbr.repository"].JSONSchema())
 	names := fmt.Sprint(repo)
 	for _, f := range []string{"hostId", "repository.path", "share.sharePath", "type"} {
 		if !strings.Contains(names, "{"+f+" ") {

@@ -15,3 +15,5 @@ package steps
 // awaits asynchronous work through await.go, which reports progress and
 // journals it through Env.Track and Env.Resume; lookup.go resolves the names
 // a playbook uses to the ids vendor paths need.
+
+//go:generate go run ./gen -o vbr_shapes.json

@@ -29,6 +29,7 @@ const (
 	pathProtectedComps   = "/api/v1/agents/protectedComputers"
 	pathBackups          = "/api/v1/backups"
 	pathSessions         = "/api/v1/sessions"
+	pathJobs             = "/api/v1/jobs"
 	pathEMAgentJobs      = "/api/agents/jobs"
 	pathEMAgentSessions  = "/api/agents/backupSessions"
 	pathVSPCBackupAgents = "/api/v3/infrastructure/backupAgents"

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/vplay-dev/vplay/veeam/openapi"
 )
@@ -108,6 +109,9 @@ func (e *UndefinedError) Unwrap() error { return ErrUndefined }
 func Defined(entry, doc string) error {
 	ops := vendorOperations[entry]
 	if len(ops) == 0 {
+		ops = tableOperations(entry)
+	}
+	if len(ops) == 0 {
 		return nil
 	}
 	have, err := documentOps(doc)
@@ -183,10 +187,60 @@ func atRevision[T any](entries []*T, doc string, meta func(*T) *Meta) []*T {
 	for _, e := range entries {
 		if m := meta(e); m.SchemaAt != nil {
 			cp := *e
-			meta(&cp).Schema = m.SchemaAt(doc)
+			at := m.SchemaAt
+			meta(&cp).Schema = nil
+			meta(&cp).docFn = nil // the revision's schema is the one to document
+			meta(&cp).schemaFn = sync.OnceValue(func() map[string]any { return at(doc) })
 			e = &cp
 		}
 		out = append(out, e)
 	}
 	return out
+}
+
+// Focus returns c with the schema of every table-driven kind not named in
+// kinds replaced by the placeholder that accepts any object: a playbook
+// schema built from it checks the kinds a playbook uses exactly and costs
+// nothing for the others (the job schema alone is 100 KB per revision).
+// Every name stays known. It is built once per catalogue and set of kinds.
+func (c *Catalog) Focus(kinds []string) *Catalog {
+	want := map[string]bool{}
+	for _, k := range kinds {
+		want[k] = true
+	}
+	keys := make([]string, 0, len(want))
+	for k := range want {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	key := strings.Join(keys, ",")
+	c.atMu.Lock()
+	defer c.atMu.Unlock()
+	if f, ok := c.focus[key]; ok {
+		return f
+	}
+	var out []*Kind
+	for _, k := range c.Kinds() {
+		if t, table := TableOf(k); table && !want[k.Name] {
+			cp := *k
+			cp.Schema, cp.schemaFn = tableAnyRevision(k.Name, t), nil
+			k = &cp
+		}
+		out = append(out, k)
+	}
+	f := NewCatalog(out, c.Actions(), c.Queries())
+	if c.focus == nil {
+		c.focus = map[string]*Catalog{}
+	}
+	c.focus[key] = f
+	return f
+}
+
+// tableAnyRevision is the any-revision schema of a table kind.
+func tableAnyRevision(name string, t Table) map[string]any {
+	var refs []vbrRef
+	for _, r := range t.Refs {
+		refs = append(refs, vbrRef{id: r.IDField, alias: r.Alias})
+	}
+	return anyRevisionObject(name, t.Path, t.Singleton, topField(t.SpecIdentity), refs)
 }

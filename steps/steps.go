@@ -105,6 +105,32 @@ type Meta struct {
 	// vendor document; Schema then accepts what any revision accepts. See
 	// Catalog.At.
 	SchemaAt func(doc string) map[string]any
+	// schemaFn computes Schema on first use when it is nil (see
+	// JSONSchema): the table-driven kinds read large vendor documents.
+	schemaFn func() map[string]any
+	// docFn, when set, returns the schema to document when Schema is only
+	// a placeholder accepting any revision's spec (the table kinds): the
+	// newest revision's.
+	docFn func() map[string]any
+}
+
+// DocSchema returns the schema `vplay describe` and the catalogue document
+// the fields of: the newest revision's for the table-driven kinds (whose
+// any-revision Schema accepts any object), JSONSchema otherwise.
+func (m *Meta) DocSchema() map[string]any {
+	if m.docFn != nil {
+		return m.docFn()
+	}
+	return m.JSONSchema()
+}
+
+// JSONSchema returns the entry's schema: Schema, or the one computed on
+// first use for entries that build it lazily. Read schemas through it.
+func (m *Meta) JSONSchema() map[string]any {
+	if m.Schema == nil && m.schemaFn != nil {
+		return m.schemaFn()
+	}
+	return m.Schema
 }
 
 // Kind is a declarative resource type: the crossplane-shaped contract the
@@ -186,6 +212,24 @@ type KindOps interface {
 	Delete(ctx context.Context, c *Conn, env Env, live Object, opts Doc) error
 }
 
+// Reference is an object a spec names: a resource of Kind called Name on
+// the same target.
+type Reference struct{ Kind, Name string }
+
+// Referencer is implemented by kind operations whose specs name other
+// objects (a job its repository, a managed server its credentials), so the
+// planner orders a write after the writes of what it names.
+type Referencer interface {
+	References(spec Doc) []Reference
+}
+
+// Replacer is implemented by kind operations that cannot apply some
+// changes in place: Replaces returns why the declared spec replaces live
+// (delete + create, destructive), or "" for an ordinary update.
+type Replacer interface {
+	Replaces(spec, live Doc) string
+}
+
 // Preview is what an action will do, computed against live state at plan
 // time: "retry 3 failed agent jobs: A, B, C".
 type Preview struct {
@@ -231,8 +275,9 @@ type Catalog struct {
 	actions map[string]*Action
 	queries map[string]*Query
 
-	atMu sync.Mutex
-	at   map[string]*Catalog // see At
+	atMu  sync.Mutex
+	at    map[string]*Catalog // see At
+	focus map[string]*Catalog // see Focus
 }
 
 // NewCatalog builds a catalogue from entries; names must be unique.

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vplay-dev/vplay/jsondoc"
@@ -52,7 +53,7 @@ spells differently between revisions (mountServerSettingsType, RotatedDriveClean
           vPowerNFSEnabled: false
     options:
       delete_backups: false`,
-			Schema:   repositorySpecSchema(),
+			schemaFn: sync.OnceValue(repositorySpecSchema),
 			SchemaAt: repositorySpecSchemaAt,
 		},
 		ReadOnly:   []string{"id"},

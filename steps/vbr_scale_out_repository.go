@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vplay-dev/vplay/jsondoc"
@@ -51,7 +52,7 @@ status never causes a diff, and day names compare ignoring case (rev0 writes mon
         offloadWindow:
           days: [{day: saturday, hours: "111111111111111111111111"}]
         encryption: {isEnabled: false}`,
-			Schema:   anyRevision("vbr.scale_out_repository", scaleOutSchemaAt),
+			schemaFn: sync.OnceValue(func() map[string]any { return anyRevision("vbr.scale_out_repository", scaleOutSchemaAt) }),
 			SchemaAt: scaleOutSchemaAt,
 		},
 		ReadOnly: []string{

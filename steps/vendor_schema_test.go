@@ -172,7 +172,7 @@ func TestCloseSchemaShape(t *testing.T) {
 // key, everything the vendor declares is still accepted.
 func TestRepositorySchemaRejectsUnknownKeys(t *testing.T) {
 	t.Parallel()
-	sch := compileSchema(t, "vbr.repository", Builtin().At("1.3-rev0").kinds["vbr.repository"].Schema)
+	sch := compileSchema(t, "vbr.repository", Builtin().At("1.3-rev0").kinds["vbr.repository"].JSONSchema())
 	const mount = `mountServer: {mountServerSettingsType: linux, linux: {mountServerId: 5a2e0d4f-6f4c-4e51-9a38-2f1d6a4d7c10, writeCacheFolder: /c, vPowerNFSEnabled: false}}`
 	const host = `hostId: 5a2e0d4f-6f4c-4e51-9a38-2f1d6a4d7c10`
 	tests := map[string]struct {

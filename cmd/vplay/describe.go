@@ -179,7 +179,7 @@ func describeEntry(w io.Writer, cat *steps.Catalog, name string, r revisionView)
 	fmt.Fprintf(&b, "%s (%s, API %s)\n\n%s\n\n", meta.Name, what, describeAPI(meta.API), meta.Summary)
 	fmt.Fprintf(&b, "%s\n\n", strings.TrimSpace(meta.Doc))
 	fmt.Fprintf(&b, "Risk:       %s\nAwaits:     %s\n%s", risk, await, etc)
-	fields := steps.SchemaFields(meta.Schema)
+	fields := steps.SchemaFields(meta.DocSchema())
 	switch {
 	case r.doc != "" && meta.API == veeam.VBR:
 		if why := r.undefined(meta.Name); why != "" {

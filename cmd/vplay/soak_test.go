@@ -95,7 +95,8 @@ func runSoak(t *testing.T, cfg soakConfig) soakReport {
 	defer s.Close()
 	work := t.TempDir()
 	state := filepath.Join(work, "state")
-	environ := []string{"XDG_STATE_HOME=" + state, "NO_COLOR=1", "HOME=" + work}
+	// playbooks/estate.yaml creates credentials from this secret.
+	environ := []string{"XDG_STATE_HOME=" + state, "NO_COLOR=1", "HOME=" + work, "LINUX_ADMIN_PASSWORD=soak-linux-pw"}
 	for k, v := range s.Env() {
 		environ = append(environ, k+"="+v)
 	}

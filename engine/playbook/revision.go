@@ -150,13 +150,13 @@ func (l *loader) validateRevisions() {
 		// in every revision), and the any-revision schema, larger, is
 		// never compiled.
 		for doc := range docs {
-			l.validateWith(l.cat.At(doc), func(schema.Violation) bool { return true })
+			l.validateWith(l.cat.At(doc).Focus(l.usedKinds()), func(schema.Violation) bool { return true })
 		}
 		return
 	}
 	l.validateWith(l.cat, func(v schema.Violation) bool { return itemOf(v.Path) == "" })
 	for _, doc := range sortedKeys(docs) {
-		l.validateWith(l.cat.At(doc), func(v schema.Violation) bool { return itemOf(v.Path) == doc })
+		l.validateWith(l.cat.At(doc).Focus(l.usedKinds()), func(v schema.Violation) bool { return itemOf(v.Path) == doc })
 	}
 }
 
@@ -184,4 +184,14 @@ func (l *loader) allVBRKnown(revs map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// usedKinds lists the kinds the playbook's resources use: the revision schema
+// needs only theirs (steps.Catalog.Focus).
+func (l *loader) usedKinds() []string {
+	var out []string
+	for _, r := range l.pb.Resources {
+		out = append(out, r.Kind)
+	}
+	return out
 }

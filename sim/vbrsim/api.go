@@ -199,9 +199,15 @@ func (a *API) restore(raw json.RawMessage) error {
 func (a *API) Mutate(collection, name string, merge map[string]any, del bool) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if hand, ok := handCollections[collection]; ok {
+		collection = hand
+	}
 	k, ok := a.kinds[collection]
+	if !ok && strings.HasPrefix(collection, "/api/") {
+		return a.mutateGeneric(collection, name, merge, del)
+	}
 	if !ok {
-		return fmt.Errorf("unknown collection %q (want one of %s)", collection, strings.Join(collections, ", "))
+		return fmt.Errorf("unknown collection %q (want one of %s, or a vendor path)", collection, strings.Join(collections, ", "))
 	}
 	o := k.byName(name)
 	if o == nil {

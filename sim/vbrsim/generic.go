@@ -192,7 +192,38 @@ func (a *API) serveGeneric(c *call, pi *pathItem, op *operation) *reply {
 		return bad
 	}
 	c.changed = true
+	if owner := a.ownerName(c, pi); owner != "" {
+		// An action on an object (/jobs/{id}/start): the real server
+		// names the session after the object (a job session carries the
+		// job's name), not after the action.
+		return a.genAnswer(c, op, map[string]any{"name": owner}, "")
+	}
 	return a.genAnswer(c, op, body, pi.segs[len(pi.segs)-1])
+}
+
+// ownerName returns the name of the generic object an action path acts on
+// (the {id} before the last segment), or "".
+func (a *API) ownerName(c *call, pi *pathItem) string {
+	n := len(pi.segs)
+	if n < 3 || !isParam(pi.segs[n-2]) {
+		return ""
+	}
+	segs := splitPath(c.r.URL.Path)
+	parent := "/" + strings.Join(pi.segs[:n-2], "/")
+	for _, p := range c.model.paths {
+		if p.tmpl != parent {
+			continue
+		}
+		if get := p.ops["GET"]; get == nil || c.model.itemSchema(get.schema) == nil {
+			return ""
+		}
+		gc := a.collection(c, p, "/"+strings.Join(segs[:n-2], "/"))
+		if i := gc.find(segs[n-2]); i >= 0 {
+			name, _ := gc.items[i]["name"].(string)
+			return name
+		}
+	}
+	return ""
 }
 
 // ownerMissing answers 404 when a path names an object of a generic
@@ -374,6 +405,7 @@ func (a *API) genCreate(c *call, op *operation, gc *genColl, item any) *reply {
 	if !ok {
 		return badRequest("Unexpected content: the body must be an object.")
 	}
+	a.derive(c.r.URL.Path, body, v)
 	if name, ok := v["name"].(string); ok {
 		for _, it := range gc.items {
 			if other, _ := it["name"].(string); strings.EqualFold(other, name) {
@@ -435,7 +467,7 @@ func (a *API) genAnswer(c *call, op *operation, v any, action string) *reply {
 		name := action
 		if m, ok := v.(map[string]any); ok {
 			if n, ok := m["name"].(string); ok {
-				name = action + " " + n
+				name = strings.TrimSpace(action + " " + n)
 			}
 		}
 		s := a.start(c, "Infrastructure", name, "generic", nil)
@@ -501,6 +533,56 @@ func (a *API) restoreGeneric(raw json.RawMessage) error {
 		for path, v := range gs.Singletons {
 			st.singles[path] = v
 		}
+	}
+	return nil
+}
+
+// handCollections maps the vendor paths of the hand-written collections to
+// their names, so Mutate takes either.
+var handCollections = map[string]string{
+	"/api/v1/backupInfrastructure/managedServers":       kManagedServers,
+	"/api/v1/backupInfrastructure/repositories":         kRepositories,
+	"/api/v1/backupInfrastructure/scaleOutRepositories": kScaleOut,
+	"/api/v1/agents/recoveryTokens":                     kRecoveryTokens,
+	"/api/v1/agents/protectionGroups":                   kProtectionGroups,
+	"/api/v1/backups":                                   kBackups,
+}
+
+// mutateGeneric is Mutate for a generic collection (its vendor path; the
+// object by id or name) or settings document (its path; name ignored), in
+// every revision's state that has it.
+func (a *API) mutateGeneric(path, name string, merge map[string]any, del bool) error {
+	found := false
+	for _, st := range a.genStores {
+		if gc, ok := st.colls[path]; ok {
+			i := gc.find(name)
+			if i < 0 {
+				for j, it := range gc.items {
+					if n, _ := it["name"].(string); n == name && name != "" {
+						i = j
+					}
+				}
+			}
+			if i < 0 {
+				continue
+			}
+			found = true
+			if del {
+				gc.items = append(gc.items[:i], gc.items[i+1:]...)
+				continue
+			}
+			patched, _ := jsondoc.MergePatch(gc.items[i], merge).(map[string]any)
+			patched["id"] = gc.items[i]["id"]
+			gc.items[i] = patched
+			continue
+		}
+		if v, ok := st.singles[path]; ok && !del {
+			found = true
+			st.singles[path] = jsondoc.MergePatch(v, merge)
+		}
+	}
+	if !found {
+		return fmt.Errorf("no object %q at %s (read it first: generic state is created on first use)", name, path)
 	}
 	return nil
 }

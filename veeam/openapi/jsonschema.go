@@ -117,7 +117,16 @@ func JSONSchema(rev, name string) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	root, ok, err := schemas.get(name)
+	return jsonSchemaOf(schemas.get, rev, name)
+}
+
+// componentLookup returns the decoded schema of a component (shared:
+// read-only) and whether the document has it.
+type componentLookup func(name string) (any, bool, error)
+
+// jsonSchemaOf is JSONSchema over the component schemas get reads.
+func jsonSchemaOf(get componentLookup, rev, name string) (map[string]any, error) {
+	root, ok, err := get(name)
 	if err != nil {
 		return nil, fmt.Errorf("vbr %s: %w", rev, err)
 	}
@@ -132,7 +141,7 @@ func JSONSchema(rev, name string) (map[string]any, error) {
 		if _, done := defs[n]; done {
 			continue
 		}
-		s, ok, err := schemas.get(n)
+		s, ok, err := get(n)
 		if err != nil {
 			return nil, fmt.Errorf("vbr %s: %w", rev, err)
 		}
