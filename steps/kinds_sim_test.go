@@ -1,20 +1,28 @@
 package steps_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
 
 	"github.com/goccy/go-yaml"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/vplay-dev/vplay/engine"
 	"github.com/vplay-dev/vplay/engine/playbook"
+	"github.com/vplay-dev/vplay/jsondoc"
 	"github.com/vplay-dev/vplay/sim"
 	"github.com/vplay-dev/vplay/steps"
 	"github.com/vplay-dev/vplay/veeam"
@@ -172,9 +180,12 @@ func setField(spec map[string]any, path string, v any) {
 
 func driveKind(t *testing.T, s *kindSim, cat *steps.Catalog, k *steps.Kind, rev string) {
 	ctx := context.Background()
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(s.srv.CertPEM())
+	rec := &putRecorder{base: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
 	e := engine.New(engine.Config{
 		Catalog:   cat,
-		Connector: engine.ClientConnector{Base: veeam.Config{}},
+		Connector: engine.ClientConnector{Base: veeam.Config{HTTPClient: &http.Client{Transport: rec}}},
 		Env:       s.env,
 		Secret: func(name string) (string, error) {
 			if v, ok := s.env[name]; ok {
@@ -245,6 +256,12 @@ func driveKind(t *testing.T, s *kindSim, cat *steps.Catalog, k *steps.Kind, rev 
 	})
 	p := plan(edited)
 	c = mine(p)
+	rec.reset()
+	defer func() {
+		if !t.Failed() {
+			checkUpdateBody(t, k, rev, c, rec.puts())
+		}
+	}()
 	if c.Action != engine.Update || !slices.ContainsFunc(c.Diff, func(d engine.DiffNode) bool {
 		return d.Path.String() == up.field || strings.HasPrefix(up.field, d.Path.String()+".")
 	}) {
@@ -423,5 +440,96 @@ func TestTableKindTypeChangeIsReplace(t *testing.T) {
 	}
 	if after.HasChanges() || after.Changes[0].ID == c.ID || after.Changes[0].Before["type"] != "Standard" {
 		t.Fatalf("after the replace: id %s (was %s): %s", after.Changes[0].ID, c.ID, describe(after))
+	}
+}
+
+// putRecorder is an http.RoundTripper that keeps the body of every PUT.
+type putRecorder struct {
+	base   http.RoundTripper
+	mu     sync.Mutex
+	bodies []map[string]any
+}
+
+func (r *putRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Method == http.MethodPut && req.Body != nil {
+		b, err := io.ReadAll(req.Body)
+		if err != nil {
+			return nil, err
+		}
+		req.Body = io.NopCloser(bytes.NewReader(b))
+		var doc map[string]any
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		if dec.Decode(&doc) == nil {
+			r.mu.Lock()
+			r.bodies = append(r.bodies, doc)
+			r.mu.Unlock()
+		}
+	}
+	return r.base.RoundTrip(req)
+}
+
+func (r *putRecorder) reset() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.bodies = nil
+}
+
+func (r *putRecorder) puts() []map[string]any {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.bodies)
+}
+
+// checkUpdateBody: the document an update of a table kind PUTs is the
+// plan's after (what the user reviewed), apart from what the table says
+// the vendor's PUT model never takes: the names written for references
+// (sent as the ids next to them), write-only secrets (sent on create only)
+// and create-only fields.
+func checkUpdateBody(t *testing.T, k *steps.Kind, rev string, c engine.Change, puts []map[string]any) {
+	t.Helper()
+	if c.Action != engine.Update || c.Risk == engine.RiskDestructive { // a replace sends a create
+		return
+	}
+	if len(puts) != 1 {
+		t.Fatalf("update of %s sent %d PUTs, want 1", k.Name, len(puts))
+	}
+	tb, _ := steps.TableOf(k)
+	after := jsondoc.CopyMap(c.After)
+	body := jsondoc.CopyMap(puts[0])
+	var drop []jsondoc.Path
+	for _, r := range tb.Refs {
+		drop = append(drop, jsondoc.ParseDotted(r.Alias))
+	}
+	for _, f := range append(tb.WriteOnly(rev), tb.Secrets(rev)...) {
+		drop = append(drop, jsondoc.ParseDotted(f))
+	}
+	for _, doc := range []map[string]any{after, body} {
+		for _, p := range drop {
+			deleteAt(doc, p)
+		}
+	}
+	if !jsondoc.Equal(after, body) {
+		t.Errorf("update of %s at %s: the PUT body is not the plan's after:\n%s", k.Name, rev, cmp.Diff(after, body))
+	}
+}
+
+// deleteAt removes the field at p from doc and from every object of the
+// lists on the way.
+func deleteAt(doc any, p jsondoc.Path) {
+	if len(p) == 0 {
+		return
+	}
+	switch d := doc.(type) {
+	case map[string]any:
+		if len(p) == 1 {
+			delete(d, p[0].Key)
+			return
+		}
+		deleteAt(d[p[0].Key], p[1:])
+	case []any:
+		for _, e := range d {
+			deleteAt(e, p)
+		}
 	}
 }
