@@ -15,8 +15,8 @@ import (
 // applyFleet is `vplay apply --fleet --auto-approve`: each member is
 // planned and applied on its own (own engine, locks, journal and owed
 // steps), up to --fleet-parallelism at once; a member's failure does not
-// stop the others unless --fail-fast. Output lines carry the member: text
-// lines start with [member], JSON lines have a "member" field. The
+// stop the others unless --fail-fast. Output lines carry the member
+// (fleetView, memberView). The
 // terminal UI is for one target; fleet runs always print.
 func (a *app) applyFleet(ctx context.Context, arg string, f *applyFlags) error {
 	switch {
@@ -50,20 +50,12 @@ func (a *app) applyFleet(ctx context.Context, arg string, f *applyFlags) error {
 		case <-workCtx.Done():
 		}
 	}()
-	if f.output == "text" && f.logFormat == "text" {
-		fmt.Fprintf(a.Out, "Applying %s to %s (up to %d at once); each line starts with its member.\n\n",
-			r.playbook, render.Count(len(r.members), "member"), r.opts.Parallelism)
-	}
+	v := a.newFleetView(&f.runFlags, viewOptions{logJSON: f.logFormat == "json"})
+	v.ApplyStarted(r)
 	outs := a.runFleet(ctx, r, func(mctx context.Context, m fleet.Member) memberOutcome {
-		return a.applyMember(mctx, workCtx, stop, r, m, f)
+		return a.applyMember(mctx, workCtx, stop, r, m, f, v.Member(m.Name))
 	})
-	if f.output == "json" || f.logFormat == "json" {
-		err = fleetSummaryJSON(a.Out, outs)
-	} else {
-		fmt.Fprintln(a.Out)
-		err = fleetView{run: r, outs: outs}.summaryText(a.Out, "Fleet apply")
-	}
-	if err != nil {
+	if err := v.ApplyDone(fleetLayout{run: r, outs: outs}); err != nil {
 		return err
 	}
 	if f.stats {
@@ -79,31 +71,16 @@ func (a *app) applyFleet(ctx context.Context, arg string, f *applyFlags) error {
 	return nil
 }
 
-// memberOutput is where a member's apply output goes: its lines prefixed
-// with the member (text) or carrying a member field (JSON).
-func (a *app) memberOutput(f *applyFlags, member string) *linePrefixer {
-	if f.output == "json" || f.logFormat == "json" {
-		return memberJSONLines(a.Out, member)
-	}
-	return &linePrefixer{w: a.Out, prefix: "[" + member + "] "}
-}
-
 // applyMember plans and applies one member. ctx ends with the first
 // interrupt (planning stops), workCtx only with the second; stop closes at
 // the first, so no new work is launched.
-func (a *app) applyMember(ctx, workCtx context.Context, stop chan struct{}, r *fleetRun, m fleet.Member, f *applyFlags) (o memberOutcome) {
+func (a *app) applyMember(ctx, workCtx context.Context, stop chan struct{}, r *fleetRun, m fleet.Member, f *applyFlags, v memberView) (o memberOutcome) {
 	o = memberOutcome{member: m}
-	out := a.memberOutput(f, m.Name)
-	jsonOut := f.output == "json" || f.logFormat == "json"
 	defer func() {
 		if o.report.Err != nil {
-			if jsonOut {
-				writeMemberError(out, o.report.Err)
-			} else {
-				io.WriteString(out, o.detail)
-			}
+			v.Failed(o)
 		}
-		_ = out.Flush()
+		v.Close()
 	}()
 	s, diags, err := a.memberSession(r, m, &f.runFlags, a.memberWarnf(m.Name))
 	if err != nil {
@@ -124,30 +101,17 @@ func (a *app) applyMember(ctx, workCtx context.Context, stop chan struct{}, r *f
 		return o.failed(err, "")
 	}
 	o.plan = p
-	color := a.useColor(a.Out)
 	if !p.HasWork() {
-		if !jsonOut {
-			fmt.Fprintln(out, "No changes. Live state matches the playbook.")
-		}
+		v.NoChanges()
 		return o
 	}
 	if p.Destructive() && !f.allowDestructive {
-		if !jsonOut {
-			_ = render.Text(out, p, render.TextOptions{Color: color})
-		}
+		v.Refused(p)
 		return o.failed(errors.New("the plan deletes objects or runs destructive or disruptive steps: --auto-approve needs --allow-destructive as well"), "")
 	}
-	var obs engine.Observer
-	switch {
-	case f.output == "json":
-		obs = render.JSONObserver(out)
-	case f.logFormat == "json":
-		obs = slogObserver(out)
-	default:
-		if err := render.Text(out, p, render.TextOptions{Color: color}); err != nil {
-			return o.failed(err, "")
-		}
-		obs = render.TextObserver(out, render.TextOptions{Color: color})
+	obs, err := v.Run(p)
+	if err != nil {
+		return o.failed(err, "")
 	}
 	res, err := s.engine.Apply(workCtx, s.pb, p, engine.ApplyOptions{Parallelism: f.parallelism, Stop: stop}, obs)
 	if res != nil {

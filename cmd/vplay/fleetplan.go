@@ -33,16 +33,7 @@ func (a *app) planFleet(ctx context.Context, pbPath string, f *planFlags) error 
 	outs := a.runFleet(ctx, r, func(ctx context.Context, m fleet.Member) memberOutcome {
 		return a.planMember(ctx, r, m, &f.runFlags)
 	})
-	v := fleetView{run: r, outs: outs, color: a.useColor(a.Out)}
-	switch f.output {
-	case "json":
-		err = v.planJSON(a.Out)
-	case "markdown":
-		err = v.planMarkdown(a.Out, f.budget)
-	default:
-		err = v.planText(a.Out)
-	}
-	if err != nil {
+	if err := a.newFleetView(&f.runFlags, viewOptions{budget: f.budget}).Plan(fleetLayout{run: r, outs: outs}); err != nil {
 		return err
 	}
 	if f.stats {

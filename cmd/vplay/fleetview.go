@@ -15,10 +15,151 @@ import (
 	"github.com/vplay-dev/vplay/fleet"
 )
 
-// fleetView lays out the outcomes of a fleet run: a section per member in
+// fleetView shows a fleet run in the output format its flags chose, once,
+// in newFleetView: text (or Markdown, for plans) for people, or JSON (one
+// document for a plan, one object per line for an apply; with
+// --log-format json an apply's event lines are slog records). The fleet
+// commands call it and never branch on the format.
+type fleetView interface {
+	// Plan shows the outcome of plan --fleet.
+	Plan(l fleetLayout) error
+	// ApplyStarted introduces an apply --fleet run.
+	ApplyStarted(r *fleetRun)
+	// Member returns the view of one member's apply.
+	Member(name string) memberView
+	// ApplyDone ends an apply --fleet run with the fleet summary.
+	ApplyDone(l fleetLayout) error
+}
+
+// memberView shows one member's apply, every line marked with the member:
+// text lines start with [member], JSON lines have a "member" field.
+type memberView interface {
+	// NoChanges says the member has nothing to apply.
+	NoChanges()
+	// Refused shows the plan apply refused to run unattended.
+	Refused(p *engine.Plan)
+	// Run shows the plan about to run and returns the observer of its
+	// events.
+	Run(p *engine.Plan) (engine.Observer, error)
+	// Failed shows the member's failure.
+	Failed(o memberOutcome)
+	// Close writes what is left of the member's last line.
+	Close()
+}
+
+// newFleetView chooses the view of a fleet run from its flags; it is the
+// one place of the fleet commands that looks at --output and
+// --log-format.
+func (a *app) newFleetView(f *runFlags, o viewOptions) fleetView {
+	switch {
+	case f.output == "json":
+		return fleetJSONView{a: a}
+	case o.logJSON:
+		return fleetJSONView{a: a, slog: true}
+	}
+	return fleetHumanView{a: a, budget: o.budget, markdown: f.output == "markdown", color: a.useColor(a.Out)}
+}
+
+// fleetHumanView writes a fleet run as text (or a plan as Markdown).
+type fleetHumanView struct {
+	a               *app
+	budget          int
+	markdown, color bool
+}
+
+func (v fleetHumanView) Plan(l fleetLayout) error {
+	l.color = v.color
+	if v.markdown {
+		return l.planMarkdown(v.a.Out, v.budget)
+	}
+	return l.planText(v.a.Out)
+}
+
+func (v fleetHumanView) ApplyStarted(r *fleetRun) {
+	fmt.Fprintf(v.a.Out, "Applying %s to %s (up to %d at once); each line starts with its member.\n\n",
+		r.playbook, render.Count(len(r.members), "member"), r.opts.Parallelism)
+}
+
+func (v fleetHumanView) Member(name string) memberView {
+	return humanMemberView{out: &linePrefixer{w: v.a.Out, prefix: "[" + name + "] "}, color: v.color}
+}
+
+func (v fleetHumanView) ApplyDone(l fleetLayout) error {
+	fmt.Fprintln(v.a.Out)
+	return l.summaryText(v.a.Out, "Fleet apply")
+}
+
+// humanMemberView writes a member's apply as text lines starting with
+// [member].
+type humanMemberView struct {
+	out   *linePrefixer
+	color bool
+}
+
+func (v humanMemberView) NoChanges() {
+	fmt.Fprintln(v.out, "No changes. Live state matches the playbook.")
+}
+
+func (v humanMemberView) Refused(p *engine.Plan) {
+	_ = render.Text(v.out, p, render.TextOptions{Color: v.color}) // the refusal is the member's error
+}
+
+func (v humanMemberView) Run(p *engine.Plan) (engine.Observer, error) {
+	if err := render.Text(v.out, p, render.TextOptions{Color: v.color}); err != nil {
+		return nil, err
+	}
+	return render.TextObserver(v.out, render.TextOptions{Color: v.color}), nil
+}
+
+func (v humanMemberView) Failed(o memberOutcome) { io.WriteString(v.out, o.detail) }
+
+func (v humanMemberView) Close() { _ = v.out.Flush() }
+
+// fleetJSONView writes a fleet plan as one JSON document, and a fleet
+// apply as JSON lines carrying their member, ended by a fleet_summary
+// line; slog makes a member's event lines slog records (--log-format
+// json).
+type fleetJSONView struct {
+	a    *app
+	slog bool
+}
+
+func (v fleetJSONView) Plan(l fleetLayout) error { return l.planJSON(v.a.Out) }
+
+func (v fleetJSONView) ApplyStarted(*fleetRun) {}
+
+func (v fleetJSONView) Member(name string) memberView {
+	return jsonMemberView{out: memberJSONLines(v.a.Out, name), slog: v.slog}
+}
+
+func (v fleetJSONView) ApplyDone(l fleetLayout) error { return fleetSummaryJSON(v.a.Out, l.outs) }
+
+// jsonMemberView writes a member's apply as JSON lines with a "member"
+// field: its events, or its error.
+type jsonMemberView struct {
+	out  *linePrefixer
+	slog bool
+}
+
+func (v jsonMemberView) NoChanges() {}
+
+func (v jsonMemberView) Refused(*engine.Plan) {}
+
+func (v jsonMemberView) Run(*engine.Plan) (engine.Observer, error) {
+	if v.slog {
+		return slogObserver(v.out), nil
+	}
+	return render.JSONObserver(v.out), nil
+}
+
+func (v jsonMemberView) Failed(o memberOutcome) { writeMemberError(v.out, o.report.Err) }
+
+func (v jsonMemberView) Close() { _ = v.out.Flush() }
+
+// fleetLayout lays out the outcomes of a fleet run: a section per member in
 // fleet order, then (text) or first (Markdown) the fleet summary table.
 // Every member is rendered by the single-target renderers.
-type fleetView struct {
+type fleetLayout struct {
 	run   *fleetRun
 	outs  []memberOutcome
 	color bool
@@ -31,7 +172,7 @@ func memberHeader(i, n int, m fleet.Member) string {
 
 // planText writes every member's plan (or error) under its header, then
 // the summary table.
-func (v fleetView) planText(w io.Writer) error {
+func (v fleetLayout) planText(w io.Writer) error {
 	for i, o := range v.outs {
 		fmt.Fprintln(w, memberHeader(i, len(v.outs), o.member))
 		if o.plan != nil {
@@ -48,7 +189,7 @@ func (v fleetView) planText(w io.Writer) error {
 
 // summaryText writes the fleet summary table: member, changes, failures,
 // duration and result.
-func (v fleetView) summaryText(w io.Writer, title string) error {
+func (v fleetLayout) summaryText(w io.Writer, title string) error {
 	tot := fleet.Sum(reports(v.outs))
 	fmt.Fprintf(w, "%s: %s\n", title, totalsLine(tot))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -93,7 +234,7 @@ func fmtDur(d time.Duration) string {
 // section per member with changes or an error, all within budget: the
 // members share what the table leaves, and those that do not fit are
 // named in a closing notice.
-func (v fleetView) planMarkdown(w io.Writer, budget int) error {
+func (v fleetLayout) planMarkdown(w io.Writer, budget int) error {
 	if budget <= 0 {
 		budget = render.DefaultBudget
 	}
@@ -197,7 +338,7 @@ type jsonFleetPlan struct {
 }
 
 // planJSON writes one document: every member with its plan, and the totals.
-func (v fleetView) planJSON(w io.Writer) error {
+func (v fleetLayout) planJSON(w io.Writer) error {
 	doc := jsonFleetPlan{FormatVersion: engine.FormatVersion, Fleet: v.run.fleet.File, Playbook: v.run.playbook,
 		Members: make([]jsonMember, 0, len(v.outs)), Summary: fleet.Sum(reports(v.outs))}
 	for _, o := range v.outs {

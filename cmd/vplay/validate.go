@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -92,13 +91,12 @@ every playbook is valid, 1 when any is not, 2 on usage errors.`,
 			if err != nil {
 				return err
 			}
+			v := a.newValidateView(&f)
 			rep := validateReport{FormatVersion: "1.0", Valid: !ds.HasErrors(), Diagnostics: jsonDiags(ds)}
-			if len(ds) > 0 && f.output == "text" {
-				fmt.Fprint(a.Err, diag.Format(ds, src))
-			}
+			v.Diagnostics(ds, src)
 			all := slices.Clone(ds)
 			for _, name := range args {
-				res := a.validateFile(name, vars, &f)
+				res := a.validateFile(name, vars, v)
 				all = append(all, res.ds...)
 				rep.Playbooks = append(rep.Playbooks, res.report)
 				rep.Valid = rep.Valid && res.report.Valid
@@ -106,12 +104,8 @@ every playbook is valid, 1 when any is not, 2 on usage errors.`,
 			if f.format == "github" {
 				writeAnnotations(a.Out, all)
 			}
-			if f.output == "json" {
-				enc := json.NewEncoder(a.Out)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(rep); err != nil {
-					return err
-				}
+			if err := v.Result(rep); err != nil {
+				return err
 			}
 			if !rep.Valid {
 				return withCode(exitError, nil)

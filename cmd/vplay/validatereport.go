@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -57,9 +58,86 @@ type fileResult struct {
 	ds     diag.Diagnostics
 }
 
-// validateFile checks one playbook, printing the text form unless -o json.
-func (a *app) validateFile(name string, vars map[string]any, f *validateFlags) fileResult {
-	text := f.output == "text"
+// validateView shows what validate found in the output format --output
+// chose, once, in newValidateView: text for people (problems on stderr,
+// valid playbooks on stdout), or one JSON document on stdout at the end.
+type validateView interface {
+	// Diagnostics shows problems found, with their source lines.
+	Diagnostics(ds diag.Diagnostics, src diag.Sources)
+	// Unreadable says a playbook could not be read.
+	Unreadable(name string, err error)
+	// Invalid says a playbook has errors: n of them, and more not shown
+	// when it says so.
+	Invalid(name string, n int, more string)
+	// Valid shows a valid playbook and its size.
+	Valid(r fileReport)
+	// Result ends the output with the whole report.
+	Result(rep validateReport) error
+}
+
+// newValidateView chooses validate's view from its flags; it is the one
+// place validate looks at --output.
+func (a *app) newValidateView(f *validateFlags) validateView {
+	if f.output == "json" {
+		return jsonValidateView{w: a.Out}
+	}
+	return textValidateView{a: a, quiet: f.quiet}
+}
+
+// textValidateView writes validate's findings for people.
+type textValidateView struct {
+	a     *app
+	quiet bool
+}
+
+func (v textValidateView) Diagnostics(ds diag.Diagnostics, src diag.Sources) {
+	if len(ds) > 0 {
+		fmt.Fprint(v.a.Err, diag.Format(ds, src))
+	}
+}
+
+func (v textValidateView) Unreadable(name string, err error) {
+	fmt.Fprintf(v.a.Err, "%s: error: %v\n", name, err)
+}
+
+func (v textValidateView) Invalid(name string, n int, more string) {
+	fmt.Fprintf(v.a.Err, "%s: %d %s%s\n", name, n, plural(n, "error", "errors"), more)
+}
+
+func (v textValidateView) Valid(r fileReport) {
+	if v.quiet {
+		return
+	}
+	fmt.Fprintf(v.a.Out, "%s: valid (%d %s, %d %s, %d %s)\n", r.File,
+		r.Resources, plural(r.Resources, "resource", "resources"),
+		r.Steps, plural(r.Steps, "step", "steps"),
+		r.DataQueries, plural(r.DataQueries, "data query", "data queries"))
+}
+
+func (textValidateView) Result(validateReport) error { return nil }
+
+// jsonValidateView writes validate's report as one JSON document.
+type jsonValidateView struct{ w io.Writer }
+
+func (jsonValidateView) Diagnostics(diag.Diagnostics, diag.Sources) {}
+
+func (jsonValidateView) Unreadable(string, error) {}
+
+func (jsonValidateView) Invalid(string, int, string) {}
+
+func (jsonValidateView) Valid(fileReport) {}
+
+func (v jsonValidateView) Result(rep validateReport) error {
+	enc := json.NewEncoder(v.w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(rep); err != nil {
+		return fmt.Errorf("encode validate report: %w", err)
+	}
+	return nil
+}
+
+// validateFile checks one playbook, showing what it found through v.
+func (a *app) validateFile(name string, vars map[string]any, v validateView) fileResult {
 	res := fileResult{report: fileReport{File: name, Diagnostics: []jsonDiag{}}}
 	b, err := playbook.ReadFile(name)
 	if err != nil {
@@ -70,17 +148,13 @@ func (a *app) validateFile(name string, vars map[string]any, f *validateFlags) f
 		d := diag.Errorf(diag.Pos{File: name}, "read", "%v", msg)
 		res.ds = diag.Diagnostics{d}
 		res.report.Diagnostics = jsonDiags(res.ds)
-		if text {
-			fmt.Fprintf(a.Err, "%s: error: %v\n", name, msg)
-		}
+		v.Unreadable(name, msg)
 		return res
 	}
 	pb, ds := playbook.Parse(name, b, a.Catalog, playbook.Options{Vars: vars})
 	res.ds = ds
 	res.report.Diagnostics = jsonDiags(ds)
-	if len(ds) > 0 && text {
-		fmt.Fprint(a.Err, diag.Format(ds, diag.Sources{name: b}))
-	}
+	v.Diagnostics(ds, diag.Sources{name: b})
 	if pb == nil {
 		n, more := 0, ""
 		for _, d := range ds {
@@ -91,19 +165,12 @@ func (a *app) validateFile(name string, vars map[string]any, f *validateFlags) f
 				n++
 			}
 		}
-		if text {
-			fmt.Fprintf(a.Err, "%s: %d %s%s\n", name, n, plural(n, "error", "errors"), more)
-		}
+		v.Invalid(name, n, more)
 		return res
 	}
 	res.report.Valid = true
 	res.report.Resources, res.report.Steps, res.report.DataQueries = len(pb.Resources), len(pb.Steps), len(pb.Data)
-	if text && !f.quiet {
-		fmt.Fprintf(a.Out, "%s: valid (%d %s, %d %s, %d %s)\n", name,
-			len(pb.Resources), plural(len(pb.Resources), "resource", "resources"),
-			len(pb.Steps), plural(len(pb.Steps), "step", "steps"),
-			len(pb.Data), plural(len(pb.Data), "data query", "data queries"))
-	}
+	v.Valid(res.report)
 	return res
 }
 

@@ -17,10 +17,11 @@ import (
 // session's state changes or its percent moves by 25 points or more), each
 // finish with its duration, failures with the server's message, skipped
 // steps with their reason, log lines, and on ApplyDone the Summary of the
-// result (so callers using it do not print Summary again). Lines start with
-// the event's time (15:04:05) when it is set. It is safe for concurrent use.
+// result, as the Report it feeds holds it (so callers using it do not
+// print Summary again). Lines start with the event's time (15:04:05) when
+// it is set. It is safe for concurrent use.
 func TextObserver(w io.Writer, o TextOptions) engine.Observer {
-	return &textObserver{w: w, pt: painter(o.Color), last: map[string]progressMark{}}
+	return &textObserver{w: w, pt: painter(o.Color), last: map[string]progressMark{}, rep: NewReport(time.Time{})}
 }
 
 type progressMark struct {
@@ -33,13 +34,15 @@ type textObserver struct {
 	w    io.Writer
 	pt   painter
 	last map[string]progressMark // by owner and async id
+	rep  *Report                 // the apply so far, for its summary
 }
 
 // Observe prints the event's line.
 func (t *textObserver) Observe(e engine.Event) {
-	e = CleanEvent(e)
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.rep.Observe(e)
+	e = CleanEvent(e)
 	pt := t.pt
 	line := func(at time.Time, s string) {
 		if !at.IsZero() {
@@ -109,16 +112,16 @@ func (t *textObserver) Observe(e engine.Event) {
 	case engine.Warning:
 		line(ev.Time, pt.paint(ansiYellow, "warning: "+ev.Message))
 	case engine.ApplyDone:
-		if ev.Interrupted {
+		if t.rep.Interrupted() {
 			msg := "Apply interrupted: no new work was started after the signal."
-			if ev.Result != nil && len(ev.Result.StillRunning()) > 0 {
+			if len(t.rep.StillRunning()) > 0 {
 				msg = "Apply interrupted: no new work was started after the signal; work in flight was abandoned and still runs on the server."
 			}
 			line(ev.Time, pt.paint(ansiBold+ansiYellow, msg))
 		}
-		if ev.Result != nil {
+		if t.rep.Result() != nil {
 			fmt.Fprintln(t.w)
-			writeSummary(t.w, pt, ev.Result)
+			writeSummary(t.w, pt, t.rep)
 		}
 	}
 }
@@ -139,25 +142,28 @@ func percentMoved(prev, cur int) bool {
 // "Apply complete: N done, N failed, N not attempted.".
 func Summary(w io.Writer, r *engine.Result) error {
 	bw := bufio.NewWriter(w)
-	writeSummary(bw, painter(false), r)
+	writeSummary(bw, painter(false), resultReport(r))
 	return bw.Flush()
 }
 
 // SummaryText is Summary with TextOptions, for coloured output on a terminal.
 func SummaryText(w io.Writer, r *engine.Result, o TextOptions) error {
 	bw := bufio.NewWriter(w)
-	writeSummary(bw, painter(o.Color), r)
+	writeSummary(bw, painter(o.Color), resultReport(r))
 	return bw.Flush()
 }
 
-func writeSummary(w io.Writer, pt painter, r *engine.Result) {
-	r = cleanResult(r)
-	by := map[engine.Outcome][]engine.ItemResult{}
-	for _, it := range r.Items {
-		by[it.Outcome] = append(by[it.Outcome], it)
-	}
+// resultReport is the report of an apply known only by its result.
+func resultReport(r *engine.Result) *Report {
+	rep := NewReport(time.Time{})
+	rep.Observe(engine.ApplyDone{Result: r})
+	return rep
+}
+
+// writeSummary writes the summary of the apply rep ended (its result).
+func writeSummary(w io.Writer, pt painter, rep *Report) {
 	section := func(o engine.Outcome, title, style string, detail func(engine.ItemResult) string) {
-		items := by[o]
+		items := rep.Outcome(o)
 		if len(items) == 0 {
 			return
 		}
@@ -194,12 +200,12 @@ func writeSummary(w io.Writer, pt painter, r *engine.Result) {
 	})
 	known := map[engine.Outcome]bool{engine.OutcomeDone: true, engine.OutcomeFailed: true, engine.OutcomeSkipped: true,
 		engine.OutcomeNotAttempted: true, engine.OutcomeRunning: true}
-	for _, it := range r.Items {
+	for _, it := range rep.Result().Items {
 		if !known[it.Outcome] {
 			fmt.Fprintf(w, "  %s: %s\n", it.Addr, it.Outcome)
 		}
 	}
-	fmt.Fprintln(w, pt.paint(ansiBold, "Apply complete: "+CountLine(engine.Count(r.Items))+"."))
+	fmt.Fprintln(w, pt.paint(ansiBold, "Apply complete: "+CountLine(rep.Tally())+"."))
 }
 
 // JSONObserver returns an observer that writes one JSON object per event
@@ -207,14 +213,16 @@ func writeSummary(w io.Writer, pt painter, r *engine.Result) {
 // Types are the event type names in snake_case (apply_started,
 // resource_started, step_started, progress, resource_done, step_skipped,
 // step_done, log_line, warning); ApplyDone is written as the final "summary" object
-// carrying the Result. Errors are strings. It is safe for concurrent use.
+// carrying the Result, with the counts and outcome of the Report it feeds.
+// Errors are strings. It is safe for concurrent use.
 func JSONObserver(w io.Writer) engine.Observer {
-	return &jsonObserver{w: w}
+	return &jsonObserver{w: w, rep: NewReport(time.Time{})}
 }
 
 type jsonObserver struct {
-	mu sync.Mutex
-	w  io.Writer
+	mu  sync.Mutex
+	w   io.Writer
+	rep *Report // the apply so far, for its summary
 }
 
 // jsonEvent is one line of the event stream; see FORMAT.md.
@@ -269,8 +277,11 @@ func errString(err error) string {
 	return err.Error()
 }
 
-// Observe writes the event's JSON line.
+// Observe feeds the event to the report and writes its JSON line.
 func (j *jsonObserver) Observe(e engine.Event) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.rep.Observe(e)
 	var ev jsonEvent
 	switch x := e.(type) {
 	case engine.ApplyStarted:
@@ -296,11 +307,12 @@ func (j *jsonObserver) Observe(e engine.Event) {
 	case engine.Warning:
 		ev = jsonEvent{Type: "warning", Time: timePtr(x.Time), Message: x.Message}
 	case engine.ApplyDone:
-		ev = jsonEvent{Type: "summary", Time: timePtr(x.Time), Interrupted: ptr(x.Interrupted), Result: x.Result}
-		if x.Result != nil {
-			ev.OK = ptr(!x.Interrupted && !x.Result.Failed())
-			ev.StillRunning = x.Result.StillRunning()
-			ev.Counts = ptr(engine.Count(x.Result.Items))
+		rep := j.rep
+		ev = jsonEvent{Type: "summary", Time: timePtr(x.Time), Interrupted: ptr(rep.Interrupted()), Result: rep.ExactResult()}
+		if rep.Result() != nil {
+			ev.OK = ptr(rep.OK())
+			ev.StillRunning = rep.StillRunning()
+			ev.Counts = ptr(rep.Tally())
 		}
 	default:
 		return
@@ -311,7 +323,5 @@ func (j *jsonObserver) Observe(e engine.Event) {
 		// invariant, reported in the stream rather than dropped.
 		b = []byte(fmt.Sprintf(`{"type":"error","error":%s}`, quote(err.Error())))
 	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
 	j.w.Write(append(b, '\n')) //nolint:errcheck // an observer cannot report write errors
 }

@@ -11,10 +11,12 @@ import (
 // resource and step iteration with its state, latest Veeam session,
 // duration and error, the recent log lines and warnings, and the result.
 // It is the one accumulator of an apply's report: the terminal UI draws
-// it; the text and JSON observers write each event as it comes and end
-// with the same engine.Result it holds. Servers' words are cleaned of
-// control characters as they are folded in. A Report is not safe for
-// concurrent use: its owner feeds and reads it from one goroutine.
+// it, and the text and JSON observers, which write each event as it comes,
+// feed one and take the apply's summary from it (its outcomes, counts and
+// what is left running). Servers' words are cleaned of control characters
+// as they are folded in; the result is also kept exactly as the engine
+// gave it, for the JSON stream. A Report is not safe for concurrent use:
+// its owner feeds and reads it from one goroutine.
 type Report struct {
 	playbook    string
 	start, end  time.Time
@@ -25,7 +27,9 @@ type Report struct {
 	finished    []string // item keys in the order they finished
 	seen        map[string]bool
 	logs        []engine.LogLine
-	result      *engine.Result
+	result      *engine.Result // cleaned
+	exact       *engine.Result // as ApplyDone carried it
+	byOutcome   map[engine.Outcome][]engine.ItemResult
 	done        bool
 	interrupted bool
 }
@@ -71,6 +75,9 @@ func NewReport(start time.Time) *Report {
 
 // Observe folds one event into the report.
 func (r *Report) Observe(e engine.Event) {
+	if d, ok := e.(engine.ApplyDone); ok {
+		r.exact = d.Result
+	}
 	switch e := CleanEvent(e).(type) {
 	case engine.ApplyStarted:
 		r.playbook = e.Playbook
@@ -113,6 +120,12 @@ func (r *Report) Observe(e engine.Event) {
 		r.log(engine.LogLine{Time: e.Time, Level: "warn", Message: "warning: " + e.Message})
 	case engine.ApplyDone:
 		r.done, r.result, r.interrupted = true, e.Result, e.Interrupted
+		r.byOutcome = map[engine.Outcome][]engine.ItemResult{}
+		if e.Result != nil {
+			for _, it := range e.Result.Items {
+				r.byOutcome[it.Outcome] = append(r.byOutcome[it.Outcome], it)
+			}
+		}
 		r.end = e.Time
 		if r.end.IsZero() && e.Result != nil {
 			r.end = r.start.Add(e.Result.Duration)
@@ -185,6 +198,36 @@ func (r *Report) Interrupted() bool { return r.interrupted }
 
 // Result is the apply's result from ApplyDone, nil before it.
 func (r *Report) Result() *engine.Result { return r.result }
+
+// ExactResult is the result as ApplyDone carried it, its servers' words
+// not cleaned: for machine-readable output, which escapes them.
+func (r *Report) ExactResult() *engine.Result { return r.exact }
+
+// Outcome lists the result's items with outcome o, in result order; none
+// before ApplyDone.
+func (r *Report) Outcome(o engine.Outcome) []engine.ItemResult { return r.byOutcome[o] }
+
+// Tally counts the result's items by outcome; zero before ApplyDone.
+func (r *Report) Tally() engine.Counts {
+	if r.result == nil {
+		return engine.Counts{}
+	}
+	return engine.Count(r.result.Items)
+}
+
+// OK reports whether the apply ended and succeeded: not interrupted, and
+// nothing failed except what the playbook allowed (continue_on_error).
+func (r *Report) OK() bool { return r.result != nil && !r.interrupted && !r.result.Failed() }
+
+// StillRunning lists the work the result left running on the server, as
+// "ADDRESS: KIND ID" exactly as the engine reported it; none before
+// ApplyDone.
+func (r *Report) StillRunning() []string {
+	if r.exact == nil {
+		return nil
+	}
+	return r.exact.StillRunning()
+}
 
 // Logs are the latest log lines and warnings, oldest first.
 func (r *Report) Logs() []engine.LogLine { return r.logs }
