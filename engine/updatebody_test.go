@@ -131,6 +131,11 @@ func TestUpdateBodyIsPlannedAfter(t *testing.T) {
 	t.Parallel()
 	cat := steps.Builtin()
 	for _, k := range cat.Kinds() {
+		if _, table := steps.TableOf(k); table {
+			// Table kinds: TestTableKindsAgainstSim (steps) records the
+			// PUT of each one's update at 1.3-rev1 and 1.3-rev2.
+			continue
+		}
 		if _, ok := updateCases[k.Name]; !ok && k.Name != "vbr.recovery_token" {
 			// The recovery token's update is a rename that sends no document.
 			t.Errorf("kind %s has no update case: add one to updateCases", k.Name)

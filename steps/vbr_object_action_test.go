@@ -38,10 +38,10 @@ func countPosts(s *simEnv, suffix string) int {
 // retried; a stop awaits the job's session that still runs.
 func TestJobActionsLostAnswers(t *testing.T) {
 	t.Parallel()
-	ctx := testCtx(t)
 
 	t.Run("start acted, answer dropped", func(t *testing.T) {
 		t.Parallel()
+		ctx := testCtx(t) // one deadline per subtest: they run in parallel
 		s := startSim(t)
 		s.srv.AddFault(sim.FaultRule{API: "vbr", Method: http.MethodPost, Path: "/api/v1/jobs/*/start", Times: 1, Act: true, Drop: true})
 		res, err := vbrJobStart().Ops.Run(ctx, s.vbr, s.env, Doc{"job": "Backup Job 1"})
@@ -58,6 +58,7 @@ func TestJobActionsLostAnswers(t *testing.T) {
 
 	t.Run("start never reached the server", func(t *testing.T) {
 		t.Parallel()
+		ctx := testCtx(t) // one deadline per subtest: they run in parallel
 		s := startSim(t)
 		s.srv.AddFault(sim.FaultRule{API: "vbr", Method: http.MethodPost, Path: "/api/v1/jobs/*/start", Times: 1, Drop: true})
 		_, err := vbrJobStart().Ops.Run(ctx, s.vbr, s.env, Doc{"job": "Backup Job 1"})
@@ -71,6 +72,7 @@ func TestJobActionsLostAnswers(t *testing.T) {
 
 	t.Run("stop acted, answer dropped", func(t *testing.T) {
 		t.Parallel()
+		ctx := testCtx(t)
 		s := startSim(t, sim.WithSessionDuration(5*time.Second))
 		id := simJobID(t, s, "Backup Job 2")
 		if _, err := s.vbr.VBR.Post(ctx, "/api/v1/jobs/"+id+"/start", nil, Doc{"performActiveFull": false}); err != nil {
