@@ -38,6 +38,19 @@ type Options struct {
 // belongs to another API.
 var ErrUnknownKind = errors.New("importer: unknown kind")
 
+// ErrNotImportable is returned for a --kind import cannot yet write as a
+// playbook that plans clean: the table-driven kinds (credentials, jobs,
+// settings, ...) have no import rules yet (write-only secrets, objects the
+// server names alike), so --all leaves them out rather than write a
+// playbook that does not validate.
+var ErrNotImportable = errors.New("importer: kind not importable yet")
+
+// importable reports whether import can write k's objects.
+func importable(k *steps.Kind) bool {
+	_, table := steps.TableOf(k)
+	return !table
+}
+
 // Playbook is an imported playbook, ready to be written.
 type Playbook struct {
 	API        veeam.API
@@ -135,7 +148,7 @@ func chooseKinds(cat *steps.Catalog, opt Options) ([]*steps.Kind, error) {
 	if len(opt.Kinds) == 0 {
 		var out []*steps.Kind
 		for _, k := range cat.Kinds() {
-			if k.API == opt.API {
+			if k.API == opt.API && importable(k) {
 				out = append(out, k)
 			}
 		}
@@ -149,6 +162,9 @@ func chooseKinds(cat *steps.Catalog, opt Options) ([]*steps.Kind, error) {
 		}
 		if k.API != opt.API {
 			return nil, fmt.Errorf("--kind %s is a %s kind, not %s: %w", name, k.API, opt.API, ErrUnknownKind)
+		}
+		if !importable(k) {
+			return nil, fmt.Errorf("--kind %s: %w (declare it by hand; see vplay describe %s)", name, ErrNotImportable, name)
 		}
 		if !slices.Contains(out, k) {
 			out = append(out, k)

@@ -133,7 +133,7 @@ func (a *app) runImport(cmd *cobra.Command, f *importFlags) error {
 		cat = cat.At(opt.Revision)
 	}
 	pb, err := importer.Import(ctx, cat, conn, opt)
-	if errors.Is(err, importer.ErrUnknownKind) {
+	if errors.Is(err, importer.ErrUnknownKind) || errors.Is(err, importer.ErrNotImportable) {
 		return usageError{err}
 	}
 	if err != nil {
