@@ -16,8 +16,8 @@ import (
 // planned and applied on its own (own engine, locks, journal and owed
 // steps), up to --fleet-parallelism at once; a member's failure does not
 // stop the others unless --fail-fast. Output lines carry the member: text
-// lines start with [member], JSON lines have a "member" field. The
-// terminal UI is for one target; fleet runs always print.
+// lines start with [member], JSON lines have a "member" field. On a
+// terminal the fleet screen (fleettui.go) shows every member instead.
 func (a *app) applyFleet(ctx context.Context, arg string, f *applyFlags) error {
 	switch {
 	case !f.autoApprove:
@@ -36,6 +36,7 @@ func (a *app) applyFleet(ctx context.Context, arg string, f *applyFlags) error {
 	if err != nil {
 		return err
 	}
+	ui, ctx := a.fleetTUI(ctx, &f.runFlags, f.logFormat, "apply") // nil: text; q on the screen cancels ctx
 	// The first interrupt starts no further member and stops launching
 	// work in the running ones, which finish what is in flight; the
 	// second abandons it (it keeps running on the servers).
@@ -50,11 +51,11 @@ func (a *app) applyFleet(ctx context.Context, arg string, f *applyFlags) error {
 		case <-workCtx.Done():
 		}
 	}()
-	if f.output == "text" && f.logFormat == "text" {
+	if ui == nil && f.output == "text" && f.logFormat == "text" {
 		fmt.Fprintf(a.Out, "Applying %s to %s (up to %d at once); each line starts with its member.\n\n",
 			r.playbook, render.Count(len(r.members), "member"), r.opts.Parallelism)
 	}
-	outs := a.runFleet(ctx, r, func(mctx context.Context, m fleet.Member) memberOutcome {
+	outs := a.runFleetUI(ui, ctx, r, func(mctx context.Context, m fleet.Member) memberOutcome {
 		return a.applyMember(mctx, workCtx, stop, r, m, f)
 	})
 	if f.output == "json" || f.logFormat == "json" {
