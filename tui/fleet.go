@@ -213,7 +213,7 @@ func (m *FleetModel) Render() string {
 	}
 	lines := append(append(head, body...), foot...)
 	for i, l := range lines {
-		lines[i] = ansi.Truncate(l, m.width, "…")
+		lines[i] = strings.TrimRight(ansi.Truncate(l, m.width, "…"), " ")
 	}
 	return strings.Join(lines, "\n")
 }
@@ -251,6 +251,10 @@ func (m *FleetModel) memberLines(mb *fleetMember, nameW int) []string {
 // footer is the key help, or what the interrupt decided.
 func (m *FleetModel) footer() string {
 	switch {
+	case m.finished && m.hard:
+		return m.st.Dim.Render("finished: work in flight was abandoned")
+	case m.finished && m.presses > 0:
+		return m.st.Dim.Render("finished: interrupted, no further member was started")
 	case m.finished:
 		return m.st.Dim.Render("finished")
 	case m.hard:
