@@ -73,7 +73,6 @@ func (a *app) runFleetUI(ui *fleetTUI, ctx context.Context, r *fleetRun, work fu
 	if ui == nil {
 		return a.runFleet(ctx, r, work)
 	}
-	defer ui.cancel()
 	names := make([]string, len(r.members))
 	for i, m := range r.members {
 		names[i] = m.Name
