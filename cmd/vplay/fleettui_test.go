@@ -1,8 +1,12 @@
 package main
 
 import (
+	"fmt"
+	"net"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -51,4 +55,78 @@ func TestTTYFleetApply(t *testing.T) {
 			t.Errorf("POST %s sent %d times to a member, want 2", reposPath, got)
 		}
 	}
+}
+
+// TestTTYFleetStop: q on the fleet screen acts as the first interrupt of a
+// text run. With one member at a time and m1 stuck (its server accepts
+// connections and never answers), q ends m1's planning, m2 and m3 are not
+// started, the summary says so and the exit status is 130.
+func TestTTYFleetStop(t *testing.T) {
+	t.Parallel()
+	bin := buildVplay(t)
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	s := startTTYSim(t)
+	stuck := blackHole(t)
+	var b strings.Builder
+	b.WriteString("vplay_fleet: 1\ndefaults:\n  env:\n    VBR_USERNAME: admin\n    VBR_PASSWORD: {from_env: SIM_PW}\nmembers:\n")
+	for _, name := range []string{"m1", "m2", "m3"} {
+		fmt.Fprintf(&b, "  - name: %s\n    env: {VBR_URL: %q, VBR_FINGERPRINT: %q}\n", name, "https://"+stuck, s.Env()["VBR_FINGERPRINT"])
+	}
+	file := filepath.Join(dir, "fleet.yaml")
+	if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"HOME=" + dir, "XDG_STATE_HOME=" + filepath.Join(dir, "state"), "TERM=xterm-256color",
+		"SIM_PW=" + s.Env()["VBR_PASSWORD"]}
+	term := startInPTY(t, bin, root, env, "plan", "--fleet", file, "--fleet-parallelism", "1", "playbooks/quickstart.yaml")
+	term.waitFor(t, "m1 planning", "m1 planning")
+	term.write(t, "q")
+	term.waitFor(t, "the fleet summary", "Fleet plan: 3 members: 0 with changes, 1 failed, 2 not started")
+	if code := term.wait(t); code != exitInterrupted {
+		t.Fatalf("vplay plan --fleet exited %d after q, want %d:\n%s", code, exitInterrupted, term.text())
+	}
+	for _, want := range []string{"m2 0 0 0.0s not started", "m3 0 0 0.0s not started"} {
+		if !term.contains(want) {
+			t.Errorf("summary does not show %q:\n%s", want, term.text())
+		}
+	}
+}
+
+// blackHole listens on 127.0.0.1 and accepts connections that never get
+// an answer; it returns host:port. Everything closes when the test ends.
+func blackHole(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return // closed
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		_ = l.Close()
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	})
+	return l.Addr().String()
 }
