@@ -36,6 +36,12 @@ func (a *app) fleetTUI(ctx context.Context, rf *runFlags, logFormat, verb string
 	if !a.useTUI(rf) || logFormat != "text" {
 		return nil, ctx
 	}
+	return newFleetTUI(ctx, verb)
+}
+
+// newFleetTUI returns the screen's interrupt wiring for a run on ctx, and
+// the context the run uses from here on.
+func newFleetTUI(ctx context.Context, verb string) (*fleetTUI, context.Context) {
 	parent, h := ctx, &hardStop{}
 	ctx, cancel := context.WithCancel(context.WithValue(parent, hardStopKey{}, h))
 	ui := &fleetTUI{verb: verb, cancel: cancel, hard: h}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -8,6 +9,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/vplay-dev/vplay/tui"
 )
 
 // TestTTYFleetApply runs `vplay apply --fleet` on a pseudo-terminal over
@@ -129,4 +136,65 @@ func blackHole(t *testing.T) string {
 		}
 	})
 	return l.Addr().String()
+}
+
+// TestFleetTUIInterrupt: the screen's first interrupt cancels the run's
+// context (as the first signal cancels the command's), not the caller's;
+// the second runs the handler the command registered on the run's
+// context, and so does a second signal reaching the caller's handler.
+func TestFleetTUIInterrupt(t *testing.T) {
+	t.Parallel()
+	h := &hardStop{}
+	parent := context.WithValue(t.Context(), hardStopKey{}, h)
+	ui, ctx := newFleetTUI(parent, "apply")
+	abandoned := make(chan struct{}, 2)
+	if !onHardInterrupt(ctx, func() { abandoned <- struct{}{} }) {
+		t.Fatal("the run's context carries no hard-interrupt handler")
+	}
+	ui.interrupt(false)
+	if ctx.Err() == nil || parent.Err() != nil {
+		t.Fatalf("after q: run ctx err %v, caller ctx err %v; want only the run's cancelled", ctx.Err(), parent.Err())
+	}
+	if len(abandoned) != 0 {
+		t.Fatal("the first interrupt abandoned work in flight")
+	}
+	ui.interrupt(true)
+	select {
+	case <-abandoned:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the second interrupt did not run the command's handler")
+	}
+	h.mu.Lock()
+	fn := h.fn
+	h.mu.Unlock()
+	if fn == nil {
+		t.Fatal("no handler forwarded to the caller's second signal")
+	}
+	fn()
+	if len(abandoned) != 1 {
+		t.Fatal("a second signal did not reach the command's handler")
+	}
+}
+
+// TestMemberLines: member-prefixed output lines go to their member (the
+// longest name that matches), masked and without escape sequences; the
+// first line of an applying member marks it applying; blank lines and
+// lines of no member are dropped.
+func TestMemberLines(t *testing.T) {
+	t.Parallel()
+	var got []tea.Msg
+	w := &memberLines{names: []string{"web", "web] x"}, send: func(m tea.Msg) { got = append(got, m) },
+		known: func(s string) string { return strings.ReplaceAll(s, "hunter2", "***") }, applying: true, seen: map[string]bool{}}
+	fmt.Fprint(w, "[web] \x1b[32m+ repo\x1b[0m created\n[web] x] pw hunter2\n[web]    \n[other] no\n[web] ")
+	fmt.Fprint(w, "~ job\n")
+	want := []tea.Msg{
+		tui.FleetMemberMsg{Member: "web", State: tui.MemberApplying},
+		tui.FleetLineMsg{Member: "web", Line: "+ repo created"},
+		tui.FleetMemberMsg{Member: "web] x", State: tui.MemberApplying},
+		tui.FleetLineMsg{Member: "web] x", Line: "pw ***"},
+		tui.FleetLineMsg{Member: "web", Line: "~ job"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("messages: -want +got:\n%s", diff)
+	}
 }
