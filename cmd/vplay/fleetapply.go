@@ -16,8 +16,8 @@ import (
 // planned and applied on its own (own engine, locks, journal and owed
 // steps), up to --fleet-parallelism at once; a member's failure does not
 // stop the others unless --fail-fast. Output lines carry the member
-// (fleetView, memberView). The
-// terminal UI is for one target; fleet runs always print.
+// (fleetView, memberView). On a terminal the fleet screen (fleettui.go)
+// shows every member instead.
 func (a *app) applyFleet(ctx context.Context, arg string, f *applyFlags) error {
 	switch {
 	case !f.autoApprove:
@@ -36,6 +36,7 @@ func (a *app) applyFleet(ctx context.Context, arg string, f *applyFlags) error {
 	if err != nil {
 		return err
 	}
+	ui, ctx := a.fleetTUI(ctx, &f.runFlags, f.logFormat, "apply") // nil: text; q on the screen cancels ctx
 	// The first interrupt starts no further member and stops launching
 	// work in the running ones, which finish what is in flight; the
 	// second abandons it (it keeps running on the servers).
@@ -51,8 +52,10 @@ func (a *app) applyFleet(ctx context.Context, arg string, f *applyFlags) error {
 		}
 	}()
 	v := a.newFleetView(&f.runFlags, viewOptions{logJSON: f.logFormat == "json"})
-	v.ApplyStarted(r)
-	outs := a.runFleet(ctx, r, func(mctx context.Context, m fleet.Member) memberOutcome {
+	if ui == nil {
+		v.ApplyStarted(r)
+	}
+	outs := a.runFleetUI(ui, ctx, r, func(mctx context.Context, m fleet.Member) memberOutcome {
 		return a.applyMember(mctx, workCtx, stop, r, m, f, v.Member(m.Name))
 	})
 	if err := v.ApplyDone(fleetLayout{run: r, outs: outs}); err != nil {

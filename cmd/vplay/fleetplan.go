@@ -30,7 +30,8 @@ func (a *app) planFleet(ctx context.Context, pbPath string, f *planFlags) error 
 	if err != nil {
 		return err
 	}
-	outs := a.runFleet(ctx, r, func(ctx context.Context, m fleet.Member) memberOutcome {
+	ui, ctx := a.fleetTUI(ctx, &f.runFlags, "text", "plan") // nil: text; q on the screen cancels ctx
+	outs := a.runFleetUI(ui, ctx, r, func(ctx context.Context, m fleet.Member) memberOutcome {
 		return a.planMember(ctx, r, m, &f.runFlags)
 	})
 	if err := a.newFleetView(&f.runFlags, viewOptions{budget: f.budget}).Plan(fleetLayout{run: r, outs: outs}); err != nil {
