@@ -1,7 +1,6 @@
 package schema
 
 import (
-	"fmt"
 	"strconv"
 	"testing"
 
@@ -108,5 +107,5 @@ func TestValidateByShapeSameAsEachItem(t *testing.T) {
 	if len(shapes) > 2*len(variants) {
 		t.Errorf("%d shapes among %d items of %d variants", len(shapes), len(items), len(variants))
 	}
-	t.Log(fmt.Sprintf("%d items, %d shapes, %d violations", len(items), len(shapes), len(got)))
+	t.Logf("%d items, %d shapes, %d violations", len(items), len(shapes), len(got))
 }

@@ -162,17 +162,3 @@ func FullOperation(rev, op string) (Operation, bool, error) {
 	o, ok := p.ops[op]
 	return o, ok, nil
 }
-
-// FullOperations returns every "METHOD /path" the full model of a revision
-// defines.
-func FullOperations(rev string) (map[string]bool, error) {
-	p, err := fullPartOf(rev)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]bool, len(p.ops))
-	for k := range p.ops {
-		out[k] = true
-	}
-	return out, nil
-}
