@@ -44,6 +44,7 @@ func settingsKind(row vbrSettings) *Kind {
 		Sensitive:  sh.secrets,
 		Await:      awaitModel(sh, http.MethodPut),
 		DeleteRisk: RiskDestructive,
+		NoDelete:   true, // a settings object exists once per server
 		Normalize:  ops.normalize,
 		Ops:        ops,
 	}

@@ -293,6 +293,7 @@ func collectionKind(row vbrCollection) *Kind {
 		Sensitive:  sh.secrets,
 		Await:      awaitModel(sh, http.MethodPost),
 		DeleteRisk: RiskDestructive,
+		NoDelete:   !sh.delete, // the newest revision documents no DELETE
 		Normalize:  ops.normalize,
 		Ops:        ops,
 	}
