@@ -286,9 +286,23 @@ func lastSegment(loc string) string {
 // are listed once before the call so that a session someone else started
 // earlier is never mistaken for ours.
 func orRecover(c *Conn, sessionType string, start startFunc) startFunc {
+	list := func(ctx context.Context, since time.Time) (map[string]time.Time, error) {
+		return recentSessions(ctx, c, sessionType, since)
+	}
+	return recoverSessions(list, sessionType+" session", start)
+}
+
+// sessionLister returns the sessions a recovery watches that started
+// since a time, with their start times, by id.
+type sessionLister func(ctx context.Context, since time.Time) (map[string]time.Time, error)
+
+// recoverSessions is the recovery of orRecover over the sessions list
+// returns; what names them in errors ("Backup session", "session of the
+// job").
+func recoverSessions(list sessionLister, what string, start startFunc) startFunc {
 	return func(ctx context.Context) (asyncRef, Doc, error) {
 		since := time.Now()
-		before, preErr := recentSessions(ctx, c, sessionType, since)
+		before, preErr := list(ctx, since)
 		r, d, err := start(ctx)
 		if !errors.Is(err, veeam.ErrUncertain) {
 			return r, d, err
@@ -296,7 +310,7 @@ func orRecover(c *Conn, sessionType string, start startFunc) startFunc {
 		if preErr != nil {
 			return asyncRef{}, nil, fmt.Errorf("not retried: %w", err)
 		}
-		after, ferr := recentSessions(ctx, c, sessionType, since)
+		after, ferr := list(ctx, since)
 		if ferr != nil {
 			return asyncRef{}, nil, fmt.Errorf("not retried: %w (re-reading sessions failed: %v)", err, ferr)
 		}
@@ -309,7 +323,7 @@ func orRecover(c *Conn, sessionType string, start startFunc) startFunc {
 			id, newest = sid, t
 		}
 		if id == "" {
-			return asyncRef{}, nil, fmt.Errorf("no %s session started, not retried: %w", sessionType, err)
+			return asyncRef{}, nil, fmt.Errorf("no %s started, not retried: %w", what, err)
 		}
 		return asyncRef{Kind: veeam.KindSession, ID: id}, nil, nil
 	}

@@ -352,33 +352,10 @@ func (a objectAction) result(ctx context.Context, cl *vbr.Client, t actionTarget
 // orRecoverJob is orRecover for a job operation: the sessions are those
 // of the job (jobIdFilter), whatever their type.
 func orRecoverJob(cl *vbr.Client, jobID string, start startFunc) startFunc {
-	return func(ctx context.Context) (asyncRef, Doc, error) {
-		since := time.Now()
-		before, preErr := jobSessions(ctx, cl, jobID, since)
-		r, d, err := start(ctx)
-		if !errors.Is(err, veeam.ErrUncertain) {
-			return r, d, err
-		}
-		if preErr != nil {
-			return asyncRef{}, nil, fmt.Errorf("not retried: %w", err)
-		}
-		after, ferr := jobSessions(ctx, cl, jobID, since)
-		if ferr != nil {
-			return asyncRef{}, nil, fmt.Errorf("not retried: %w (re-reading the job's sessions failed: %v)", err, ferr)
-		}
-		var id string
-		var newest time.Time
-		for sid, t := range after {
-			if _, old := before[sid]; old || (id != "" && !t.After(newest)) {
-				continue
-			}
-			id, newest = sid, t
-		}
-		if id == "" {
-			return asyncRef{}, nil, fmt.Errorf("no session of the job started, not retried: %w", err)
-		}
-		return asyncRef{Kind: veeam.KindSession, ID: id}, nil, nil
+	list := func(ctx context.Context, since time.Time) (map[string]time.Time, error) {
+		return jobSessions(ctx, cl, jobID, since)
 	}
+	return recoverSessions(list, "session of the job", start)
 }
 
 // jobSessions maps the ids of the sessions of a job created since (less
