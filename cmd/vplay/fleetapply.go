@@ -61,17 +61,7 @@ func (a *app) applyFleet(ctx context.Context, arg string, f *applyFlags) error {
 	if err := v.ApplyDone(fleetLayout{run: r, outs: outs}); err != nil {
 		return err
 	}
-	if f.stats {
-		printStats(a.Err, r.log)
-	}
-	tot := fleet.Sum(reports(outs))
-	switch {
-	case ctx.Err() != nil:
-		return withCode(exitInterrupted, nil)
-	case tot.Failed > 0 || tot.Skipped > 0:
-		return withCode(exitError, nil)
-	}
-	return nil
+	return a.fleetEnd(ctx, r, outs, f.stats, false)
 }
 
 // applyMember plans and applies one member. ctx ends with the first

@@ -37,7 +37,14 @@ func (a *app) planFleet(ctx context.Context, pbPath string, f *planFlags) error 
 	if err := a.newFleetView(&f.runFlags, viewOptions{budget: f.budget}).Plan(fleetLayout{run: r, outs: outs}); err != nil {
 		return err
 	}
-	if f.stats {
+	return a.fleetEnd(ctx, r, outs, f.stats, f.detailed)
+}
+
+// fleetEnd ends a fleet command: --stats, then the exit code the members
+// add up to (130 when interrupted, 1 when a member failed or was not
+// started, with detailed 2 when a member has changes).
+func (a *app) fleetEnd(ctx context.Context, r *fleetRun, outs []memberOutcome, stats, detailed bool) error {
+	if stats {
 		printStats(a.Err, r.log)
 	}
 	tot := fleet.Sum(reports(outs))
@@ -46,7 +53,7 @@ func (a *app) planFleet(ctx context.Context, pbPath string, f *planFlags) error 
 		return withCode(exitInterrupted, nil)
 	case tot.Failed > 0 || tot.Skipped > 0:
 		return withCode(exitError, nil)
-	case f.detailed && tot.WithChanges > 0:
+	case detailed && tot.WithChanges > 0:
 		return withCode(exitChanges, nil)
 	}
 	return nil
