@@ -23,10 +23,9 @@ journals and errors; the step result holds only the record. The record is named 
 		refDoc:     "Username or id of the credentials record.",
 		nameField:  "username",
 		operation:  "changepassword",
-		props: map[string]any{
-			"password": map[string]any{"type": "string", "minLength": 1, "description": "The new password: write ${{ secret('NAME') }}."},
+		vendorBody: true,
+		refine: map[string]map[string]any{
+			"password": {"minLength": 1, "description": "The new password: write ${{ secret('NAME') }}."},
 		},
-		required: []string{"password"},
-		body:     func(with, _ Doc) Doc { return Doc{"password": with["password"]} },
 	}.action()
 }

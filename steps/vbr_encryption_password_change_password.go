@@ -26,17 +26,15 @@ the old password to restore.`,
 		refDoc:     "Hint or id of the encryption password.",
 		nameField:  "hint",
 		operation:  "changepassword",
-		props: map[string]any{
-			"password": map[string]any{"type": "string", "minLength": 1, "description": "The new password: write ${{ secret('NAME') }}."},
-			"newHint":  map[string]any{"type": "string", "minLength": 1, "description": "The new hint (default: the current one)."},
-		},
-		required: []string{"password"},
-		body: func(with, obj Doc) Doc {
-			hint := str(with, "newHint")
-			if hint == "" {
-				hint = str(obj, "hint")
-			}
-			return Doc{"hint": hint, "password": with["password"]}
+		vendorBody: true,
+		// The vendor's hint is the new one; the current hint names the
+		// password to change (encryptionPassword).
+		rename: map[string]string{"hint": "newHint"},
+		fill: map[string]fillValue{"hint": {doc: "vplay sends the current hint when it is left out.",
+			value: func(obj Doc) any { return str(obj, "hint") }}},
+		refine: map[string]map[string]any{
+			"password": {"minLength": 1, "description": "The new password: write ${{ secret('NAME') }}."},
+			"newHint":  {"minLength": 1, "description": "The new hint (the vendor's hint field)."},
 		},
 	}.action()
 }

@@ -19,10 +19,8 @@ not Failed or Warning, or that is running, is skipped (the plan says why); a dis
       job: Linux fleet backup`,
 		risk:       RiskMaintenance,
 		collection: jobsPath, ref: "job", refDoc: jobRefDoc, operation: "retry",
-		props: map[string]any{
-			"startChainedJobs": prop("boolean", "Start the chained jobs as well."),
-		},
-		body:        jobBody("startChainedJobs"),
+		vendorBody:  true,
+		refine:      map[string]map[string]any{"startChainedJobs": {"description": "Start the chained jobs as well."}},
 		jobSessions: true,
 		state:       jobState,
 		refuse:      jobDisabledRefusal,

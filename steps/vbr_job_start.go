@@ -18,12 +18,13 @@ so), a disabled job fails the step. The job's state (running, disabled) is read 
       performActiveFull: false`,
 		risk:       RiskMaintenance,
 		collection: jobsPath, ref: "job", refDoc: jobRefDoc, operation: "start",
-		props: map[string]any{
-			"performActiveFull": prop("boolean", "Perform an active full backup (default false)."),
-			"startChainedJobs":  prop("boolean", "Start the chained jobs as well."),
-			"syncRestorePoints": prop("string", "Backup copy jobs: which restore points to copy (EBackupCopyRestorePoints)."),
+		vendorBody: true,
+		fill:       map[string]fillValue{"performActiveFull": constFill("vplay sends false when it is left out.", false)},
+		refine: map[string]map[string]any{
+			"performActiveFull": {"description": "Perform an active full backup."},
+			"startChainedJobs":  {"description": "Start the chained jobs as well."},
+			"syncRestorePoints": {"description": "Backup copy jobs with immediate copy: which restore points to copy (from 1.3-rev0)."},
 		},
-		body:        jobBody("performActiveFull", "startChainedJobs", "syncRestorePoints"),
 		jobSessions: true,
 		state:       jobState,
 		refuse:      jobDisabledRefusal,
@@ -34,31 +35,4 @@ so), a disabled job fails the step. The job's state (running, disabled) is read 
 			return ""
 		},
 	}.action()
-}
-
-// jobBody copies the given with keys into a request body;
-// performActiveFull and gracefulStop, which the vendor requires, default
-// to false and true.
-func jobBody(keys ...string) func(with, job Doc) Doc {
-	return func(with, _ Doc) Doc {
-		out := Doc{}
-		for _, k := range keys {
-			if v, ok := with[k]; ok {
-				out[k] = v
-			}
-		}
-		for _, k := range keys {
-			switch k {
-			case "performActiveFull":
-				if _, ok := out[k]; !ok {
-					out[k] = false
-				}
-			case "gracefulStop":
-				if _, ok := out[k]; !ok {
-					out[k] = true
-				}
-			}
-		}
-		return out
-	}
 }

@@ -19,11 +19,17 @@ work is interrupted.`,
       gracefulStop: true`,
 		risk:       RiskDisruptive,
 		collection: jobsPath, ref: "job", refDoc: jobRefDoc, operation: "stop",
-		props: map[string]any{
-			"gracefulStop":      prop("boolean", "Finish the restore points being written (default true)."),
-			"cancelChainedJobs": prop("boolean", "Cancel the chained jobs as well."),
+		vendorBody: true,
+		// 1.1-rev0 spells the field gracefullStop.
+		fill: map[string]fillValue{
+			"gracefulStop":  constFill("vplay sends true when it is left out.", true),
+			"gracefullStop": constFill("vplay sends true when it is left out (the 1.1-rev0 spelling of gracefulStop).", true),
 		},
-		body:         jobBody("gracefulStop", "cancelChainedJobs"),
+		refine: map[string]map[string]any{
+			"gracefulStop":      {"description": "Finish the restore points being written."},
+			"gracefullStop":     {"description": "Finish the restore points being written."},
+			"cancelChainedJobs": {"description": "Cancel the chained jobs as well (from 1.3-rev0)."},
+		},
 		jobSessions:  true,
 		stopsRunning: true,
 		state:        jobState,

@@ -27,15 +27,10 @@ masked everywhere. The server answers 204.`,
 		ref:        "kmsServer",
 		refDoc:     "KMS server name or id.",
 		operation:  "changeCertificate",
-		props: map[string]any{
-			"type": enumProp("Which certificate to replace.", "Client", "Server"),
-			"certificate": schemaObject(map[string]any{
-				"certificate": map[string]any{"type": "string", "minLength": 1, "description": "Base64 content of the certificate file."},
-				"formatType":  prop("string", "File format (ECertificateFileFormatType, e.g. Pfx)."),
-				"password":    prop("string", "Password of the file: write ${{ secret('NAME') }}."),
-			}, "certificate", "formatType"),
+		vendorBody: true,
+		refine: map[string]map[string]any{
+			"type":        {"description": "Which certificate to replace."},
+			"certificate": {"description": "The certificate file: certificate (Base64 content), formatType, password (write ${{ secret('NAME') }})."},
 		},
-		required: []string{"type", "certificate"},
-		body:     func(with, _ Doc) Doc { return Doc{"type": with["type"], "certificate": with["certificate"]} },
 	}.action()
 }

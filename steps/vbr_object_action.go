@@ -35,12 +35,23 @@ type objectAction struct {
 	ref, refDoc string
 	nameField   string
 	operation   string
-	// props and required are the with keys besides ref (the body).
-	props    map[string]any
-	required []string
-	// body builds the request body from the with block and the object;
-	// nil sends none.
-	body func(with, obj Doc) Doc
+	// The request body is the vendor's request model of the operation at
+	// the target's revision (see vbr_action_inputs.go): its fields are
+	// with keys, checked against that revision's schema.
+	//
+	// vendorBody: some revision documents a request body for the
+	// operation (a test checks this against the documents).
+	vendorBody bool
+	// rename gives a vendor field another with key where the vendor name
+	// would read wrongly (the new hint of an encryption password is
+	// newHint, as hint names the password to change).
+	rename map[string]string
+	// fill supplies vendor fields the with block may leave out (the
+	// vendor requires them): their with keys are optional.
+	fill map[string]fillValue
+	// refine adds keywords (description, minLength) to the schema of with
+	// keys, vendor fields included, where vplay documents or demands more.
+	refine map[string]map[string]any
 	// sessionType is the sessionType of the session the operation starts
 	// (for the lost-answer rule); jobSessions finds it by jobIdFilter
 	// instead. Neither: the vendor answers without a session.
@@ -67,25 +78,17 @@ type objectAction struct {
 }
 
 func (a objectAction) action() *Action {
-	props := map[string]any{}
-	for k, v := range a.props {
-		props[k] = v
-	}
-	req := append([]string(nil), a.required...)
-	if a.collection != "" {
-		props[a.ref] = map[string]any{"type": "string", "minLength": 1, "description": a.refDoc}
-		req = append(req, a.ref)
-	}
 	await := veeam.AsyncKind("")
 	if a.sessionType != "" || a.jobSessions || a.mayAnswerSession {
 		await = veeam.KindSession
 	}
+	meta := Meta{
+		Name: a.name, API: veeam.VBR, Summary: a.summary, Example: a.example,
+		Doc: a.doc + "\n" + a.commonDoc(),
+	}
+	a.inputs(&meta)
 	return &Action{
-		Meta: Meta{
-			Name: a.name, API: veeam.VBR, Summary: a.summary, Example: a.example,
-			Doc:    a.doc + "\n" + a.commonDoc(),
-			Schema: jsonSchema(schemaObject(props, req...)),
-		},
+		Meta:  meta,
 		Risk:  a.risk,
 		Await: await,
 		Ops:   a,
@@ -274,9 +277,9 @@ func (a objectAction) Run(ctx context.Context, c *Conn, env Env, with Doc) (Doc,
 	if a.collection != "" {
 		p = a.collection + "/" + url.PathEscape(t.id) + "/" + a.operation
 	}
-	var body any
-	if a.body != nil {
-		body = a.body(with, t.obj)
+	body, err := a.body(cl.APIVersion(), with, t.obj)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", a.name, a.subject(t), err)
 	}
 	s, err := startAndAwait(ctx, c, env, a.recover(c, cl, t, a.call(cl, p, body)))
 	if err != nil {

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/vplay-dev/vplay/sim"
 	"github.com/vplay-dev/vplay/veeam"
 	"github.com/vplay-dev/vplay/veeam/vbr"
@@ -97,34 +99,55 @@ func TestJobActionsLostAnswers(t *testing.T) {
 	})
 }
 
-// TestObjectActionBodies: the request bodies carry the vendor's required
-// fields and nothing from the with block that is not the vendor's.
+// TestObjectActionBodies: the request body is the vendor request model of
+// the revision spoken: the vendor fields the with block gives, the required
+// ones vplay fills, nothing else; a with key the revision does not accept
+// (a templated with block, unchecked at load) is refused, not dropped.
 func TestObjectActionBodies(t *testing.T) {
 	t.Parallel()
+	op := func(a *Action) objectAction { return a.Ops.(objectAction) }
 	tests := map[string]struct {
-		body      func(with, obj Doc) Doc
+		a         objectAction
+		rev       string
 		with, obj Doc
-		want      Doc
+		want      any
+		wantErr   string
 	}{
-		"start defaults performActiveFull": {jobBody("performActiveFull", "startChainedJobs"), Doc{"job": "j"}, nil,
-			Doc{"performActiveFull": false}},
-		"stop defaults gracefulStop": {jobBody("gracefulStop", "cancelChainedJobs"), Doc{"job": "j", "cancelChainedJobs": true}, nil,
-			Doc{"gracefulStop": true, "cancelChainedJobs": true}},
-		"encryption password keeps its hint": {vbrEncryptionPasswordChangePassword().Ops.(objectAction).body,
-			Doc{"encryptionPassword": "k", "password": "p"}, Doc{"hint": "2026 key"}, Doc{"hint": "2026 key", "password": "p"}},
-		"encryption password with a new hint": {vbrEncryptionPasswordChangePassword().Ops.(objectAction).body,
-			Doc{"encryptionPassword": "k", "password": "p", "newHint": "2027 key"}, Doc{"hint": "2026 key"}, Doc{"hint": "2027 key", "password": "p"}},
+		"start defaults performActiveFull": {a: op(vbrJobStart()), rev: "1.3-rev1", with: Doc{"job": "j"},
+			want: Doc{"performActiveFull": false}},
+		"start sends what the revision has": {a: op(vbrJobStart()), rev: "1.3-rev0",
+			with: Doc{"job": "j", "performActiveFull": true, "syncRestorePoints": "Latest"},
+			want: Doc{"performActiveFull": true, "syncRestorePoints": "Latest"}},
+		"start refuses a field of later revisions": {a: op(vbrJobStart()), rev: "1.2-rev1",
+			with: Doc{"job": "j", "syncRestorePoints": "Latest"}, wantErr: "with.syncRestorePoints: not an input at VBR REST API 1.2-rev1"},
+		"stop defaults gracefulStop": {a: op(vbrJobStop()), rev: "1.3-rev2", with: Doc{"job": "j", "cancelChainedJobs": true},
+			want: Doc{"gracefulStop": true, "cancelChainedJobs": true}},
+		"stop speaks the 1.1-rev0 spelling": {a: op(vbrJobStop()), rev: "1.2-rev0", with: Doc{"job": "j"},
+			want: Doc{"gracefullStop": true}},
+		"retry sends an empty model": {a: op(vbrJobRetry()), rev: "1.3-rev0", with: Doc{"job": "j"}, want: Doc{}},
+		"encryption password keeps its hint": {a: op(vbrEncryptionPasswordChangePassword()), rev: "1.3-rev1",
+			with: Doc{"encryptionPassword": "k", "password": "p"}, obj: Doc{"hint": "2026 key"},
+			want: Doc{"hint": "2026 key", "password": "p"}},
+		"encryption password with a new hint": {a: op(vbrEncryptionPasswordChangePassword()), rev: "1.3-rev1",
+			with: Doc{"encryptionPassword": "k", "password": "p", "newHint": "2027 key"}, obj: Doc{"hint": "2026 key"},
+			want: Doc{"hint": "2027 key", "password": "p"}},
+		"rescan has no body": {a: op(vbrManagedServerRescan()), rev: "1.3-rev1", with: Doc{"managedServer": "m"}, want: nil},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			got := tc.body(tc.with, tc.obj)
-			if len(got) != len(tc.want) {
-				t.Fatalf("body = %v, want %v", got, tc.want)
-			}
-			for k, v := range tc.want {
-				if got[k] != v {
-					t.Errorf("body[%s] = %v, want %v", k, got[k], v)
+			t.Parallel()
+			got, err := tc.a.body(tc.rev, tc.with, tc.obj)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("body(%s, %v) error = %v, want %q", tc.rev, tc.with, err, tc.wantErr)
 				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("body(%s, %v): %v", tc.rev, tc.with, err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("body(%s, %v) -want +got:\n%s", tc.rev, tc.with, diff)
 			}
 		})
 	}
