@@ -58,8 +58,8 @@ resources:
 		wantErr  string // a run-time error instead
 	}{
 		"rev2 defines the spelling": {rev: "1.3-rev2"},
-		"rev0 does not":             {rev: "1.3-rev0", wantDiag: `p.yaml:8:13: error: resources[0].spec.mode: "Linux" is not an accepted value`},
-		"alias of 1.1-rev0":         {rev: "1.2-rev0", wantDiag: `p.yaml:8:13: error: resources[0].spec.mode: "Linux" is not an accepted value`},
+		"rev0 does not":             {rev: "1.3-rev0", wantDiag: `p.yaml:8:13: error: resources[0].spec.mode: "Linux" is not an accepted value (VBR REST API 1.3-rev0)`},
+		"alias of 1.1-rev0":         {rev: "1.2-rev0", wantDiag: `p.yaml:8:13: error: resources[0].spec.mode: "Linux" is not an accepted value (VBR REST API 1.2-rev0)`},
 		"unknown revision":          {rev: "1.3-rev9", wantErr: `p.yaml:3:117: target "vbr": api_version: "1.3-rev9" is not a VBR REST API revision vplay knows`},
 		"unset variable":            {rev: "", wantErr: `api_version: expected a revision`},
 	}

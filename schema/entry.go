@@ -18,7 +18,7 @@ import (
 // playbook schema per revision.
 
 type entryKey struct {
-	cat        *steps.Catalog
+	cat       *steps.Catalog
 	name, doc string
 }
 

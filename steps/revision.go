@@ -244,11 +244,3 @@ func tableAnyRevision(name string, t Table) map[string]any {
 	}
 	return anyRevisionObject(name, t.Path, t.Singleton, topField(t.SpecIdentity), refs)
 }
-
-// ValuesPerRevision reports whether, for a target whose VBR revision is not
-// known yet, the values of the entry's spec or with block are to be checked
-// against SchemaAt of each revision that defines the entry, Schema only
-// standing in for them (a table kind's Schema checks the top-level keys
-// alone): the loader accepts the block when one of those revisions does,
-// and reports the newest one's complaint otherwise.
-func (m *Meta) ValuesPerRevision() bool { return m.SchemaAt != nil && m.docFn != nil }

@@ -105,6 +105,13 @@ type Meta struct {
 	// vendor document; Schema then accepts what any revision accepts. See
 	// Catalog.At.
 	SchemaAt func(doc string) map[string]any
+	// ValuesPerRevision, with SchemaAt, says that Schema only stands in
+	// for the per-revision schemas (a table kind's checks the top-level
+	// keys alone): for a target whose revision is not known while
+	// loading, the loader checks the spec or with block against SchemaAt
+	// of each revision that defines the entry, accepts it when one of
+	// them does and reports the newest one's complaint otherwise.
+	ValuesPerRevision bool
 	// schemaFn computes Schema on first use when it is nil (see
 	// JSONSchema): the table-driven kinds read large vendor documents.
 	schemaFn func() map[string]any

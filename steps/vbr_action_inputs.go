@@ -73,6 +73,7 @@ func (a objectAction) inputs(m *Meta) {
 		return
 	}
 	m.SchemaAt = a.withSchemaAt
+	m.ValuesPerRevision = true
 	m.schemaFn = sync.OnceValue(func() map[string]any {
 		var alts []any
 		for _, rev := range a.revisions() {
@@ -150,6 +151,15 @@ func (a objectAction) withSchemaAt(doc string) map[string]any {
 			}
 		}
 	}
+	for k, extra := range a.refine {
+		p, ok := asMap(props[k])
+		if !ok {
+			continue
+		}
+		p = maps.Clone(p)
+		maps.Copy(p, extra)
+		props[k] = p
+	}
 	for f, fv := range a.fill {
 		k := a.withKey(f)
 		p, ok := asMap(props[k])
@@ -159,15 +169,6 @@ func (a objectAction) withSchemaAt(doc string) map[string]any {
 		required = slices.DeleteFunc(required, func(r any) bool { return r == k })
 		p = maps.Clone(p)
 		p["description"] = strings.TrimSpace(str(p, "description") + " " + fv.doc)
-		props[k] = p
-	}
-	for k, extra := range a.refine {
-		p, ok := asMap(props[k])
-		if !ok {
-			continue
-		}
-		p = maps.Clone(p)
-		maps.Copy(p, extra)
 		props[k] = p
 	}
 	if a.collection != "" {

@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/goccy/go-yaml"
@@ -60,7 +61,7 @@ func TestActionInputsPerRevision(t *testing.T) {
 		"certificate closed":                        {"vbr.kms_server.change_certificate", "1.3-rev2", `{kmsServer: k, type: Client, certificate: {certificate: x, formatType: Pem, pin: 1}}`, false},
 		"newHint is the vendor hint, optional":      {"vbr.encryption_password.change_password", "1.3-rev2", `{encryptionPassword: k, password: p}`, true},
 		"the vendor name hint is not an input":      {"vbr.encryption_password.change_password", "1.3-rev2", `{encryptionPassword: k, password: p, hint: h}`, false},
-		"password required by the vendor":          {"vbr.credential.change_password", "1.3-rev2", `{credential: root}`, false},
+		"password required by the vendor":           {"vbr.credential.change_password", "1.3-rev2", `{credential: root}`, false},
 		"the object is required":                    {"vbr.credential.change_password", "1.3-rev2", `{password: p}`, false},
 		"password may not be empty (vplay)":         {"vbr.credential.change_password", "1.1-rev0", `{credential: root, password: ""}`, false},
 		"an action without a body takes the object": {"vbr.job.enable", "", `{job: j}`, true},
@@ -106,6 +107,49 @@ func TestActionInputsAnyRevision(t *testing.T) {
 		}
 		if err := sch.Validate(asJSON(t, w)); (err == nil) != ok {
 			t.Errorf("with %s: valid = %v, want %v (%v)", with, err == nil, ok, err)
+		}
+	}
+}
+
+// TestHandWrittenActionInputs: the actions whose with blocks stay written
+// by hand take the vendor body's only field as names vplay resolves to ids
+// (or the ids themselves). Should a revision add a field to one of these
+// request models, this fails: its with block must then follow the vendor
+// (as the object actions' do).
+func TestHandWrittenActionInputs(t *testing.T) {
+	t.Parallel()
+	want := map[string][]string{ // action -> the only fields of its vendor request model
+		"vbr.repository.rescan":                             {"repositoryIds"},
+		"vbr.scale_out_repository.enable_sealed_mode":       {"repositoryIds"},
+		"vbr.scale_out_repository.disable_sealed_mode":      {"repositoryIds"},
+		"vbr.scale_out_repository.enable_maintenance_mode":  {"repositoryIds"},
+		"vbr.scale_out_repository.disable_maintenance_mode": {"repositoryIds"},
+		"vbr.discovered_entity.rescan":                      {"entityIds"},
+		"vbr.discovered_entity.install_agent":               {"entityIds"},
+		"vbr.discovered_entity.uninstall_agent":             {"entityIds"},
+		"vbr.discovered_entity.uninstall_all_components":    {"entityIds"},
+		"vbr.discovered_entity.remove":                      nil, // DELETE, no body
+		"vbr.session.stop":                                  nil,
+	}
+	for name, fields := range want {
+		op := vendorOperations[name][0]
+		for _, rev := range openapi.Revisions {
+			o, ok, err := openapi.FullOperation(rev, op)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ok {
+				continue
+			}
+			var got []string
+			if o.Request != "" {
+				if got, err = requestFields(rev, o.Request); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if !slices.Equal(got, fields) {
+				t.Errorf("%s at %s: %s takes %v, the hand-written with block expects %v", name, rev, op, got, fields)
+			}
 		}
 	}
 }

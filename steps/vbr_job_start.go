@@ -7,7 +7,7 @@ func vbrJobStart() *Action {
 		what:    "job",
 		summary: "Start a job (optionally an active full) and await its session, with the result and log lines.",
 		doc: `Starts a job of any type: POST /jobs/{id}/start with the vendor JobStartSpec (performActiveFull, default
-false; startChainedJobs; syncRestorePoints for backup copy jobs). A job that already runs is skipped (the plan says
+false; startChainedJobs; syncRestorePoints for backup copy jobs, from 1.3-rev0). A job that already runs is skipped (the plan says
 so), a disabled job fails the step. The job's state (running, disabled) is read from /jobs/states.`,
 		example: `steps:
   - id: backup_now

@@ -7,7 +7,8 @@ func vbrJobStop() *Action {
 		what:    "job",
 		summary: "Stop a running job (gracefully by default) and await its session until it has stopped.",
 		doc: `Stops a running job: POST /jobs/{id}/stop with the vendor JobStopSpec (gracefulStop, default true: VBR
-finishes the restore points of the machines being processed; cancelChainedJobs). The server answers with the job's
+finishes the restore points of the machines being processed, spelled gracefullStop in 1.1-rev0; cancelChainedJobs,
+from 1.3-rev0). The server answers with the job's
 session, which is awaited until it has stopped. A job that does not run is skipped. Classed disruptive: the job's
 work is interrupted.`,
 		example: `steps:

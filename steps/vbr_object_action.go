@@ -101,6 +101,10 @@ func (a objectAction) commonDoc() string {
 	if a.collection != "" {
 		fmt.Fprintf(&b, "The %s is given by %s: a name (resolved by listing %s) or an id. ", a.what, a.ref, a.collection)
 	}
+	if a.vendorBody {
+		b.WriteString("The other with keys are the fields of the vendor's request model at the target's API revision ('vplay describe " +
+			a.name + " --api-version REV' lists them): a field that revision does not have is refused at validate. ")
+	}
 	switch {
 	case a.sessionType != "" || a.jobSessions:
 		b.WriteString("The session the server starts is awaited and the step result holds its id, result, message and log lines; a Failed session fails the step. ")

@@ -33,6 +33,7 @@ func settingsKind(row vbrSettings) *Kind {
 	m.API = veeam.VBR
 	at := func(doc string) map[string]any { return settingsSchemaAt(row, doc) }
 	m.SchemaAt = at
+	m.ValuesPerRevision = true
 	m.Schema = anyRevisionObject(row.meta.Name, row.path, true, "", nil)
 	m.docFn = sync.OnceValue(func() map[string]any {
 		_, rev := newestShape(row.path, true)

@@ -281,6 +281,7 @@ func collectionKind(row vbrCollection) *Kind {
 	m.API = veeam.VBR
 	at := func(doc string) map[string]any { return collectionSchemaAt(row, doc) }
 	m.SchemaAt = at
+	m.ValuesPerRevision = true
 	m.Schema = anyRevisionObject(row.meta.Name, row.path, false, topField(row.specIdentity), row.refs)
 	m.docFn = sync.OnceValue(func() map[string]any {
 		_, rev := newestShape(row.path, false)

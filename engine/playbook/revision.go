@@ -150,19 +150,24 @@ func (l *loader) validateRevisions() {
 		// in every revision), and the any-revision schema, larger, is
 		// never compiled.
 		for doc := range docs {
-			l.validateWith(l.cat.At(doc).Focus(l.usedKinds()), func(schema.Violation) bool { return true })
+			l.validateWith(l.cat.At(doc).Focus(l.usedKinds()), func(schema.Violation) bool { return true }, l.revisionNote(revs))
 		}
 		return
 	}
-	l.validateWith(l.cat, func(v schema.Violation) bool { return itemOf(v.Path) == "" })
+	// The blocks checked against each revision that may be the target's
+	// (revision_any.go) are left out of the any-revision pass.
+	anyRev := l.anyRevisionItems(revs)
+	l.validateWith(l.cat, func(v schema.Violation) bool { return itemOf(v.Path) == "" && !anyRev.covers(v.Path) }, nil)
 	for _, doc := range sortedKeys(docs) {
-		l.validateWith(l.cat.At(doc).Focus(l.usedKinds()), func(v schema.Violation) bool { return itemOf(v.Path) == doc })
+		l.validateWith(l.cat.At(doc).Focus(l.usedKinds()), func(v schema.Violation) bool { return itemOf(v.Path) == doc }, l.revisionNote(revs))
 	}
+	l.validateAnyRevision(anyRev)
 }
 
 // validateWith reports the violations of the schema of cat that keep
-// selects.
-func (l *loader) validateWith(cat *steps.Catalog, keep func(schema.Violation) bool) {
+// selects; note, when set, says which revision checked a violation ("" for
+// none).
+func (l *loader) validateWith(cat *steps.Catalog, keep func(schema.Violation) bool, note func([]string) string) {
 	val, err := schema.ForCatalog(cat)
 	if err != nil {
 		l.errorf(diag.Pos{File: l.src.file}, "schema", "", "playbook schema: %v", err)
@@ -171,6 +176,12 @@ func (l *loader) validateWith(cat *steps.Catalog, keep func(schema.Violation) bo
 	for _, v := range val.Validate(l.inst) {
 		if !keep(v) || l.skip(v) {
 			continue
+		}
+		if note != nil {
+			if n := note(v.Path); n != "" {
+				l.diags = append(l.diags, l.noted(v, n, ""))
+				continue
+			}
 		}
 		l.diags = append(l.diags, l.violation(v))
 	}
