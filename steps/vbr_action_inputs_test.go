@@ -3,10 +3,14 @@ package steps
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/goccy/go-yaml"
 
+	"github.com/vplay-dev/vplay/sim"
+	"github.com/vplay-dev/vplay/veeam"
 	"github.com/vplay-dev/vplay/veeam/openapi"
+	"github.com/vplay-dev/vplay/veeam/vbr"
 )
 
 // TestActionVendorBody: an object action is marked vendorBody exactly when
@@ -151,5 +155,49 @@ func TestHandWrittenActionInputs(t *testing.T) {
 				t.Errorf("%s at %s: %s takes %v, the hand-written with block expects %v", name, rev, op, got, fields)
 			}
 		}
+	}
+}
+
+// TestJobStartStopEveryRevision runs a job start and a graceful stop
+// against the simulator at every revision that defines them: the bodies
+// are each revision's JobStartSpec and JobStopSpec (the simulator checks
+// them against the revision's schemas; 1.1-rev0 requires gracefullStop).
+func TestJobStartStopEveryRevision(t *testing.T) {
+	t.Parallel()
+	for _, rev := range openapi.Revisions {
+		if Defined("vbr.job.stop", rev) != nil {
+			continue
+		}
+		t.Run(rev, func(t *testing.T) {
+			t.Parallel()
+			ctx := testCtx(t)
+			s := startSim(t, sim.WithSessionDuration(5*time.Second))
+			e := s.srv.Env()
+			cl, err := vbr.New(veeam.Config{URL: e["VBR_URL"], Username: e["VBR_USERNAME"], Password: e["VBR_PASSWORD"],
+				TLS: veeam.TLS{Fingerprint: e["VBR_FINGERPRINT"]}, APIVersion: rev})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := &Conn{Target: "vbr", API: veeam.VBR, VBR: cl}
+			jobs, err := vbrJobs().Fetch(ctx, c, Doc{"name": "Backup Job 2"})
+			if err != nil || len(jobs) != 1 {
+				t.Fatalf("find the job at %s: %v %v", rev, jobs, err)
+			}
+			id := scalarString(jobs[0]["id"])
+			start := vbrJobStart().Ops.(objectAction)
+			body, err := start.body(rev, Doc{"job": id}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := cl.Post(ctx, "/api/v1/jobs/"+id+"/start", nil, body); err != nil {
+				t.Fatalf("start at %s with %v: %v", rev, body, err)
+			}
+			if _, err := vbrJobStop().Ops.Run(ctx, c, s.env, Doc{"job": id}); err != nil {
+				t.Fatalf("stop at %s: %v", rev, err)
+			}
+			if got := countPosts(s, "/stop"); got != 1 {
+				t.Errorf("POST .../stop sent %d times, want 1", got)
+			}
+		})
 	}
 }

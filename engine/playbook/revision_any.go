@@ -98,6 +98,9 @@ func (l *loader) validateAnyRevision(items anyRevisionItems) {
 				revs = append(revs, openapi.Revisions[i])
 			}
 		}
+		if len(revs) == 0 {
+			continue // no revision defines the entry: itemRevisions says so once the revision is known
+		}
 		var newest []schema.Violation
 		accepted := false
 		for j, doc := range revs {
