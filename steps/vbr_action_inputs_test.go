@@ -2,6 +2,7 @@ package steps
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -199,5 +200,31 @@ func TestJobStartStopEveryRevision(t *testing.T) {
 				t.Errorf("POST .../stop sent %d times, want 1", got)
 			}
 		})
+	}
+}
+
+// TestPreviewRefusesInputsOfOtherRevisions: a with block known only at
+// plan time (a template, unchecked at load) with a field the negotiated
+// revision does not accept fails the plan's preview, before any write.
+func TestPreviewRefusesInputsOfOtherRevisions(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	s := startSim(t)
+	e := s.srv.Env()
+	cl, err := vbr.New(veeam.Config{URL: e["VBR_URL"], Username: e["VBR_USERNAME"], Password: e["VBR_PASSWORD"],
+		TLS: veeam.TLS{Fingerprint: e["VBR_FINGERPRINT"]}, APIVersion: "1.2-rev1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Conn{Target: "vbr", API: veeam.VBR, VBR: cl}
+	_, err = vbrJobStart().Ops.Preview(ctx, c, Doc{"job": "Backup Job 1", "syncRestorePoints": "Latest"})
+	if err == nil || !strings.Contains(err.Error(), "with.syncRestorePoints: not an input at VBR REST API 1.2-rev1") {
+		t.Fatalf("preview = %v, want with.syncRestorePoints refused at 1.2-rev1", err)
+	}
+	if p, err := vbrJobStart().Ops.Preview(ctx, c, Doc{"job": "Backup Job 1", "startChainedJobs": true}); err != nil || p.Skip {
+		t.Errorf("preview of a with block 1.2-rev1 accepts = %+v, %v", p, err)
+	}
+	if got := countPosts(s, "/start"); got != 0 {
+		t.Errorf("a preview sent %d POSTs", got)
 	}
 }

@@ -229,6 +229,11 @@ func (a objectAction) Preview(ctx context.Context, c *Conn, with Doc) (Preview, 
 	if err != nil {
 		return Preview{}, fmt.Errorf("%s: %w", a.name, err)
 	}
+	// A templated with block is known only now: a key the revision does
+	// not accept fails the plan, not the apply.
+	if _, err := a.body(cl.APIVersion(), with, t.obj); err != nil {
+		return Preview{}, fmt.Errorf("%s %s: %w", a.name, a.subject(t), err)
+	}
 	if a.refuse != nil {
 		if why := a.refuse(t.state); why != "" {
 			return Preview{}, fmt.Errorf("%s %s: %s", a.name, a.subject(t), why)
