@@ -133,11 +133,14 @@ func (a *app) runImport(cmd *cobra.Command, f *importFlags) error {
 		cat = cat.At(opt.Revision)
 	}
 	pb, err := importer.Import(ctx, cat, conn, opt)
-	if errors.Is(err, importer.ErrUnknownKind) || errors.Is(err, importer.ErrNotImportable) {
+	if errors.Is(err, importer.ErrUnknownKind) {
 		return usageError{err}
 	}
 	if err != nil {
 		return err
+	}
+	for _, s := range pb.Skipped {
+		fmt.Fprintf(a.Err, "note: %s\n", s)
 	}
 	schemaRef := "../schema/playbook.schema.json"
 	if opt.Revision != "" {

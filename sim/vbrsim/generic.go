@@ -116,8 +116,14 @@ func (a *API) collection(c *call, coll *pathItem, path string) *genColl {
 		if !ok {
 			continue
 		}
+		if !seedPlausible(path, v, gc.items, i) {
+			continue
+		}
 		if _, has := v["id"]; has {
 			v["id"] = a.newID()
+			if ids := seedIDs[path]; i < len(ids) {
+				v["id"] = ids[i]
+			}
 		}
 		if name, ok := v["name"].(string); ok {
 			v["name"] = fmt.Sprintf("%s %d", strings.TrimRight(name, " 0123456789"), i+1)

@@ -1,0 +1,77 @@
+package vbrsim
+
+import (
+	"fmt"
+	"strings"
+)
+
+// This file keeps the generic seed plausible: a collection seeds seedItems
+// objects from fewer vendor examples (and some examples share their
+// identity), so without care it would hold objects the vendor forbids.
+
+// seedUnique are the collections whose objects the vendor keeps unique by
+// a field other than name, with that field (dotted): an AD domain, an
+// Entra ID tenant or an excluded VM is added once; a cloud account or an
+// encryption password seeded twice would be an exact copy (same account,
+// same uniqueId). A seeded object repeating an earlier one's value is left
+// out.
+var seedUnique = map[string]string{
+	"/api/v1/adDomains":                 "serverName",
+	"/api/v1/cloudCredentials":          "description",
+	"/api/v1/encryptionPasswords":       "hint",
+	"/api/v1/inventory/entraId/tenants": "azureTenantId",
+	"/api/v1/globalExclusions/vm":       "inventoryObject.name",
+}
+
+// seedAlike are the collections whose objects the vendor lets share their
+// identity, with the field a repeat gets a value of its own in: VBR keeps
+// several credentials records for one user name, told apart by their
+// description. The default seed keeps one such pair, so `vplay import`
+// shows how it handles two objects with one name.
+var seedAlike = map[string]string{"/api/v1/credentials": "description"}
+
+// seedIDs are fixed ids of the first seeded objects of a collection, for
+// the hand-written seed objects that refer to them: the backup server
+// connects with the Administrator credentials (the first example), the
+// Linux hosts and protection groups with root (the second).
+var seedIDs = map[string][]string{
+	"/api/v1/credentials": {"0b9d5e8e-58e6-4e1a-9d5c-6f0c3c1d2a01", "0b9d5e8e-58e6-4e1a-9d5c-6f0c3c1d2a02"},
+}
+
+// seedPlausible makes v, the i-th object seeded into the collection at
+// path after earlier, one the vendor could hold, and reports whether to
+// keep it.
+func seedPlausible(path string, v map[string]any, earlier []map[string]any, i int) bool {
+	if field, ok := seedUnique[path]; ok {
+		for _, e := range earlier {
+			if fieldOf(e, field) != "" && fieldOf(e, field) == fieldOf(v, field) {
+				return false
+			}
+		}
+	}
+	if field, ok := seedAlike[path]; ok && i > 0 {
+		base, _ := v[field].(string)
+		for _, e := range earlier {
+			if other, _ := e[field].(string); other == base {
+				v[field] = strings.TrimSpace(fmt.Sprintf("%s (record %d)", base, i+1))
+				delete(v, "uniqueId") // another record, not a copy
+				break
+			}
+		}
+	}
+	return true
+}
+
+// fieldOf returns the string at a dotted path of v, or "".
+func fieldOf(v map[string]any, path string) string {
+	var cur any = v
+	for _, seg := range strings.Split(path, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return ""
+		}
+		cur = m[seg]
+	}
+	s, _ := cur.(string)
+	return s
+}
