@@ -204,7 +204,7 @@ func chooseKinds(cat *steps.Catalog, opt Options) ([]*steps.Kind, error) {
 	if len(opt.Kinds) == 0 {
 		var out []*steps.Kind
 		for _, k := range cat.Kinds() {
-			if k.API == opt.API {
+			if k.API == opt.API && definedAt(k, opt.Revision) == nil {
 				out = append(out, k)
 			}
 		}
@@ -219,6 +219,9 @@ func chooseKinds(cat *steps.Catalog, opt Options) ([]*steps.Kind, error) {
 		if k.API != opt.API {
 			return nil, fmt.Errorf("--kind %s is a %s kind, not %s: %w", name, k.API, opt.API, ErrUnknownKind)
 		}
+		if err := definedAt(k, opt.Revision); err != nil {
+			return nil, fmt.Errorf("--kind %s: %w", name, err)
+		}
 		if !slices.Contains(out, k) {
 			out = append(out, k)
 		}
@@ -227,17 +230,29 @@ func chooseKinds(cat *steps.Catalog, opt Options) ([]*steps.Kind, error) {
 	return out, nil
 }
 
+// definedAt returns the error of a kind the VBR document revision rev
+// does not define (nil when rev is "": any revision).
+func definedAt(k *steps.Kind, rev string) error {
+	if rev == "" {
+		return nil
+	}
+	if err := steps.Defined(k.Name, rev); err != nil {
+		return fmt.Errorf("not defined by VBR REST API %s: %w", rev, err)
+	}
+	return nil
+}
+
 // run is the state of one import.
 type run struct {
 	cat     *steps.Catalog
 	conn    *steps.Conn
 	opt     Options
 	tables  func(*steps.Kind) (tableRules, bool)
-	live    map[string][]steps.Object             // by kind or query name, listed once
-	kept    map[string]map[string]string          // kind -> lower-case id -> name, of the objects written
+	live    map[string][]steps.Object            // by kind or query name, listed once
+	kept    map[string]map[string]string         // kind -> lower-case id -> name, of the objects written
 	skipped map[string]map[string][]steps.Object // kind -> name -> objects not written (same name)
-	byID    map[string]string                     // lower-case id -> resources[...] reference, of the objects written
-	data    map[string]DataEntry                  // by key
+	byID    map[string]string                    // lower-case id -> resources[...] reference, of the objects written
+	data    map[string]DataEntry                 // by key
 	secrets map[string]bool
 }
 

@@ -24,11 +24,15 @@ var seedUnique = map[string]string{
 }
 
 // seedAlike are the collections whose objects the vendor lets share their
-// identity, with the field a repeat gets a value of its own in: VBR keeps
-// several credentials records for one user name, told apart by their
-// description. The default seed keeps one such pair, so `vplay import`
-// shows how it handles two objects with one name.
-var seedAlike = map[string]string{"/api/v1/credentials": "description"}
+// identity (field identity), told apart by another (field distinct): VBR
+// keeps several credentials records for one user name, with different
+// descriptions. The default seed keeps one such pair, so `vplay import`
+// shows how it handles two objects with one name; a third alike object
+// (a revision without vendor examples generates them all alike) gets a
+// user name of its own.
+var seedAlike = map[string]alike{"/api/v1/credentials": {identity: "username", distinct: "description"}}
+
+type alike struct{ identity, distinct string }
 
 // seedIDs are fixed ids of the first seeded objects of a collection, for
 // the hand-written seed objects that refer to them: the backup server
@@ -49,14 +53,20 @@ func seedPlausible(path string, v map[string]any, earlier []map[string]any, i in
 			}
 		}
 	}
-	if field, ok := seedAlike[path]; ok && i > 0 {
-		base, _ := v[field].(string)
+	if al, ok := seedAlike[path]; ok {
+		same := 0
 		for _, e := range earlier {
-			if other, _ := e[field].(string); other == base {
-				v[field] = strings.TrimSpace(fmt.Sprintf("%s (record %d)", base, i+1))
-				delete(v, "uniqueId") // another record, not a copy
-				break
+			if fieldOf(e, al.identity) == fieldOf(v, al.identity) {
+				same++
 			}
+		}
+		switch {
+		case same == 1:
+			base, _ := v[al.distinct].(string)
+			v[al.distinct] = strings.TrimSpace(fmt.Sprintf("%s (record %d)", base, i+1))
+			delete(v, "uniqueId") // another record, not a copy
+		case same > 1:
+			v[al.identity] = fmt.Sprintf("%s%d", fieldOf(v, al.identity), i+1)
 		}
 	}
 	return true
