@@ -128,6 +128,7 @@ func (a *API) collection(c *call, coll *pathItem, path string) *genColl {
 		if name, ok := v["name"].(string); ok {
 			v["name"] = fmt.Sprintf("%s %d", strings.TrimRight(name, " 0123456789"), i+1)
 		}
+		a.relink(c, v)
 		gc.items = append(gc.items, v)
 	}
 	return gc
@@ -174,6 +175,7 @@ func (a *API) serveGeneric(c *call, pi *pathItem, op *operation) *reply {
 		v, ok := st.singles[c.r.URL.Path]
 		if !ok {
 			v = a.gen(c).value(op.schema, "", op.example, 0)
+			a.relink(c, v)
 			st.singles[c.r.URL.Path] = v
 		}
 		return a.genReply(c, op, v)

@@ -2,6 +2,7 @@ package vbrsim
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -84,4 +85,77 @@ func fieldOf(v map[string]any, path string) string {
 	}
 	s, _ := cur.(string)
 	return s
+}
+
+// zeroID is the id the vendor writes for "none" (no encryption password).
+const zeroID = "00000000-0000-0000-0000-000000000000"
+
+// seedLinks are the fields by which seeded objects refer to other objects,
+// with the collection they refer to (a hand-written collection's name or a
+// generic collection's path). The vendor examples the generic seed is built
+// from carry ids of objects the simulator does not hold; a seeded object
+// refers to the first object of the right collection instead, as a real
+// server's objects refer to objects it has.
+var seedLinks = map[string]string{
+	"credentialsId":        "/api/v1/credentials",
+	"accessCredentialsId":  "/api/v1/credentials",
+	"backupRepositoryId":   kRepositories,
+	"cacheRepositoryId":    kRepositories,
+	"hostId":               kManagedServers,
+	"passwordId":           "/api/v1/encryptionPasswords",
+	"encryptionPasswordId": "/api/v1/encryptionPasswords",
+}
+
+// relink points every seedLinks field of a seeded value that names no
+// object at the first object of its collection; the zero id ("none")
+// stays.
+func (a *API) relink(c *call, v any) {
+	switch t := v.(type) {
+	case map[string]any:
+		for _, k := range sortedKeys(t) {
+			target, ok := seedLinks[k]
+			id, isStr := t[k].(string)
+			if !ok || !isStr {
+				a.relink(c, t[k])
+				continue
+			}
+			if id == "" || id == zeroID {
+				continue
+			}
+			if ids := a.seedTargets(c, target); len(ids) > 0 && !slices.ContainsFunc(ids, func(s string) bool { return strings.EqualFold(s, id) }) {
+				t[k] = ids[0]
+			}
+		}
+	case []any:
+		for _, e := range t {
+			a.relink(c, e)
+		}
+	}
+}
+
+// seedTargets returns the ids of the objects of a collection (a
+// hand-written collection's name or a generic collection's path), in
+// order; none when the revision lacks the collection.
+func (a *API) seedTargets(c *call, target string) []string {
+	var out []string
+	if k, ok := a.kinds[target]; ok {
+		for _, d := range k.docs() {
+			out = append(out, str(d, "id"))
+		}
+		return out
+	}
+	for _, p := range c.model.paths {
+		if p.tmpl != target {
+			continue
+		}
+		if get := p.ops["GET"]; get == nil || c.model.itemSchema(get.schema) == nil {
+			return nil
+		}
+		for _, it := range a.collection(c, p, target).items {
+			if id, _ := it["id"].(string); id != "" {
+				out = append(out, id)
+			}
+		}
+	}
+	return out
 }
