@@ -167,11 +167,20 @@ func (p projector) gather(s map[string]any, obj map[string]any, sh *shape, depth
 // const and single-valued enum properties) hold for obj; other constraints
 // are not checked.
 func (p projector) admits(s map[string]any, obj map[string]any, depth int) bool {
+	return p.admitsBy(s, obj, depth, true)
+}
+
+// admitsBy is admits, with or without checking the required keys (a
+// branch may require the very fields a projected value lacks).
+func (p projector) admitsBy(s map[string]any, obj map[string]any, depth int, required bool) bool {
 	if depth > maxDepth {
 		return true
 	}
 	s = p.resolve(s)
 	for _, r := range asList(s["required"]) {
+		if !required {
+			break
+		}
 		if k, ok := r.(string); ok {
 			if _, has := obj[k]; !has {
 				return false
@@ -197,7 +206,7 @@ func (p projector) admits(s map[string]any, obj map[string]any, depth int) bool 
 		}
 	}
 	for _, m := range maps(s["allOf"]) {
-		if !p.admits(m, obj, depth+1) {
+		if !p.admitsBy(m, obj, depth+1, required) {
 			return false
 		}
 	}
@@ -353,8 +362,8 @@ func (p projector) missing(s map[string]any, v any, prefix string, depth int, ou
 
 // requiredOf collects the keys the schema nodes applying to obj require
 // for certain: a oneOf or anyOf adds its branch's only when exactly one
-// branch admits obj (several admitted branches may require different
-// keys, and a closed schema takes only one branch's).
+// branch admits obj by its discriminators (several admitted branches may
+// require different keys, and a closed schema takes only one branch's).
 func (p projector) requiredOf(s map[string]any, obj map[string]any, req map[string]bool, depth int) {
 	if depth > maxDepth {
 		return
@@ -371,7 +380,7 @@ func (p projector) requiredOf(s map[string]any, obj map[string]any, req map[stri
 	for _, key := range []string{"oneOf", "anyOf"} {
 		var admitted []map[string]any
 		for _, m := range maps(s[key]) {
-			if p.admits(m, obj, depth+1) {
+			if p.admitsBy(m, obj, depth+1, false) {
 				admitted = append(admitted, m)
 			}
 		}

@@ -1,0 +1,140 @@
+package importer
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/vplay-dev/vplay/steps"
+	"github.com/vplay-dev/vplay/veeam"
+)
+
+// bridgeCatalog has three table-like kinds: credentials (a write-only
+// password the server may echo, two records named admin), managed servers
+// referring to credentials (a create-only required sshFingerprint), and a
+// settings singleton holding an id of a managed server.
+func bridgeCatalog(t *testing.T) (*steps.Catalog, func(*steps.Kind) (tableRules, bool)) {
+	credSchema := decode(t, `{"type": "object", "additionalProperties": false,
+	  "properties": {"type": {"type": "string", "enum": ["Standard", "Linux"]}, "description": {"type": "string"},
+	    "password": {"type": "string"}, "privateKey": {"type": "string"}},
+	  "required": ["type"],
+	  "oneOf": [
+	    {"properties": {"type": {"const": "Standard"}}, "required": ["password"]},
+	    {"properties": {"type": {"const": "Linux"}}}
+	  ]}`)
+	serverSchema := decode(t, `{"type": "object", "additionalProperties": false,
+	  "properties": {"type": {"type": "string"}, "credentialsId": {"type": "string"}, "credentials": {"type": "string"},
+	    "sshFingerprint": {"type": "string"}},
+	  "required": ["type", "sshFingerprint"]}`)
+	settingsSchema := decode(t, `{"type": "object", "properties": {"serverId": {"type": "string"}, "otherId": {"type": "string"}}}`)
+	creds := &steps.Kind{
+		Meta:     steps.Meta{Name: "vbr.credential", API: veeam.VBR, Schema: credSchema},
+		ReadOnly: []string{"id"},
+		Ops: fakeOps{t, []steps.Object{
+			// The server echoes a secret it should not: import never writes it.
+			obj(t, "C1", "admin", `{"type": "Standard", "description": "first", "password": "hunter2"}`),
+			obj(t, "C2", "admin", `{"type": "Standard", "description": "second record"}`),
+			obj(t, "C3", "root", `{"type": "Linux"}`),
+		}},
+	}
+	servers := &steps.Kind{
+		Meta:     steps.Meta{Name: "vbr.managed_server", API: veeam.VBR, Schema: serverSchema},
+		ReadOnly: []string{"id"},
+		Ops: fakeOps{t, []steps.Object{
+			// linux01 as the table kinds list it: the alias added next to the id.
+			obj(t, "S1", "linux01", `{"type": "Linux", "credentialsId": "C3", "credentials": "root"}`),
+			obj(t, "S2", "win01", `{"type": "Windows", "credentialsId": "c1", "credentials": "admin"}`),
+			obj(t, "S3", "win02", `{"type": "Windows", "credentialsId": "C2", "credentials": "admin"}`),
+		}},
+	}
+	settings := &steps.Kind{
+		Meta: steps.Meta{Name: "vbr.settings", API: veeam.VBR, Schema: settingsSchema},
+		Ops:  fakeOps{t, []steps.Object{{Name: "default", Doc: steps.Doc{"serverId": "S1", "otherId": "X9"}}}},
+	}
+	tables := func(k *steps.Kind) (tableRules, bool) {
+		switch k.Name {
+		case "vbr.credential":
+			return tableRules{table: steps.Table{Path: "/api/v1/credentials", Identity: "username", SpecIdentity: "username"},
+				secrets: []string{"password", "privateKey"}}, true
+		case "vbr.managed_server":
+			return tableRules{table: steps.Table{Path: "/api/v1/managedServers", Identity: "name", SpecIdentity: "name",
+				Refs: []steps.TableRef{{IDField: "credentialsId", Alias: "credentials", Kind: "vbr.credential"}}}}, true
+		case "vbr.settings":
+			return tableRules{table: steps.Table{Path: "/api/v1/settings", Singleton: true}}, true
+		}
+		return tableRules{}, false
+	}
+	return steps.NewCatalog([]*steps.Kind{creds, servers, settings}, nil, nil), tables
+}
+
+func TestImportTableBridge(t *testing.T) {
+	t.Parallel()
+	cat, tables := bridgeCatalog(t)
+	got, err := importWith(context.Background(), cat, &steps.Conn{Target: "vbr", API: veeam.VBR}, Options{API: veeam.VBR}, tables)
+	if err != nil {
+		t.Fatalf("importWith: %v", err)
+	}
+	skipped := `vbr.credential "admin": another vbr.credential object has the same name and is not imported (description "second record"); ` +
+		"a playbook names each object once: give it a name of its own on the server to manage it here"
+	want := &Playbook{API: veeam.VBR, Target: "vbr", Kinds: []string{"vbr.credential", "vbr.managed_server", "vbr.settings"},
+		Resources: []Resource{
+			// Duplicate: the first record is written, the second noted;
+			// write-only secret: a secret() reference, the echoed value
+			// dropped.
+			{Kind: "vbr.credential", Name: "admin", Spec: steps.Doc{"type": "Standard", "description": "first",
+				"password": "${{ secret('VBR_CREDENTIAL_ADMIN_PASSWORD') }}"},
+				Notes: []string{skipped,
+					"password is required on create and write-only (the server never returns it): export VBR_CREDENTIAL_ADMIN_PASSWORD",
+					"write-only, not imported: privateKey; add it as a secret('...') reference if this object uses it"}},
+			// An optional password the variant declares: a secret() too.
+			{Kind: "vbr.credential", Name: "root", Spec: steps.Doc{"type": "Linux",
+				"password": "${{ secret('VBR_CREDENTIAL_ROOT_PASSWORD') }}"},
+				Notes: []string{"password is write-only (the server never returns it): export VBR_CREDENTIAL_ROOT_PASSWORD",
+					"write-only, not imported: privateKey; add it as a secret('...') reference if this object uses it"}},
+			// Reference to a uniquely named object: its alias and name;
+			// required create-only field: a noted placeholder.
+			{Kind: "vbr.managed_server", Name: "linux01", Spec: steps.Doc{"type": "Linux", "credentials": "root",
+				"sshFingerprint": "FILL-ME"},
+				Notes: []string{"sshFingerprint is required on create and the server never returns it: FILL-ME is a placeholder; " +
+					"set the real value before creating this object on another server (plan never compares it)"}},
+			// Reference to a name two objects share: resources[...] of the
+			// one written (ids compare ignoring case).
+			{Kind: "vbr.managed_server", Name: "win01", Spec: steps.Doc{"type": "Windows",
+				"credentialsId": "${{ resources['vbr.credential']['admin'].id }}", "sshFingerprint": "FILL-ME"},
+				Notes: []string{"sshFingerprint is required on create and the server never returns it: FILL-ME is a placeholder; " +
+					"set the real value before creating this object on another server (plan never compares it)"}},
+			// Reference to the skipped record: the id stays, noted.
+			{Kind: "vbr.managed_server", Name: "win02", Spec: steps.Doc{"type": "Windows", "credentialsId": "C2", "sshFingerprint": "FILL-ME"},
+				Notes: []string{`credentialsId refers to the vbr.credential "admin" that import skipped (its name is not unique): kept as an id`,
+					"sshFingerprint is required on create and the server never returns it: FILL-ME is a placeholder; " +
+						"set the real value before creating this object on another server (plan never compares it)"}},
+			// Any xxxId holding the id of an imported object: a
+			// resources[...] reference; an unknown id stays.
+			{Kind: "vbr.settings", Name: "default", Spec: steps.Doc{"serverId": "${{ resources['vbr.managed_server']['linux01'].id }}", "otherId": "X9"}},
+		},
+		Secrets: []string{"VBR_CREDENTIAL_ADMIN_PASSWORD", "VBR_CREDENTIAL_ROOT_PASSWORD", "VBR_PASSWORD"},
+		Skipped: []string{skipped},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("importWith mismatch (-want +got):\n%s", diff)
+	}
+	var b bytes.Buffer
+	if err := Write(&b, got, WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if strings.Contains(out, "hunter2") {
+		t.Errorf("the written playbook shows the secret the server echoed:\n%s", out)
+	}
+	for _, id := range []string{"C1", "C3", "S1"} {
+		if strings.Contains(out, `"`+id+`"`) || strings.Contains(out, " "+id+"\n") {
+			t.Errorf("the written playbook shows id %s where a name reference exists:\n%s", id, out)
+		}
+	}
+	if !strings.Contains(out, "  # "+skipped+"\n") {
+		t.Errorf("the written playbook lacks the note on the skipped record:\n%s", out)
+	}
+}
