@@ -54,6 +54,32 @@ type Playbook struct {
 	// names each object once); the written playbook has the same notes as
 	// comments.
 	Skipped []string
+	// Omitted says, one line each, which live objects were not imported
+	// because their document does not fit their kind's spec schema (the
+	// playbook would not validate); the playbook lists them in a comment.
+	Omitted []string
+}
+
+// revisionText is " of VBR REST API REV", or "" without a revision.
+func revisionText(rev string) string {
+	if rev == "" {
+		return ""
+	}
+	return " of VBR REST API " + rev
+}
+
+func sortedAddresses(m map[address]string) []address {
+	out := make([]address, 0, len(m))
+	for a := range m {
+		out = append(out, a)
+	}
+	slices.SortFunc(out, func(a, b address) int {
+		if c := strings.Compare(a.kind, b.kind); c != 0 {
+			return c
+		}
+		return strings.Compare(a.name, b.name)
+	})
+	return out
 }
 
 // DataEntry is a data query selecting one object by name, for a reference
@@ -79,6 +105,11 @@ func Import(ctx context.Context, cat *steps.Catalog, conn *steps.Conn, opt Optio
 	return importWith(ctx, cat, conn, opt, tableRulesOf(opt.Revision))
 }
 
+// maxPasses bounds the imports importWith runs: each pass leaves out the
+// objects the previous one could not write as valid specs (references to
+// them then fall back to names or ids).
+const maxPasses = 3
+
 // importWith is Import with the table rules of the kinds given.
 func importWith(ctx context.Context, cat *steps.Catalog, conn *steps.Conn, opt Options, tables func(*steps.Kind) (tableRules, bool)) (*Playbook, error) {
 	if opt.Target == "" {
@@ -88,7 +119,30 @@ func importWith(ctx context.Context, cat *steps.Catalog, conn *steps.Conn, opt O
 	if err != nil {
 		return nil, err
 	}
-	im := &run{cat: cat, conn: conn, opt: opt, tables: tables, live: map[string][]steps.Object{}, data: map[string]DataEntry{},
+	omit := map[address]string{}
+	for range maxPasses {
+		pb, err := importOnce(ctx, cat, conn, opt, tables, kinds, omit)
+		if err != nil {
+			return nil, err
+		}
+		bad, err := invalid(cat, pb)
+		if err != nil {
+			return nil, err
+		}
+		if len(bad) == 0 {
+			return pb, nil
+		}
+		for a, why := range bad {
+			omit[a] = why
+		}
+	}
+	return nil, fmt.Errorf("importer: the specs still do not fit their schemas after leaving out %d objects", len(omit))
+}
+
+// importOnce imports the objects of kinds, leaving out those of omit.
+func importOnce(ctx context.Context, cat *steps.Catalog, conn *steps.Conn, opt Options, tables func(*steps.Kind) (tableRules, bool),
+	kinds []*steps.Kind, omit map[address]string) (*Playbook, error) {
+	im := &run{cat: cat, conn: conn, opt: opt, tables: tables, omit: omit, live: map[string][]steps.Object{}, data: map[string]DataEntry{},
 		kept: map[string]map[string]string{}, skipped: map[string]map[string][]steps.Object{}, byID: map[string]string{},
 		secrets: map[string]bool{}}
 	pb := &Playbook{API: opt.API, Target: opt.Target, APIVersion: opt.APIVersion}
@@ -121,6 +175,10 @@ func importWith(ctx context.Context, cat *steps.Catalog, conn *steps.Conn, opt O
 		}
 		return strings.Compare(a.Name, b.Name)
 	})
+	for _, a := range sortedAddresses(omit) {
+		pb.Omitted = append(pb.Omitted, fmt.Sprintf("%s %q is not imported: its live document does not fit the spec%s (%s); declare it by hand",
+			a.kind, a.name, revisionText(opt.Revision), omit[a]))
+	}
 	slices.Sort(pb.Skipped)
 	for _, d := range im.data {
 		pb.Data = append(pb.Data, d)
@@ -154,6 +212,9 @@ func (im *run) choose(ctx context.Context, k *steps.Kind) error {
 		}
 		if names[o.Name] {
 			skipped[o.Name] = append(skipped[o.Name], o)
+			continue
+		}
+		if _, bad := im.omit[address{k.Name, o.Name}]; bad {
 			continue
 		}
 		names[o.Name] = true
@@ -248,6 +309,7 @@ type run struct {
 	conn    *steps.Conn
 	opt     Options
 	tables  func(*steps.Kind) (tableRules, bool)
+	omit    map[address]string // objects left out: their specs do not fit
 	live    map[string][]steps.Object            // by kind or query name, listed once
 	kept    map[string]map[string]string         // kind -> lower-case id -> name, of the objects written
 	skipped map[string]map[string][]steps.Object // kind -> name -> objects not written (same name)

@@ -138,3 +138,52 @@ func TestImportTableBridge(t *testing.T) {
 		t.Errorf("the written playbook lacks the note on the skipped record:\n%s", out)
 	}
 }
+
+// TestImportOmitsInvalidSpecs: an object whose live document does not fit
+// its kind's spec is left out with a note, and references to it fall back
+// to the id, so the written playbook validates.
+func TestImportOmitsInvalidSpecs(t *testing.T) {
+	t.Parallel()
+	jobSchema := decode(t, `{"type": "object", "additionalProperties": false, "properties": {
+	  "includes": {"type": "array", "items": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}}}}`)
+	jobs := &steps.Kind{
+		Meta:     steps.Meta{Name: "vbr.job", API: veeam.VBR, Schema: jobSchema},
+		ReadOnly: []string{"id"},
+		Ops: fakeOps{t, []steps.Object{
+			obj(t, "J1", "bad", `{"includes": [{"inventoryObject": {"name": "vm1"}}]}`),
+			obj(t, "J2", "good", `{"includes": [{"name": "vm2"}]}`),
+		}},
+	}
+	settings := &steps.Kind{
+		Meta: steps.Meta{Name: "vbr.settings", API: veeam.VBR, Schema: decode(t, `{"type": "object", "properties": {"jobId": {"type": "string"}, "otherJobId": {"type": "string"}}}`)},
+		Ops:  fakeOps{t, []steps.Object{{Name: "default", Doc: steps.Doc{"jobId": "J1", "otherJobId": "J2"}}}},
+	}
+	tables := func(k *steps.Kind) (tableRules, bool) {
+		return tableRules{table: steps.Table{Identity: "name", SpecIdentity: "name"}}, true
+	}
+	cat := steps.NewCatalog([]*steps.Kind{jobs, settings}, nil, nil)
+	got, err := importWith(context.Background(), cat, &steps.Conn{Target: "vbr", API: veeam.VBR}, Options{API: veeam.VBR, Revision: "1.3-rev2"}, tables)
+	if err != nil {
+		t.Fatalf("importWith: %v", err)
+	}
+	want := &Playbook{API: veeam.VBR, Target: "vbr", Kinds: []string{"vbr.job", "vbr.settings"},
+		Resources: []Resource{
+			{Kind: "vbr.job", Name: "good", Spec: steps.Doc{"includes": []any{map[string]any{"name": "vm2"}}}},
+			{Kind: "vbr.settings", Name: "default", Spec: steps.Doc{"jobId": "J1",
+				"otherJobId": "${{ resources['vbr.job']['good'].id }}"}},
+		},
+		Secrets: []string{"VBR_PASSWORD"},
+		Omitted: []string{`vbr.job "bad" is not imported: its live document does not fit the spec of VBR REST API 1.3-rev2 ` +
+			`(includes.0.name: missing required key "name"); declare it by hand`},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("importWith mismatch (-want +got):\n%s", diff)
+	}
+	var b bytes.Buffer
+	if err := Write(&b, got, WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "resources:\n  # "+want.Omitted[0]+"\n") {
+		t.Errorf("the written playbook lacks the note on the omitted object:\n%s", b.String())
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -142,7 +143,7 @@ func (a *app) runImport(cmd *cobra.Command, f *importFlags) error {
 	if err != nil {
 		return err
 	}
-	for _, s := range pb.Skipped {
+	for _, s := range append(slices.Clone(pb.Omitted), pb.Skipped...) {
 		fmt.Fprintf(a.Err, "note: %s\n", s)
 	}
 	schemaRef := "../schema/playbook.schema.json"
