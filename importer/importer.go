@@ -309,7 +309,7 @@ type run struct {
 	conn    *steps.Conn
 	opt     Options
 	tables  func(*steps.Kind) (tableRules, bool)
-	omit    map[address]string // objects left out: their specs do not fit
+	omit    map[address]string                   // objects left out: their specs do not fit
 	live    map[string][]steps.Object            // by kind or query name, listed once
 	kept    map[string]map[string]string         // kind -> lower-case id -> name, of the objects written
 	skipped map[string]map[string][]steps.Object // kind -> name -> objects not written (same name)
