@@ -144,7 +144,7 @@ func importOnce(ctx context.Context, cat *steps.Catalog, conn *steps.Conn, opt O
 	kinds []*steps.Kind, omit map[address]string) (*Playbook, error) {
 	im := &run{cat: cat, conn: conn, opt: opt, tables: tables, omit: omit, live: map[string][]steps.Object{}, data: map[string]DataEntry{},
 		kept: map[string]map[string]string{}, skipped: map[string]map[string][]steps.Object{}, byID: map[string]string{},
-		secrets: map[string]bool{}}
+		secrets: map[string]string{}}
 	pb := &Playbook{API: opt.API, Target: opt.Target, APIVersion: opt.APIVersion}
 	for _, k := range kinds {
 		pb.Kinds = append(pb.Kinds, k.Name)
@@ -184,7 +184,7 @@ func importOnce(ctx context.Context, cat *steps.Catalog, conn *steps.Conn, opt O
 		pb.Data = append(pb.Data, d)
 	}
 	slices.SortFunc(pb.Data, func(a, b DataEntry) int { return strings.Compare(a.Key, b.Key) })
-	im.secrets[VarPrefix(opt.API)+"PASSWORD"] = true
+	im.secrets[VarPrefix(opt.API)+"PASSWORD"] = ""
 	for s := range im.secrets {
 		pb.Secrets = append(pb.Secrets, s)
 	}
@@ -315,7 +315,7 @@ type run struct {
 	skipped map[string]map[string][]steps.Object // kind -> name -> objects not written (same name)
 	byID    map[string]string                    // lower-case id -> resources[...] reference, of the objects written
 	data    map[string]DataEntry                 // by key
-	secrets map[string]bool
+	secrets map[string]string // variable -> the field it is read into ("" for the target password)
 }
 
 // list returns the live objects of a kind, listed once.
@@ -407,11 +407,7 @@ func (im *run) resource(ctx context.Context, k *steps.Kind, o steps.Object) (Res
 		}
 	}
 	for _, p := range k.Import.WriteOnly {
-		name := SecretName(im.opt.API, k.Name, o.Name, p)
-		if setPath(spec, p, "${{ secret('"+name+"') }}") {
-			im.secrets[name] = true
-			r.Notes = append(r.Notes, fmt.Sprintf("%s is write-only (the server never returns it): export %s", p, name))
-		}
+		im.secretField(k, o, spec, p, &r, "is write-only (the server never returns it)")
 	}
 	for key, v := range k.Import.Fill {
 		if _, ok := spec[key]; !ok {

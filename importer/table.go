@@ -103,9 +103,18 @@ func placeholderText(v any) string {
 // secretField writes a secret() reference at p of spec, with a note
 // naming the variable to export.
 func (im *run) secretField(k *steps.Kind, o steps.Object, spec map[string]any, p string, r *Resource, why string) {
+	owner := k.Name + "\x00" + o.Name + "\x00" + p
 	name := SecretName(im.opt.API, k.Name, o.Name, p)
+	// Names that differ only in punctuation ("db-01", "db 01") make one
+	// variable name: the later field gets a numbered one of its own.
+	for i := 2; ; i++ {
+		if got, taken := im.secrets[name]; !taken || got == owner {
+			break
+		}
+		name = fmt.Sprintf("%s_%d", SecretName(im.opt.API, k.Name, o.Name, p), i)
+	}
 	if setPath(spec, p, "${{ secret('"+name+"') }}") {
-		im.secrets[name] = true
+		im.secrets[name] = owner
 		r.Notes = append(r.Notes, fmt.Sprintf("%s %s: export %s", p, why, name))
 	}
 }

@@ -187,3 +187,32 @@ func TestImportOmitsInvalidSpecs(t *testing.T) {
 		t.Errorf("the written playbook lacks the note on the omitted object:\n%s", b.String())
 	}
 }
+
+// TestImportSecretNamesDistinct: names that differ only in punctuation
+// still read their passwords from variables of their own.
+func TestImportSecretNamesDistinct(t *testing.T) {
+	t.Parallel()
+	creds := &steps.Kind{
+		Meta: steps.Meta{Name: "vbr.credential", API: veeam.VBR, Schema: decode(t, `{"type": "object", "required": ["password"],
+		  "properties": {"description": {"type": "string"}, "password": {"type": "string"}}}`)},
+		ReadOnly: []string{"id"},
+		Ops:      fakeOps{t, []steps.Object{obj(t, "C1", "db-01", `{}`), obj(t, "C2", "db 01", `{}`)}},
+	}
+	tables := func(*steps.Kind) (tableRules, bool) { return tableRules{secrets: []string{"password"}}, true }
+	got, err := importWith(context.Background(), steps.NewCatalog([]*steps.Kind{creds}, nil, nil),
+		&steps.Conn{Target: "vbr", API: veeam.VBR}, Options{API: veeam.VBR}, tables)
+	if err != nil {
+		t.Fatalf("importWith: %v", err)
+	}
+	specs := map[string]any{}
+	for _, r := range got.Resources {
+		specs[r.Name] = r.Spec["password"]
+	}
+	want := map[string]any{"db-01": "${{ secret('VBR_CREDENTIAL_DB_01_PASSWORD') }}", "db 01": "${{ secret('VBR_CREDENTIAL_DB_01_PASSWORD_2') }}"}
+	if diff := cmp.Diff(want, specs); diff != "" {
+		t.Errorf("passwords (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"VBR_CREDENTIAL_DB_01_PASSWORD", "VBR_CREDENTIAL_DB_01_PASSWORD_2", "VBR_PASSWORD"}, got.Secrets); diff != "" {
+		t.Errorf("secrets (-want +got):\n%s", diff)
+	}
+}
