@@ -315,7 +315,7 @@ type run struct {
 	skipped map[string]map[string][]steps.Object // kind -> name -> objects not written (same name)
 	byID    map[string]string                    // lower-case id -> resources[...] reference, of the objects written
 	data    map[string]DataEntry                 // by key
-	secrets map[string]string // variable -> the field it is read into ("" for the target password)
+	secrets map[string]string                    // variable -> the field it is read into ("" for the target password)
 }
 
 // list returns the live objects of a kind, listed once.
