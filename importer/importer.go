@@ -468,11 +468,11 @@ func dataKey(query, name string) string {
 
 // SecretName is the variable a write-only field of an imported object is
 // read from: VBR_CREDENTIAL_ADMIN_PASSWORD for the password of the
-// vbr.credential called admin.
+// vbr.credential called admin, VBR_KMS_SERVER_KMS01_CLIENTCERTIFICATE_CERTIFICATE
+// for the nested field clientCertificate.certificate of kms01.
 func SecretName(api veeam.API, kind, name, field string) string {
 	_, short, _ := strings.Cut(kind, ".")
-	last := field[strings.LastIndex(field, ".")+1:]
-	s := strings.Trim(nonWord.ReplaceAllString(short+"_"+name+"_"+last, "_"), "_")
+	s := strings.Trim(nonWord.ReplaceAllString(short+"_"+name+"_"+field, "_"), "_")
 	return VarPrefix(api) + strings.ToUpper(s)
 }
 

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/vplay-dev/vplay/jsondoc"
 	"github.com/vplay-dev/vplay/steps"
 )
 
@@ -64,6 +65,10 @@ func (im *run) tableSpec(ctx context.Context, k *steps.Kind, tr tableRules, o st
 		if !setPath(spec, f.path, v) {
 			continue
 		}
+		for _, leaf := range certificateLeaves(v, f.path) {
+			im.secretField(k, o, spec, leaf, r, "is the content of a certificate file (it may hold a private key), required on create and never returned")
+			v = placeholderWithout(v, strings.TrimPrefix(leaf, f.path+"."))
+		}
 		r.Notes = append(r.Notes, fmt.Sprintf("%s is required on create and the server never returns it: %s is a placeholder; set the real value before creating this object on another server (plan never compares it)",
 			f.path, placeholderText(v)))
 	}
@@ -85,6 +90,36 @@ func (im *run) tableSpec(ctx context.Context, k *steps.Kind, tr tableRules, o st
 		r.Notes = append(r.Notes, fmt.Sprintf("write-only, not imported: %s; add it as a secret('...') reference if this object uses it", strings.Join(other, ", ")))
 	}
 	return nil
+}
+
+// certificateLeaves returns the dotted paths (below at) of the string
+// fields named certificate in a placeholder: the content of a certificate
+// file (a PFX with its private key), a secret.
+func certificateLeaves(v any, at string) []string {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, k := range sortedKeys(m) {
+		switch e := m[k].(type) {
+		case string:
+			if strings.EqualFold(k, "certificate") {
+				out = append(out, at+"."+k)
+			}
+		case map[string]any:
+			out = append(out, certificateLeaves(e, at+"."+k)...)
+		}
+	}
+	return out
+}
+
+// placeholderWithout is a placeholder as its note shows it once the field
+// at p became a secret() reference: without that field.
+func placeholderWithout(v any, p string) any {
+	c := jsondoc.Copy(v)
+	removePath(c, p)
+	return c
 }
 
 // placeholderText is v as a note shows it: a scalar as YAML writes it,

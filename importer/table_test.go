@@ -3,6 +3,7 @@ package importer
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -214,5 +215,38 @@ func TestImportSecretNamesDistinct(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"VBR_CREDENTIAL_DB_01_PASSWORD", "VBR_CREDENTIAL_DB_01_PASSWORD_2", "VBR_PASSWORD"}, got.Secrets); diff != "" {
 		t.Errorf("secrets (-want +got):\n%s", diff)
+	}
+}
+
+// TestImportCertificatePlaceholder: a required certificate object the
+// server never returns is a placeholder whose certificate content is a
+// secret() reference.
+func TestImportCertificatePlaceholder(t *testing.T) {
+	t.Parallel()
+	kms := &steps.Kind{
+		Meta: steps.Meta{Name: "vbr.kms_server", API: veeam.VBR, Schema: decode(t, `{"type": "object", "required": ["clientCertificate"],
+		  "properties": {"port": {"type": "integer"}, "clientCertificate": {"$ref": "#/$defs/Cert"}},
+		  "$defs": {"Cert": {"type": "object", "required": ["certificate", "formatType"],
+		    "properties": {"certificate": {"type": "string"}, "formatType": {"type": "string", "enum": ["Pfx", "Pem"]}}}}}`)},
+		ReadOnly: []string{"id"},
+		Ops:      fakeOps{t, []steps.Object{obj(t, "K1", "kms01", `{"port": 5696}`)}},
+	}
+	tables := func(*steps.Kind) (tableRules, bool) { return tableRules{}, true }
+	got, err := importWith(context.Background(), steps.NewCatalog([]*steps.Kind{kms}, nil, nil),
+		&steps.Conn{Target: "vbr", API: veeam.VBR}, Options{API: veeam.VBR}, tables)
+	if err != nil {
+		t.Fatalf("importWith: %v", err)
+	}
+	want := []Resource{{Kind: "vbr.kms_server", Name: "kms01",
+		Spec: steps.Doc{"port": json.Number("5696"), "clientCertificate": map[string]any{"formatType": "Pfx",
+			"certificate": "${{ secret('VBR_KMS_SERVER_KMS01_CLIENTCERTIFICATE_CERTIFICATE') }}"}},
+		Notes: []string{
+			"clientCertificate.certificate is the content of a certificate file (it may hold a private key), required on create and never returned: " +
+				"export VBR_KMS_SERVER_KMS01_CLIENTCERTIFICATE_CERTIFICATE",
+			`clientCertificate is required on create and the server never returns it: {"formatType":"Pfx"} is a placeholder; ` +
+				"set the real value before creating this object on another server (plan never compares it)",
+		}}}
+	if diff := cmp.Diff(want, got.Resources); diff != "" {
+		t.Errorf("resources (-want +got):\n%s", diff)
 	}
 }
