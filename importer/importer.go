@@ -196,6 +196,15 @@ func importOnce(ctx context.Context, cat *steps.Catalog, conn *steps.Conn, opt O
 // matching the name glob, and of several objects with one name the first
 // the server lists (the one a plan matches); the others are skipped with a
 // note, as a playbook names each object once.
+//
+// A resource's name is its object's identity (the table's Identity:
+// username for credentials, description for cloud credentials, hint for
+// encryption passwords, the server name of an AD domain, the tenant id of
+// an Entra ID tenant, the VM of a global exclusion, name elsewhere), and
+// for most kinds it is also what create sends (SpecIdentity), so import
+// cannot disambiguate by renaming: a numbered name would create a second
+// object, not manage this one. Skipping with a note is the only honest
+// choice.
 func (im *run) choose(ctx context.Context, k *steps.Kind) error {
 	objs, err := im.list(ctx, k.Name)
 	if err != nil {
