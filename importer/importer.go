@@ -38,19 +38,6 @@ type Options struct {
 // belongs to another API.
 var ErrUnknownKind = errors.New("importer: unknown kind")
 
-// ErrNotImportable is returned for a --kind import cannot yet write as a
-// playbook that plans clean: the table-driven kinds (credentials, jobs,
-// settings, ...) have no import rules yet (write-only secrets, objects the
-// server names alike), so --all leaves them out rather than write a
-// playbook that does not validate.
-var ErrNotImportable = errors.New("importer: kind not importable yet")
-
-// importable reports whether import can write k's objects.
-func importable(k *steps.Kind) bool {
-	_, table := steps.TableOf(k)
-	return !table
-}
-
 // Playbook is an imported playbook, ready to be written.
 type Playbook struct {
 	API        veeam.API
@@ -62,6 +49,37 @@ type Playbook struct {
 	// Secrets are the variables the playbook reads with secret(), sorted:
 	// the target password and every write-only field.
 	Secrets []string
+	// Skipped says, one line each, which live objects were not imported
+	// because another object of their kind has the same name (a playbook
+	// names each object once); the written playbook has the same notes as
+	// comments.
+	Skipped []string
+	// Omitted says, one line each, which live objects were not imported
+	// because their document does not fit their kind's spec schema (the
+	// playbook would not validate); the playbook lists them in a comment.
+	Omitted []string
+}
+
+// revisionText is " of VBR REST API REV", or "" without a revision.
+func revisionText(rev string) string {
+	if rev == "" {
+		return ""
+	}
+	return " of VBR REST API " + rev
+}
+
+func sortedAddresses(m map[address]string) []address {
+	out := make([]address, 0, len(m))
+	for a := range m {
+		out = append(out, a)
+	}
+	slices.SortFunc(out, func(a, b address) int {
+		if c := strings.Compare(a.kind, b.kind); c != 0 {
+			return c
+		}
+		return strings.Compare(a.name, b.name)
+	})
+	return out
 }
 
 // DataEntry is a data query selecting one object by name, for a reference
@@ -84,6 +102,16 @@ type Resource struct {
 // Import lists the live objects of the chosen kinds on conn and returns
 // them as a playbook.
 func Import(ctx context.Context, cat *steps.Catalog, conn *steps.Conn, opt Options) (*Playbook, error) {
+	return importWith(ctx, cat, conn, opt, tableRulesOf(opt.Revision))
+}
+
+// maxPasses bounds the imports importWith runs: each pass leaves out the
+// objects the previous one could not write as valid specs (references to
+// them then fall back to names or ids).
+const maxPasses = 3
+
+// importWith is Import with the table rules of the kinds given.
+func importWith(ctx context.Context, cat *steps.Catalog, conn *steps.Conn, opt Options, tables func(*steps.Kind) (tableRules, bool)) (*Playbook, error) {
 	if opt.Target == "" {
 		opt.Target = string(opt.API)
 	}
@@ -91,34 +119,52 @@ func Import(ctx context.Context, cat *steps.Catalog, conn *steps.Conn, opt Optio
 	if err != nil {
 		return nil, err
 	}
-	im := &run{cat: cat, conn: conn, opt: opt, live: map[string][]steps.Object{}, data: map[string]DataEntry{},
-		imported: map[string]map[string]bool{}, secrets: map[string]bool{}}
-	pb := &Playbook{API: opt.API, Target: opt.Target, APIVersion: opt.APIVersion}
-	for _, k := range kinds {
-		pb.Kinds = append(pb.Kinds, k.Name)
-		objs, err := im.list(ctx, k.Name)
+	omit := map[address]string{}
+	for range maxPasses {
+		pb, err := importOnce(ctx, cat, conn, opt, tables, kinds, omit)
 		if err != nil {
 			return nil, err
 		}
-		names := map[string]bool{}
-		for _, o := range objs {
-			if opt.Name != "" {
-				if ok, _ := path.Match(opt.Name, o.Name); !ok {
-					continue
-				}
-			}
-			names[o.Name] = true
+		bad, err := invalid(cat, pb)
+		if err != nil {
+			return nil, err
 		}
-		im.imported[k.Name] = names
+		if len(bad) == 0 {
+			return pb, nil
+		}
+		for a, why := range bad {
+			omit[a] = why
+		}
+	}
+	return nil, fmt.Errorf("importer: the specs still do not fit their schemas after leaving out %d objects", len(omit))
+}
+
+// importOnce imports the objects of kinds, leaving out those of omit.
+func importOnce(ctx context.Context, cat *steps.Catalog, conn *steps.Conn, opt Options, tables func(*steps.Kind) (tableRules, bool),
+	kinds []*steps.Kind, omit map[address]string) (*Playbook, error) {
+	im := &run{cat: cat, conn: conn, opt: opt, tables: tables, omit: omit, live: map[string][]steps.Object{}, data: map[string]DataEntry{},
+		kept: map[string]map[string]string{}, skipped: map[string]map[string][]steps.Object{}, byID: map[string]string{},
+		secrets: map[string]string{}}
+	pb := &Playbook{API: opt.API, Target: opt.Target, APIVersion: opt.APIVersion}
+	for _, k := range kinds {
+		pb.Kinds = append(pb.Kinds, k.Name)
+		if err := im.choose(ctx, k); err != nil {
+			return nil, err
+		}
 	}
 	for _, k := range kinds {
 		for _, o := range im.live[k.Name] {
-			if !im.imported[k.Name][o.Name] {
+			if !im.isKept(k.Name, o) {
 				continue
 			}
 			r, err := im.resource(ctx, k, o)
 			if err != nil {
 				return nil, err
+			}
+			if dups := im.skipped[k.Name][o.Name]; len(dups) > 0 {
+				note := skippedNote(k.Name, o, dups)
+				r.Notes = append([]string{note}, r.Notes...)
+				pb.Skipped = append(pb.Skipped, note)
 			}
 			pb.Resources = append(pb.Resources, r)
 		}
@@ -129,16 +175,96 @@ func Import(ctx context.Context, cat *steps.Catalog, conn *steps.Conn, opt Optio
 		}
 		return strings.Compare(a.Name, b.Name)
 	})
+	for _, a := range sortedAddresses(omit) {
+		pb.Omitted = append(pb.Omitted, fmt.Sprintf("%s %q is not imported: its live document does not fit the spec%s (%s); declare it by hand",
+			a.kind, a.name, revisionText(opt.Revision), omit[a]))
+	}
+	slices.Sort(pb.Skipped)
 	for _, d := range im.data {
 		pb.Data = append(pb.Data, d)
 	}
 	slices.SortFunc(pb.Data, func(a, b DataEntry) int { return strings.Compare(a.Key, b.Key) })
-	im.secrets[VarPrefix(opt.API)+"PASSWORD"] = true
+	im.secrets[VarPrefix(opt.API)+"PASSWORD"] = ""
 	for s := range im.secrets {
 		pb.Secrets = append(pb.Secrets, s)
 	}
 	slices.Sort(pb.Secrets)
 	return pb, nil
+}
+
+// choose lists the objects of k and picks those import writes: the ones
+// matching the name glob, and of several objects with one name the first
+// the server lists (the one a plan matches); the others are skipped with a
+// note, as a playbook names each object once.
+//
+// A resource's name is its object's identity (the table's Identity:
+// username for credentials, description for cloud credentials, hint for
+// encryption passwords, the server name of an AD domain, the tenant id of
+// an Entra ID tenant, the VM of a global exclusion, name elsewhere), and
+// for most kinds it is also what create sends (SpecIdentity), so import
+// cannot disambiguate by renaming: a numbered name would create a second
+// object, not manage this one. Skipping with a note is the only honest
+// choice.
+func (im *run) choose(ctx context.Context, k *steps.Kind) error {
+	objs, err := im.list(ctx, k.Name)
+	if err != nil {
+		return err
+	}
+	kept := map[string]string{}
+	names := map[string]bool{}
+	skipped := map[string][]steps.Object{}
+	for _, o := range objs {
+		if im.opt.Name != "" {
+			if ok, _ := path.Match(im.opt.Name, o.Name); !ok {
+				continue
+			}
+		}
+		if names[o.Name] {
+			skipped[o.Name] = append(skipped[o.Name], o)
+			continue
+		}
+		if _, bad := im.omit[address{k.Name, o.Name}]; bad {
+			continue
+		}
+		names[o.Name] = true
+		kept[strings.ToLower(o.ID)] = o.Name
+		if o.ID != "" {
+			im.byID[strings.ToLower(o.ID)] = fmt.Sprintf("${{ resources[%s][%s].id }}", quoteExpr(k.Name), quoteExpr(o.Name))
+		}
+	}
+	im.kept[k.Name] = kept
+	im.skipped[k.Name] = skipped
+	return nil
+}
+
+// isKept reports whether o is an object import writes.
+func (im *run) isKept(kind string, o steps.Object) bool {
+	name, ok := im.kept[kind][strings.ToLower(o.ID)]
+	return ok && name == o.Name
+}
+
+// skippedNote says which objects named like o were not imported.
+func skippedNote(kind string, o steps.Object, dups []steps.Object) string {
+	var what []string
+	for _, d := range dups {
+		if desc, _ := d.Doc["description"].(string); desc != "" {
+			what = append(what, fmt.Sprintf("%q", desc))
+		}
+	}
+	one := plural(len(dups), "another", fmt.Sprintf("%d other", len(dups)))
+	note := fmt.Sprintf("%s %q: %s %s %s the same name and %s not imported", kind, o.Name, one, kind,
+		plural(len(dups), "object has", "objects have"), plural(len(dups), "is", "are"))
+	if len(what) > 0 {
+		note += " (description " + strings.Join(what, ", ") + ")"
+	}
+	return note + "; a playbook names each object once: give it a name of its own on the server to manage it here"
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // VarPrefix is the prefix of the target variables of api ("VBR_").
@@ -148,7 +274,7 @@ func chooseKinds(cat *steps.Catalog, opt Options) ([]*steps.Kind, error) {
 	if len(opt.Kinds) == 0 {
 		var out []*steps.Kind
 		for _, k := range cat.Kinds() {
-			if k.API == opt.API && importable(k) {
+			if k.API == opt.API && definedAt(k, opt.Revision) == nil {
 				out = append(out, k)
 			}
 		}
@@ -163,8 +289,8 @@ func chooseKinds(cat *steps.Catalog, opt Options) ([]*steps.Kind, error) {
 		if k.API != opt.API {
 			return nil, fmt.Errorf("--kind %s is a %s kind, not %s: %w", name, k.API, opt.API, ErrUnknownKind)
 		}
-		if !importable(k) {
-			return nil, fmt.Errorf("--kind %s: %w (declare it by hand; see vplay describe %s)", name, ErrNotImportable, name)
+		if err := definedAt(k, opt.Revision); err != nil {
+			return nil, fmt.Errorf("--kind %s: %w", name, err)
 		}
 		if !slices.Contains(out, k) {
 			out = append(out, k)
@@ -174,15 +300,31 @@ func chooseKinds(cat *steps.Catalog, opt Options) ([]*steps.Kind, error) {
 	return out, nil
 }
 
+// definedAt returns the error of a kind the VBR document revision rev
+// does not define (nil when rev is "": any revision).
+func definedAt(k *steps.Kind, rev string) error {
+	if rev == "" {
+		return nil
+	}
+	if err := steps.Defined(k.Name, rev); err != nil {
+		return fmt.Errorf("not defined by VBR REST API %s: %w", rev, err)
+	}
+	return nil
+}
+
 // run is the state of one import.
 type run struct {
-	cat      *steps.Catalog
-	conn     *steps.Conn
-	opt      Options
-	live     map[string][]steps.Object  // by kind or query name, listed once
-	imported map[string]map[string]bool // kind -> names written as resources
-	data     map[string]DataEntry       // by key
-	secrets  map[string]bool
+	cat     *steps.Catalog
+	conn    *steps.Conn
+	opt     Options
+	tables  func(*steps.Kind) (tableRules, bool)
+	omit    map[address]string                   // objects left out: their specs do not fit
+	live    map[string][]steps.Object            // by kind or query name, listed once
+	kept    map[string]map[string]string         // kind -> lower-case id -> name, of the objects written
+	skipped map[string]map[string][]steps.Object // kind -> name -> objects not written (same name)
+	byID    map[string]string                    // lower-case id -> resources[...] reference, of the objects written
+	data    map[string]DataEntry                 // by key
+	secrets map[string]string                    // variable -> the field it is read into ("" for the target password)
 }
 
 // list returns the live objects of a kind, listed once.
@@ -268,12 +410,13 @@ func (im *run) resource(ctx context.Context, k *steps.Kind, o steps.Object) (Res
 			return Resource{}, fmt.Errorf("import %s %q: %s: %w", k.Name, o.Name, p, err)
 		}
 	}
-	for _, p := range k.Import.WriteOnly {
-		name := SecretName(im.opt.API, k.Name, o.Name, p)
-		if setPath(spec, p, "${{ secret('"+name+"') }}") {
-			im.secrets[name] = true
-			r.Notes = append(r.Notes, fmt.Sprintf("%s is write-only (the server never returns it): export %s", p, name))
+	if tr, ok := im.tables(k); ok {
+		if err := im.tableSpec(ctx, k, tr, o, im.schemaOf(k), spec, &r); err != nil {
+			return Resource{}, err
 		}
+	}
+	for _, p := range k.Import.WriteOnly {
+		im.secretField(k, o, spec, p, &r, "is write-only (the server never returns it)")
 	}
 	for key, v := range k.Import.Fill {
 		if _, ok := spec[key]; !ok {
@@ -289,12 +432,8 @@ func (im *run) resource(ctx context.Context, k *steps.Kind, o steps.Object) (Res
 // id of a data query selecting it by name. "" keeps the id (an object
 // that is not found, or a kind nothing can list).
 func (im *run) reference(ctx context.Context, ref steps.Ref, id string) (string, error) {
-	if names, ok := im.imported[ref.Kind]; ok {
-		for _, o := range im.live[ref.Kind] {
-			if strings.EqualFold(o.ID, id) && names[o.Name] {
-				return fmt.Sprintf("${{ resources[%s][%s].id }}", quoteExpr(ref.Kind), quoteExpr(o.Name)), nil
-			}
-		}
+	if name, ok := im.kept[ref.Kind][strings.ToLower(id)]; ok {
+		return fmt.Sprintf("${{ resources[%s][%s].id }}", quoteExpr(ref.Kind), quoteExpr(name)), nil
 	}
 	if ref.Query == "" {
 		return "", nil
@@ -338,11 +477,11 @@ func dataKey(query, name string) string {
 
 // SecretName is the variable a write-only field of an imported object is
 // read from: VBR_CREDENTIAL_ADMIN_PASSWORD for the password of the
-// vbr.credential called admin.
+// vbr.credential called admin, VBR_KMS_SERVER_KMS01_CLIENTCERTIFICATE_CERTIFICATE
+// for the nested field clientCertificate.certificate of kms01.
 func SecretName(api veeam.API, kind, name, field string) string {
 	_, short, _ := strings.Cut(kind, ".")
-	last := field[strings.LastIndex(field, ".")+1:]
-	s := strings.Trim(nonWord.ReplaceAllString(short+"_"+name+"_"+last, "_"), "_")
+	s := strings.Trim(nonWord.ReplaceAllString(short+"_"+name+"_"+field, "_"), "_")
 	return VarPrefix(api) + strings.ToUpper(s)
 }
 

@@ -167,11 +167,20 @@ func (p projector) gather(s map[string]any, obj map[string]any, sh *shape, depth
 // const and single-valued enum properties) hold for obj; other constraints
 // are not checked.
 func (p projector) admits(s map[string]any, obj map[string]any, depth int) bool {
+	return p.admitsBy(s, obj, depth, true)
+}
+
+// admitsBy is admits, with or without checking the required keys (a
+// branch may require the very fields a projected value lacks).
+func (p projector) admitsBy(s map[string]any, obj map[string]any, depth int, required bool) bool {
 	if depth > maxDepth {
 		return true
 	}
 	s = p.resolve(s)
 	for _, r := range asList(s["required"]) {
+		if !required {
+			break
+		}
 		if k, ok := r.(string); ok {
 			if _, has := obj[k]; !has {
 				return false
@@ -185,16 +194,19 @@ func (p projector) admits(s map[string]any, obj map[string]any, depth int) bool 
 		if m == nil || !has {
 			continue
 		}
-		m = p.resolve(m)
-		if c, ok := m["const"]; ok && !sameScalar(c, got) {
-			return false
-		}
-		if e := asList(m["enum"]); len(e) > 0 && !slices.ContainsFunc(e, func(x any) bool { return sameScalar(x, got) }) {
-			return false
+		// A $ref may have siblings (a const pinning the referenced enum):
+		// check the node and what it refers to.
+		for _, n := range []map[string]any{m, p.resolve(m)} {
+			if c, ok := n["const"]; ok && !sameScalar(c, got) {
+				return false
+			}
+			if e := asList(n["enum"]); len(e) > 0 && !slices.ContainsFunc(e, func(x any) bool { return sameScalar(x, got) }) {
+				return false
+			}
 		}
 	}
 	for _, m := range maps(s["allOf"]) {
-		if !p.admits(m, obj, depth+1) {
+		if !p.admitsBy(m, obj, depth+1, required) {
 			return false
 		}
 	}
@@ -307,4 +319,138 @@ func number(v any) (float64, bool) {
 		return float64(t), true
 	}
 	return 0, false
+}
+
+// missingField is a key the schema requires that a projected value lacks:
+// a create-only field the server never returns.
+type missingField struct {
+	path   string           // dotted, from the spec root
+	schema []map[string]any // every schema given for it
+}
+
+// missingRequired lists the keys schema requires that v (a projected
+// spec) lacks, through the objects v has, sorted by path. Lists are not
+// entered: their items are whole values the server returned.
+func missingRequired(schema map[string]any, v any) []missingField {
+	p := projector{root: schema}
+	var out []missingField
+	p.missing(schema, v, "", 0, &out)
+	slices.SortFunc(out, func(a, b missingField) int { return strings.Compare(a.path, b.path) })
+	return out
+}
+
+func (p projector) missing(s map[string]any, v any, prefix string, depth int, out *[]missingField) {
+	obj, ok := v.(map[string]any)
+	if !ok || depth > maxDepth {
+		return
+	}
+	sh := shape{props: map[string][]map[string]any{}, required: map[string]bool{}}
+	p.gather(s, obj, &sh, depth)
+	req := map[string]bool{}
+	p.requiredOf(s, obj, req, depth)
+	for _, k := range sortedKeys(req) {
+		if _, has := obj[k]; !has && len(sh.props[k]) > 0 && !readOnly(p, sh.props[k]) {
+			*out = append(*out, missingField{path: prefix + k, schema: sh.props[k]})
+		}
+	}
+	for _, k := range sortedKeys(obj) {
+		if ss := sh.props[k]; len(ss) > 0 {
+			p.missing(map[string]any{"allOf": toAny(ss)}, obj[k], prefix+k+".", depth+1, out)
+		}
+	}
+}
+
+// requiredOf collects the keys the schema nodes applying to obj require
+// for certain: a oneOf or anyOf adds its branch's only when exactly one
+// branch admits obj by its discriminators (several admitted branches may
+// require different keys, and a closed schema takes only one branch's).
+func (p projector) requiredOf(s map[string]any, obj map[string]any, req map[string]bool, depth int) {
+	if depth > maxDepth {
+		return
+	}
+	s = p.resolve(s)
+	for _, r := range asList(s["required"]) {
+		if k, ok := r.(string); ok {
+			req[k] = true
+		}
+	}
+	for _, m := range maps(s["allOf"]) {
+		p.requiredOf(m, obj, req, depth+1)
+	}
+	for _, key := range []string{"oneOf", "anyOf"} {
+		var admitted []map[string]any
+		for _, m := range maps(s[key]) {
+			if p.admitsBy(m, obj, depth+1, false) {
+				admitted = append(admitted, m)
+			}
+		}
+		if len(admitted) == 1 {
+			p.requiredOf(admitted[0], obj, req, depth+1)
+		}
+	}
+	if ifs, ok := s["if"].(map[string]any); ok {
+		branch := "else"
+		if p.admits(ifs, obj, depth+1) {
+			branch = "then"
+		}
+		if m, ok := s[branch].(map[string]any); ok {
+			p.requiredOf(m, obj, req, depth+1)
+		}
+	}
+}
+
+// placeholder is a value of schema standing for a required field import
+// cannot read: its const, default, first enum value or example, else the
+// zero of its type (a string says what to do).
+func placeholder(root map[string]any, ss []map[string]any) any {
+	return projector{root: root}.placeholder(ss, 0)
+}
+
+func (p projector) placeholder(ss []map[string]any, depth int) any {
+	for _, s := range ss {
+		if depth > maxDepth {
+			return nil
+		}
+		r := p.resolve(s)
+		for _, m := range maps(r["allOf"]) {
+			r = p.resolve(m)
+		}
+		if c, ok := r["const"]; ok {
+			return c
+		}
+		if d, ok := r["default"]; ok {
+			return d
+		}
+		if e := asList(r["enum"]); len(e) > 0 {
+			return e[0]
+		}
+		if ex, ok := r["example"]; ok {
+			return ex
+		}
+		switch r["type"] {
+		case "boolean":
+			return false
+		case "integer", "number":
+			if m, ok := r["minimum"]; ok {
+				return m
+			}
+			return 0
+		case "array":
+			return []any{}
+		case "object":
+			out := map[string]any{}
+			var fs []missingField
+			p.missing(r, out, "", 0, &fs)
+			for _, f := range fs {
+				out[f.path] = p.placeholder(f.schema, depth+1)
+			}
+			return out
+		case "string":
+			if r["format"] == "uuid" {
+				return "00000000-0000-0000-0000-000000000000"
+			}
+			return "FILL-ME"
+		}
+	}
+	return "FILL-ME"
 }

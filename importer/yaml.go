@@ -79,6 +79,12 @@ func Write(w io.Writer, pb *Playbook, opt WriteOptions) error {
 	} else {
 		b.WriteString("\n")
 	}
+	for _, n := range pb.Omitted {
+		fmt.Fprintf(&b, "  # %s\n", n)
+	}
+	if len(pb.Omitted) > 0 && len(pb.Resources) > 0 {
+		b.WriteString("\n")
+	}
 	for i, r := range pb.Resources {
 		if i > 0 {
 			b.WriteString("\n")

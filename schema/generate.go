@@ -50,6 +50,19 @@ func Generate(cat *steps.Catalog) ([]byte, error) {
 		}
 		queryRules = append(queryRules, rule("query", q.Name, "params", ref))
 	}
+	// A catalogue without actions or queries (a test's fake one) still
+	// makes a schema document the metaschema accepts: an empty enum, and
+	// an allOf of one schema that holds for anything.
+	for _, l := range []*[]any{&kindNames, &deletableNames, &actionNames, &queryNames} {
+		if *l == nil {
+			*l = []any{}
+		}
+	}
+	for _, l := range []*[]any{&kindRules, &actionRules, &queryRules} {
+		if len(*l) == 0 {
+			*l = []any{true}
+		}
+	}
 
 	str := func(doc string) map[string]any { return map[string]any{"type": "string", "description": doc} }
 	boolean := func(doc string) map[string]any { return map[string]any{"type": "boolean", "description": doc} }

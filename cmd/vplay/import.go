@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -64,10 +65,13 @@ func newImportCmd(a *app) *cobra.Command {
 password may come from --secret-file) and write a playbook with one resource per object, sorted by
 kind and name. Specs hold only the fields the vendor request schema of the revision lets a client
 set: generated fields (id, status, ...), values equal to their documented default and fields the
-server never returns are left out; ids of other objects become names (a resources[...] reference
-when that object is imported too, else a data query selecting it by name); write-only secrets
-become secret('...') references, with a comment naming the variable to export. Planned against the
-same server, the playbook shows no changes. import only reads.`,
+server never returns are left out; ids of other objects become names (the reference's name field,
+a resources[...] reference when that object is imported too, else a data query selecting it by
+name); write-only secrets become secret('...') references, with a comment naming the variable to
+export; fields required on create that the server never returns get a placeholder and a comment.
+--all takes every kind the server's revision defines, settings included. Of several objects of a
+kind with one name, the first is imported and the others are noted (stderr and a comment). Planned
+against the same server, the playbook shows no changes. import only reads.`,
 		Example: `  vplay import --api vbr --all -o estate.yaml
   vplay import --api vbr --kind vbr.repository --name 'repo-*'
   vplay plan --detailed-exitcode estate.yaml   # exit 0: nothing to change`,
@@ -133,11 +137,14 @@ func (a *app) runImport(cmd *cobra.Command, f *importFlags) error {
 		cat = cat.At(opt.Revision)
 	}
 	pb, err := importer.Import(ctx, cat, conn, opt)
-	if errors.Is(err, importer.ErrUnknownKind) || errors.Is(err, importer.ErrNotImportable) {
+	if errors.Is(err, importer.ErrUnknownKind) {
 		return usageError{err}
 	}
 	if err != nil {
 		return err
+	}
+	for _, s := range append(slices.Clone(pb.Omitted), pb.Skipped...) {
+		fmt.Fprintf(a.Err, "note: %s\n", s)
 	}
 	schemaRef := "../schema/playbook.schema.json"
 	if opt.Revision != "" {

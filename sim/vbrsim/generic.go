@@ -116,12 +116,19 @@ func (a *API) collection(c *call, coll *pathItem, path string) *genColl {
 		if !ok {
 			continue
 		}
+		if !seedPlausible(path, v, gc.items, i) {
+			continue
+		}
 		if _, has := v["id"]; has {
 			v["id"] = a.newID()
+			if ids := seedIDs[path]; i < len(ids) {
+				v["id"] = ids[i]
+			}
 		}
 		if name, ok := v["name"].(string); ok {
 			v["name"] = fmt.Sprintf("%s %d", strings.TrimRight(name, " 0123456789"), i+1)
 		}
+		a.relink(c, v)
 		gc.items = append(gc.items, v)
 	}
 	return gc
@@ -168,6 +175,7 @@ func (a *API) serveGeneric(c *call, pi *pathItem, op *operation) *reply {
 		v, ok := st.singles[c.r.URL.Path]
 		if !ok {
 			v = a.gen(c).value(op.schema, "", op.example, 0)
+			a.relink(c, v)
 			st.singles[c.r.URL.Path] = v
 		}
 		return a.genReply(c, op, v)
