@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // TestApplyOrderDeleteDependency: a dependency being deleted waits for its
@@ -69,5 +70,45 @@ resources:
 				t.Errorf("writes (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestApplyReleaseFreesSlot: a create that says its server work has ended
+// (steps.Env.Release) frees its parallelism slot while it reads back, so
+// the next create starts at once. The slot used to be held until the
+// create returned.
+func TestApplyReleaseFreesSlot(t *testing.T) {
+	t.Parallel()
+	s := newFakeStore()
+	s.creating, s.readBack = make(chan string, 2), make(chan struct{})
+	e := fakeEngine(t, s)
+	pb := load(t, s, `
+resources:
+  - { kind: vbr.thing, target: vbr, name: thing-a, spec: { path: /a } }
+  - { kind: vbr.thing, target: vbr, name: thing-b, spec: { path: /b } }
+`)
+	p := mustPlan(t, e, pb)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.Apply(ctx, pb, p, ApplyOptions{Parallelism: 1}, nil)
+		done <- err
+	}()
+	var started []string
+	for range 2 {
+		select {
+		case name := <-s.creating:
+			started = append(started, name)
+		case <-ctx.Done():
+			t.Fatalf("only %v started with parallelism 1 while the first read back: the slot was not freed", started)
+		}
+	}
+	close(s.readBack) // both read back now
+	if err := <-done; err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	if diff := cmp.Diff([]string{"create thing-a", "create thing-b"}, s.writes(), cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+		t.Errorf("writes (-want +got):\n%s", diff)
 	}
 }
