@@ -97,8 +97,9 @@ type iteration struct {
 func (a *applier) runStep(ctx context.Context, st *playbook.Step, items []any, hasEach bool) bool {
 	action, _ := a.e.cfg.Catalog.Action(st.Action)
 	// What every iteration selects from (the live list of an action) is
-	// read once for the step, not once per item.
-	ctx = steps.WithRunMemo(ctx)
+	// read once for the step, not once per item, or not at all when the
+	// plan of this apply read it moments ago.
+	ctx = steps.WithMemo(ctx, a.stepMemo())
 	par := max(st.Parallel, 1)
 	sem := make(chan struct{}, par)
 	results := make([]any, len(items))
@@ -169,6 +170,15 @@ func (a *applier) runStep(ctx context.Context, st *playbook.Step, items []any, h
 	a.stepOut[st.ID] = map[string]any{"status": status, "result": last, "results": results}
 	a.mu.Unlock()
 	return ranAsWanted
+}
+
+// stepMemo returns the memo of one step run: starting from the reusable
+// values the plan read, when it read them within memoReuseWindow.
+func (a *applier) stepMemo() *steps.RunMemo {
+	if a.x.memo != nil && a.e.cfg.Now().Sub(a.x.readAt) <= memoReuseWindow {
+		return a.x.memo.Reusable()
+	}
+	return steps.NewRunMemo()
 }
 
 // errNotStarted marks an iteration that never started: apply was stopped.
