@@ -277,3 +277,28 @@ func TestPollerFallsBackToGetsWhenListIsRefused(t *testing.T) {
 		t.Error("no per-operation GETs after the list was refused")
 	}
 }
+
+func TestRemaining(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		percent int
+		elapsed time.Duration
+		want    time.Duration
+	}{
+		"no progress":       {0, time.Second, 0},
+		"done":              {100, time.Second, 0},
+		"not started":       {50, 0, 0},
+		"half (50.5 %)":     {50, 505 * time.Millisecond, 495 * time.Millisecond},
+		"late (80.5 %)":     {80, 805 * time.Millisecond, 195 * time.Millisecond},
+		"early (10.5 %)":    {10, 105 * time.Millisecond, 895 * time.Millisecond},
+		"last percent (99)": {99, 995 * time.Millisecond, 5 * time.Millisecond},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if got := remaining(tc.percent, tc.elapsed); got != tc.want {
+				t.Errorf("remaining(%d, %s) = %s, want %s", tc.percent, tc.elapsed, got, tc.want)
+			}
+		})
+	}
+}
