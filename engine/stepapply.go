@@ -87,6 +87,9 @@ type iteration struct {
 	op      string // journal operation key
 	label   string // loop item label, "" outside loops
 	running func() []string
+	// release frees the iteration's parallelism slot (once; the slot is
+	// freed when the iteration ends anyway).
+	release func()
 }
 
 // runStep runs every iteration of a step, st.Parallel at a time, and
@@ -124,10 +127,12 @@ func (a *applier) runStep(ctx context.Context, st *playbook.Step, items []any, h
 			errs[i] = errNotStarted
 			continue
 		}
+		var once sync.Once
+		it.release = func() { once.Do(func() { <-sem }) }
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer func() { <-sem }()
+			defer it.release()
 			istart := a.e.cfg.Now()
 			a.obs.Observe(StepStarted{Time: istart, StepID: st.ID, Action: st.Action, Item: it.label})
 			res, err := a.runIteration(ctx, st, action, item, hasEach, it)
@@ -283,6 +288,12 @@ func (a *applier) runOnce(ctx context.Context, st *playbook.Step, action *steps.
 	env, running := a.stepsEnv(st.Target, it.op, object, st.ID, nil)
 	it.running = running
 	res, err := action.Ops.Run(ctx, conn, env, plain)
+	if st.Until == nil && st.Retries.Count <= 0 {
+		// The action will not run again for this iteration and its work on
+		// the server has ended: the next iteration need not wait for the
+		// journal and the events.
+		it.release()
+	}
 	a.finishOp(st.Target, it.op, err)
 	return res, err
 }
