@@ -62,7 +62,7 @@ func run() error {
 	out := flag.String("out", "bench/results.json", "where to write the results (JSON); the table goes to stdout")
 	runs := flag.Int("runs", 3, "runs per scenario; wall is the minimum")
 	tiny := flag.Bool("smoke", false, "tiny sizes (a smoke test of the harness and of each scenario)")
-	only := flag.String("only", "", "comma-separated scenario names to run (default all)")
+	only := flag.String("only", "", "comma-separated scenario names to run (default all); the other rows of -out are kept")
 	keep := flag.String("keep", "", "write each scenario's playbook, seed and state under this directory and keep them (to profile a run by hand)")
 	flag.Parse()
 	if *runs < 1 {
@@ -95,7 +95,14 @@ func run() error {
 		results = append(results, r)
 		fmt.Fprintf(os.Stderr, "%s: %.2fs, %d requests, %.0f MB\n", r.Scenario, r.Wall, r.Requests, r.PeakRSSMB)
 	}
-	b, err := json.MarshalIndent(results, "", "  ")
+	all := results
+	if *only != "" {
+		// The other scenarios' rows of the file are kept.
+		if all, err = mergeResults(*out, results); err != nil {
+			return err
+		}
+	}
+	b, err := json.MarshalIndent(all, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -104,6 +111,32 @@ func run() error {
 	}
 	fmt.Print(table(results))
 	return nil
+}
+
+// mergeResults returns the rows of the results file path (when it exists)
+// with those of the scenarios in fresh replaced, and fresh rows it lacks
+// appended.
+func mergeResults(path string, fresh []result) ([]result, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return fresh, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var old []result
+	if err := json.Unmarshal(b, &old); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	for _, r := range fresh {
+		i := slices.IndexFunc(old, func(o result) bool { return o.Scenario == r.Scenario })
+		if i < 0 {
+			old = append(old, r)
+			continue
+		}
+		old[i] = r
+	}
+	return old, nil
 }
 
 // measure runs one scenario runs times.
@@ -478,6 +511,22 @@ func table(rs []result) string {
 		}
 		fmt.Fprintf(&b, "| %s | %.2f s | %s | %s | %.2f s | %d (%.2f) | %s | %.0f MB | %.1f | %s | %s |\n",
 			r.Scenario, r.Wall, ideal, ratio, r.CPU, r.Requests, r.PerObject, strings.Join(kinds, "; "), r.PeakRSSMB, r.Load, r.Target, met)
+	}
+	head := true
+	for _, r := range rs {
+		t := r.Timeline
+		if t == nil {
+			continue
+		}
+		if head {
+			b.WriteString("\nWhere the fastest run's time went (timeline.go): floor = the same durations on the same slots with no overhead;" +
+				" lag = operation end to the poll that saw it; turnaround = an end to the start of the operation that took its slot.\n\n")
+			b.WriteString("| scenario | wall | first operation at | floor | tail | lag ms p50/p90/max | turnaround ms p50/p90/max | polls | read backs |\n")
+			b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
+			head = false
+		}
+		fmt.Fprintf(&b, "| %s | %.2f s | %.2f s | %.2f s | %.2f s | %s | %s | %d | %d |\n",
+			r.Scenario, r.Wall, t.FirstStart, t.Floor, t.Tail, t.Lag, t.Turnaround, t.Polls, t.ReadBacks)
 	}
 	return b.String()
 }

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"fmt"
+	"os"
 	"os/exec"
+	"strings"
 	"path/filepath"
 	"testing"
 )
@@ -69,5 +72,29 @@ func TestSmoke(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestMergeResults: a run of some scenarios (-only) replaces their rows of
+// the results file and keeps the others.
+func TestMergeResults(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "results.json")
+	if got, err := mergeResults(path, []result{{Scenario: "a", Wall: 1}}); err != nil || len(got) != 1 {
+		t.Fatalf("no file: %v, %v", got, err)
+	}
+	old := `[{"scenario":"a","wall_s":1},{"scenario":"b","wall_s":2}]`
+	if err := os.WriteFile(path, []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := mergeResults(path, []result{{Scenario: "b", Wall: 3}, {Scenario: "c", Wall: 4}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var walls []string
+	for _, r := range got {
+		walls = append(walls, fmt.Sprintf("%s=%g", r.Scenario, r.Wall))
+	}
+	if want := "a=1 b=3 c=4"; strings.Join(walls, " ") != want {
+		t.Errorf("merged %s, want %s", strings.Join(walls, " "), want)
 	}
 }
