@@ -17,7 +17,9 @@ import (
 
 // ApplyOptions tune an apply.
 type ApplyOptions struct {
-	// Parallelism bounds how many resources change at once; 0 means 4.
+	// Parallelism bounds how many resources change at once; 0 means 4. A
+	// change whose server work has ended no longer counts while it reads
+	// its result back (steps.Env.Release).
 	Parallelism int
 	// Stop, when closed, stops launching new work (the first interrupt);
 	// work in flight runs to its end, for at most Drain.
