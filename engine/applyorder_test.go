@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -110,5 +112,76 @@ resources:
 	}
 	if diff := cmp.Diff([]string{"create thing-a", "create thing-b"}, s.writes(), cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
 		t.Errorf("writes (-want +got):\n%s", diff)
+	}
+}
+
+// TestStepParallelBoundWithRetries: an iteration that may run its action
+// again (retries) keeps its slot between attempts; only one that will not
+// frees it early (before its journal and events).
+func TestStepParallelBoundWithRetries(t *testing.T) {
+	t.Parallel()
+	s := newFakeStore()
+	s.slow = make(chan struct{})
+	s.started = make(chan struct{}, 8)
+	s.pokeErr = []error{errors.New("boom")}
+	e := fakeEngine(t, s)
+	pb := load(t, s, `
+steps:
+  - id: fan
+    action: vbr.thing.poke
+    target: vbr
+    for_each: [a, b, c]
+    parallel: 2
+    retries: { count: 1, delay: 1ms }
+    with: { what: "${{ each }}" }
+`)
+	p := mustPlan(t, e, pb)
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.Apply(context.Background(), pb, p, ApplyOptions{}, nil)
+		done <- err
+	}()
+	wait := func() {
+		select {
+		case <-s.started:
+		case <-time.After(5 * time.Second):
+			t.Fatal("pokes stalled")
+		}
+	}
+	retried := func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		n := map[string]int{}
+		for _, c := range s.calls {
+			n[c]++
+			if strings.HasPrefix(c, "poke ") && n[c] == 2 {
+				return true
+			}
+		}
+		return false
+	}
+	wait()
+	wait()
+	// The first poke to finish fails; until its retry has started nothing
+	// else is released, so a third item started meanwhile (its slot freed
+	// between attempts) would be in flight with both.
+	s.slow <- struct{}{}
+	for range 3 {
+		if retried() {
+			break
+		}
+		wait()
+	}
+	if !retried() {
+		t.Fatal("the failed poke was not retried")
+	}
+	for range 3 { // the other first poke, the retry and the third item
+		s.slow <- struct{}{}
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if s.pokes != 4 || s.peak != 2 {
+		t.Errorf("pokes = %d, peak in flight = %d; want 4 and 2", s.pokes, s.peak)
 	}
 }
