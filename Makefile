@@ -53,8 +53,9 @@ demo: build
 
 # The five scenarios of issue 14 through the real binary against vplay sim:
 # writes bench/results.json and prints the table (a few minutes on 2 cores).
+# ONLY=apply-100,steps-500 runs those and keeps the other rows of the file.
 bench: build
-	$(GO) run ./bench -vplay $(BIN) -out bench/results.json
+	$(GO) run ./bench -vplay $(BIN) -out bench/results.json $(if $(ONLY),-only $(ONLY))
 
 # Go benchmarks of the hot paths (list decoding, diff, expressions, poller).
 bench-go:

@@ -45,6 +45,9 @@ type result struct {
 	Load      float64        `json:"load_avg_1m"` // the machine's 1-minute load average after the runs (other work disturbs walls)
 	Target    string         `json:"target"`
 	Met       bool           `json:"target_met"`
+	// Timeline says where the fastest run's time went (scenarios that
+	// await sessions or tasks).
+	Timeline *timeline `json:"timeline,omitempty"`
 }
 
 func main() {
@@ -59,7 +62,7 @@ func run() error {
 	out := flag.String("out", "bench/results.json", "where to write the results (JSON); the table goes to stdout")
 	runs := flag.Int("runs", 3, "runs per scenario; wall is the minimum")
 	tiny := flag.Bool("smoke", false, "tiny sizes (a smoke test of the harness and of each scenario)")
-	only := flag.String("only", "", "comma-separated scenario names to run (default all)")
+	only := flag.String("only", "", "comma-separated scenario names to run (default all); the other rows of -out are kept")
 	keep := flag.String("keep", "", "write each scenario's playbook, seed and state under this directory and keep them (to profile a run by hand)")
 	flag.Parse()
 	if *runs < 1 {
@@ -92,7 +95,14 @@ func run() error {
 		results = append(results, r)
 		fmt.Fprintf(os.Stderr, "%s: %.2fs, %d requests, %.0f MB\n", r.Scenario, r.Wall, r.Requests, r.PeakRSSMB)
 	}
-	b, err := json.MarshalIndent(results, "", "  ")
+	all := results
+	if *only != "" {
+		// The other scenarios' rows of the file are kept.
+		if all, err = mergeResults(*out, results); err != nil {
+			return err
+		}
+	}
+	b, err := json.MarshalIndent(all, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -101,6 +111,32 @@ func run() error {
 	}
 	fmt.Print(table(results))
 	return nil
+}
+
+// mergeResults returns the rows of the results file path (when it exists)
+// with those of the scenarios in fresh replaced, and fresh rows it lacks
+// appended.
+func mergeResults(path string, fresh []result) ([]result, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return fresh, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var old []result
+	if err := json.Unmarshal(b, &old); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	for _, r := range fresh {
+		i := slices.IndexFunc(old, func(o result) bool { return o.Scenario == r.Scenario })
+		if i < 0 {
+			old = append(old, r)
+			continue
+		}
+		old[i] = r
+	}
+	return old, nil
 }
 
 // measure runs one scenario runs times.
@@ -157,14 +193,23 @@ func measure(bin, dir string, sc scenario, sz size, runs int) (result, error) {
 				return r, err
 			}
 		}
+		began := time.Now()
 		wall, rss, cpu, err := runVplay(bin, args, s)
 		if err != nil {
 			return r, err
 		}
+		var tl *timeline
+		if sc.timeline != nil && s != nil {
+			if tl, err = s.timelineOf(sc.timeline, sz, began, began.Add(time.Duration(wall*float64(time.Second))),
+				filepath.Join(dir, fmt.Sprintf("timeline%d.csv", i))); err != nil {
+				return r, fmt.Errorf("timeline: %w", err)
+			}
+			fmt.Fprintf(os.Stderr, "%s run %d: %.2fs: %s\n", sc.name, i, wall, tl)
+		}
 		r.Walls = append(r.Walls, wall)
 		r.PeakRSSMB = max(r.PeakRSSMB, rss)
 		if wall < r.Wall {
-			r.Wall, r.CPU = wall, cpu
+			r.Wall, r.CPU, r.Timeline = wall, cpu, tl
 			if s != nil {
 				if r.ByKind, err = s.requests(); err != nil {
 					return r, err
@@ -358,7 +403,30 @@ func startSim(bin, dir, seed, state string, session time.Duration) (*simProc, er
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(pem)
 	s.client = &http.Client{Timeout: time.Minute, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	if err := s.warm(); err != nil {
+		s.stop()
+		return nil, err
+	}
 	return s, nil
+}
+
+// warm makes the simulator load the vendor contract of the scenarios' API
+// revision, which it does on the first request of that revision (about
+// 0.2 s of CPU): a real server has no such cold start, so it must not be
+// timed as vplay's. The request is anonymous (answered 401) and the log is
+// reset before each run.
+func (s *simProc) warm() error {
+	req, err := http.NewRequest(http.MethodGet, s.env["VBR_URL"]+"/api/v1/serverInfo", nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("x-api-version", benchRevision)
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("warm the simulator: %w", err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.Body.Close()
 }
 
 // parseEnv reads KEY='value' lines.
@@ -443,6 +511,22 @@ func table(rs []result) string {
 		}
 		fmt.Fprintf(&b, "| %s | %.2f s | %s | %s | %.2f s | %d (%.2f) | %s | %.0f MB | %.1f | %s | %s |\n",
 			r.Scenario, r.Wall, ideal, ratio, r.CPU, r.Requests, r.PerObject, strings.Join(kinds, "; "), r.PeakRSSMB, r.Load, r.Target, met)
+	}
+	head := true
+	for _, r := range rs {
+		t := r.Timeline
+		if t == nil {
+			continue
+		}
+		if head {
+			b.WriteString("\nWhere the fastest run's time went (timeline.go): floor = the same durations on the same slots with no overhead;" +
+				" lag = operation end to the poll that saw it; turnaround = an end to the start of the operation that took its slot.\n\n")
+			b.WriteString("| scenario | wall | first operation at | floor | tail | lag ms p50/p90/max | turnaround ms p50/p90/max | polls | read backs |\n")
+			b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
+			head = false
+		}
+		fmt.Fprintf(&b, "| %s | %.2f s | %.2f s | %.2f s | %.2f s | %s | %s | %d | %d |\n",
+			r.Scenario, r.Wall, t.FirstStart, t.Floor, t.Tail, t.Lag, t.Turnaround, t.Polls, t.ReadBacks)
 	}
 	return b.String()
 }

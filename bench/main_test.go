@@ -1,8 +1,11 @@
 package main
 
 import (
+	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -59,14 +62,39 @@ func TestSmoke(t *testing.T) {
 					t.Errorf("%d creates, want %d", n, smoke.creates)
 				}
 			case "steps-500":
-				// One list to plan and one for the step, however many items.
-				if n := r.ByKind["GET /api/agents/jobs"]; n != 2 {
-					t.Errorf("%d job lists, want 2 (plan and step): %v", n, r.ByKind)
+				// One list, however many items: the plan reads it, and its
+				// apply in the same process moments later acts on it.
+				if n := r.ByKind["GET /api/agents/jobs"]; n != 1 {
+					t.Errorf("%d job lists, want 1 (read by the plan, reused by the step): %v", n, r.ByKind)
 				}
 				if n := r.ByKind["POST /api/agents/jobs/{id}"]; n != smoke.retries {
 					t.Errorf("%d retries, want %d", n, smoke.retries)
 				}
 			}
 		})
+	}
+}
+
+// TestMergeResults: a run of some scenarios (-only) replaces their rows of
+// the results file and keeps the others.
+func TestMergeResults(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "results.json")
+	if got, err := mergeResults(path, []result{{Scenario: "a", Wall: 1}}); err != nil || len(got) != 1 {
+		t.Fatalf("no file: %v, %v", got, err)
+	}
+	old := `[{"scenario":"a","wall_s":1},{"scenario":"b","wall_s":2}]`
+	if err := os.WriteFile(path, []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := mergeResults(path, []result{{Scenario: "b", Wall: 3}, {Scenario: "c", Wall: 4}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var walls []string
+	for _, r := range got {
+		walls = append(walls, fmt.Sprintf("%s=%g", r.Scenario, r.Wall))
+	}
+	if want := "a=1 b=3 c=4"; strings.Join(walls, " ") != want {
+		t.Errorf("merged %s, want %s", strings.Join(walls, " "), want)
 	}
 }

@@ -17,7 +17,9 @@ import (
 
 // ApplyOptions tune an apply.
 type ApplyOptions struct {
-	// Parallelism bounds how many resources change at once; 0 means 4.
+	// Parallelism bounds how many resources change at once; 0 means 4. A
+	// change whose server work has ended no longer counts while it reads
+	// its result back (steps.Env.Release).
 	Parallelism int
 	// Stop, when closed, stops launching new work (the first interrupt);
 	// work in flight runs to its end, for at most Drain.
@@ -325,8 +327,13 @@ func (a *applier) applyResources(ctx context.Context) {
 				a.record(ItemResult{Addr: pr.addr.String(), Action: act.String(), Outcome: OutcomeNotAttempted})
 				return
 			}
-			defer func() { <-sem }()
-			ok[i] = a.applyResource(ctx, pr, act)
+			// The slot is freed when the change ends, or earlier when the
+			// entry says the server's work is done and only reads remain
+			// (steps.Env.Release).
+			var once sync.Once
+			release := func() { once.Do(func() { <-sem }) }
+			defer release()
+			ok[i] = a.applyResource(ctx, pr, act, release)
 		}()
 	}
 	wg.Wait()
@@ -355,7 +362,9 @@ func applyOrder(rs []*plannedResource) [][]int {
 	return waitFor
 }
 
-func (a *applier) applyResource(ctx context.Context, pr *plannedResource, act Action) bool {
+// applyResource runs one change; release frees its parallelism slot
+// (steps.Env.Release).
+func (a *applier) applyResource(ctx context.Context, pr *plannedResource, act Action, release func()) bool {
 	start := a.e.cfg.Now()
 	a.obs.Observe(ResourceStarted{Time: start, Addr: pr.addr, Action: act})
 	a.oweSteps(pr.addr)
@@ -365,6 +374,7 @@ func (a *applier) applyResource(ctx context.Context, pr *plannedResource, act Ac
 		object += " id " + pr.live.ID
 	}
 	env, running := a.stepsEnv(pr.addr.Target, op, object, pr.addr.String(), pr)
+	env.Release = release
 	err := a.runResource(ctx, pr, act, env)
 	dur := a.e.cfg.Now().Sub(start)
 	a.obs.Observe(ResourceDone{Time: a.e.cfg.Now(), Addr: pr.addr, Action: act, Duration: dur, Err: err})

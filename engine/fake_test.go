@@ -35,6 +35,11 @@ type fakeStore struct {
 	// afterTrack, when set, is returned by Create after it started (and
 	// journalled) its session: the await failed without seeing an end.
 	afterTrack error
+	// creating, when set, receives the name of each create as it starts;
+	// readBack, when set, makes each create call env.Release once its
+	// session "ended" and then wait for a value (its read back).
+	creating chan string
+	readBack chan struct{}
 }
 
 func newFakeStore() *fakeStore {
@@ -112,6 +117,17 @@ func (f fakeKindOps) Create(ctx context.Context, _ *steps.Conn, env steps.Env, n
 	}
 	if f.s.afterTrack != nil {
 		return steps.Object{}, f.s.afterTrack
+	}
+	if f.s.creating != nil {
+		f.s.creating <- name
+	}
+	if f.s.readBack != nil {
+		env.Release()
+		select {
+		case <-f.s.readBack:
+		case <-ctx.Done():
+			return steps.Object{}, ctx.Err()
+		}
 	}
 	if f.s.hang {
 		<-ctx.Done()

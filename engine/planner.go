@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/vplay-dev/vplay/engine/diag"
 	"github.com/vplay-dev/vplay/engine/eval"
@@ -48,7 +49,20 @@ type execState struct {
 	// declared is the names of each (target, kind), evaluated before
 	// listing so kinds can read only those (steps.WithDeclaredNames).
 	declared map[kindKey][]string
+	// memo holds what the plan's previews and data queries computed, and
+	// readAt when live state was read: a step run of the apply of this
+	// state starts from its reusable values while they are recent
+	// (memoReuseWindow).
+	memo   *steps.RunMemo
+	readAt time.Time
 }
+
+// memoReuseWindow is how old the lists a plan read may be for the steps
+// of its apply, in the same process, to act on them instead of listing
+// again (plan and apply --auto-approve, or approved at the prompt soon
+// after). Entries that reuse them cope with a change since (see
+// steps.RunMemo.Reusable); past the window a step lists afresh.
+const memoReuseWindow = time.Minute
 
 type kindKey struct{ target, kind string }
 
@@ -106,8 +120,10 @@ func (e *Engine) read(ctx context.Context, pb *playbook.Playbook) (*execState, e
 	// Plan only reads: memoize list calls so a collection that a kind and a
 	// step preview both read is fetched once, and what the previews of a
 	// for_each share (an indexed job list) is computed once.
-	ctx = steps.WithRunMemo(veeam.WithListCache(ctx))
-	x := &execState{pb: pb, targets: map[string]TargetConfig{}, data: map[string]any{}, steps: pb.Steps}
+	memo := steps.NewRunMemo()
+	ctx = steps.WithMemo(veeam.WithListCache(ctx), memo)
+	x := &execState{pb: pb, targets: map[string]TargetConfig{}, data: map[string]any{}, steps: pb.Steps,
+		memo: memo, readAt: e.cfg.Now()}
 	owed, err := openOwed(e.cfg.JournalDir, pb.File)
 	if err != nil {
 		return nil, err

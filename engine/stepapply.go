@@ -87,6 +87,9 @@ type iteration struct {
 	op      string // journal operation key
 	label   string // loop item label, "" outside loops
 	running func() []string
+	// release frees the iteration's parallelism slot (once; the slot is
+	// freed when the iteration ends anyway).
+	release func()
 }
 
 // runStep runs every iteration of a step, st.Parallel at a time, and
@@ -97,8 +100,9 @@ type iteration struct {
 func (a *applier) runStep(ctx context.Context, st *playbook.Step, items []any, hasEach bool) bool {
 	action, _ := a.e.cfg.Catalog.Action(st.Action)
 	// What every iteration selects from (the live list of an action) is
-	// read once for the step, not once per item.
-	ctx = steps.WithRunMemo(ctx)
+	// read once for the step, not once per item, or not at all when the
+	// plan of this apply read it moments ago.
+	ctx = steps.WithMemo(ctx, a.stepMemo())
 	par := max(st.Parallel, 1)
 	sem := make(chan struct{}, par)
 	results := make([]any, len(items))
@@ -123,10 +127,12 @@ func (a *applier) runStep(ctx context.Context, st *playbook.Step, items []any, h
 			errs[i] = errNotStarted
 			continue
 		}
+		var once sync.Once
+		it.release = func() { once.Do(func() { <-sem }) }
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer func() { <-sem }()
+			defer it.release()
 			istart := a.e.cfg.Now()
 			a.obs.Observe(StepStarted{Time: istart, StepID: st.ID, Action: st.Action, Item: it.label})
 			res, err := a.runIteration(ctx, st, action, item, hasEach, it)
@@ -169,6 +175,15 @@ func (a *applier) runStep(ctx context.Context, st *playbook.Step, items []any, h
 	a.stepOut[st.ID] = map[string]any{"status": status, "result": last, "results": results}
 	a.mu.Unlock()
 	return ranAsWanted
+}
+
+// stepMemo returns the memo of one step run: starting from the reusable
+// values the plan read, when it read them within memoReuseWindow.
+func (a *applier) stepMemo() *steps.RunMemo {
+	if a.x.memo != nil && a.e.cfg.Now().Sub(a.x.readAt) <= memoReuseWindow {
+		return a.x.memo.Reusable()
+	}
+	return steps.NewRunMemo()
 }
 
 // errNotStarted marks an iteration that never started: apply was stopped.
@@ -273,6 +288,12 @@ func (a *applier) runOnce(ctx context.Context, st *playbook.Step, action *steps.
 	env, running := a.stepsEnv(st.Target, it.op, object, st.ID, nil)
 	it.running = running
 	res, err := action.Ops.Run(ctx, conn, env, plain)
+	if st.Until == nil && st.Retries.Count <= 0 {
+		// The action will not run again for this iteration and its work on
+		// the server has ended: the next iteration need not wait for the
+		// journal and the events.
+		it.release()
+	}
 	a.finishOp(st.Target, it.op, err)
 	return res, err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -24,7 +25,10 @@ func emAgentJobRetry() *Action {
 only for a job whose last run finished Failed: that is the precondition, evaluated at plan time against live state,
 so the plan reads "retry 2 failed agent jobs: A, B" and names the jobs it skips and why. Each retry is
 POST /api/agents/jobs/{id}?action=retry, answered 202 with a Task that is awaited until Finished; a task that ends
-with Success="false" fails the step with the server's message. The result lists each job with its task message.`,
+with Success="false" fails the step with the server's message. The result lists each job with its task message.
+The job list is read once per step run; an apply that follows its plan within a minute, in the same process, acts
+on the list the plan read. A retry the server refuses (400, 409: the job changed since the list was read) is never
+sent again: the job is re-read, a run in progress is awaited, and a job no longer Failed is skipped with its result.`,
 			Example: `steps:
   - id: retry
     action: em.agent_job.retry
@@ -47,8 +51,9 @@ with Success="false" fails the step with the server's message. The result lists 
 type agentJobRetryOps struct{}
 
 // agentJobIndex is the agent job list of one target with lookups by id
-// (lower case) and by name, built once per step run and shared by its
-// iterations: the list is read-only, claimed is guarded by mu.
+// (lower case) and by name, built once per plan or step run and shared by
+// its iterations, and by the apply of a plan moments later (a reusable
+// memo value, see RunMemo.Reusable). It is read-only.
 type agentJobIndex struct {
 	jobs   []Doc
 	byID   map[string][]int
@@ -57,36 +62,49 @@ type agentJobIndex struct {
 	// running when it was read (LastState Stopped). A job it does not say
 	// about is not in it.
 	stopped map[string]bool
+}
 
+// jobClaims holds the jobs an iteration of one step run has started (or
+// is about to start) a retry of, so no other iteration starts another.
+type jobClaims struct {
 	mu sync.Mutex
-	// claimed holds the jobs an iteration of this run has started (or is
-	// about to start) a retry of, so no other iteration starts another.
-	claimed map[string]bool
+	m  map[string]bool
 }
 
 // claim records that the caller retries job id in this run; false when
 // another iteration already did.
-func (x *agentJobIndex) claim(id string) bool {
+func (x *jobClaims) claim(id string) bool {
 	id = strings.ToLower(id)
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if x.claimed[id] {
+	if x.m[id] {
 		return false
 	}
-	x.claimed[id] = true
+	x.m[id] = true
 	return true
 }
 
+// runClaims returns the claims of the step run in ctx (never reused by a
+// later run).
+func runClaims(ctx context.Context, c *Conn) *jobClaims {
+	x, _ := memoize(ctx, "em.agent_jobs claims "+c.Target, func(context.Context) (*jobClaims, error) {
+		return &jobClaims{m: map[string]bool{}}, nil
+	})
+	return x
+}
+
 // agentJobs returns the indexed agent job list of c, listed once per step
-// run (or plan) under a run memo, however many iterations select from it.
+// run (or plan) under a run memo, however many iterations select from it;
+// the apply of a plan may act on the plan's list (Run re-reads a job whose
+// retry the server refuses).
 func agentJobs(ctx context.Context, c *Conn, cl *em.Client) (*agentJobIndex, error) {
-	return memoize(ctx, "em.agent_jobs "+c.Target, func(ctx context.Context) (*agentJobIndex, error) {
+	return memoizeReusable(ctx, "em.agent_jobs "+c.Target, func(ctx context.Context) (*agentJobIndex, error) {
 		jobs, err := listAgentJobs(ctx, cl)
 		if err != nil {
 			return nil, err
 		}
 		x := &agentJobIndex{jobs: jobs, byID: make(map[string][]int, len(jobs)), byName: make(map[string][]int, len(jobs)),
-			stopped: map[string]bool{}, claimed: map[string]bool{}}
+			stopped: map[string]bool{}}
 		for i, j := range jobs {
 			id := strings.ToLower(scalarString(j["id"]))
 			x.byID[id] = append(x.byID[id], i)
@@ -182,6 +200,7 @@ func (o agentJobRetryOps) Run(ctx context.Context, c *Conn, env Env, with Doc) (
 	if err != nil {
 		return nil, fmt.Errorf("retry agent jobs: %w", err)
 	}
+	claims := runClaims(ctx, c)
 	for _, j := range retry {
 		id, name := scalarString(j["id"]), str(j, "name")
 		// Never POST a retry while the job runs (a retry started by an
@@ -190,7 +209,7 @@ func (o agentJobRetryOps) Run(ctx context.Context, c *Conn, env Env, with Doc) (
 		// says which jobs were not running; the job's backup sessions are
 		// read only when it does not say so, when this item has journalled
 		// work (re-attach), or when another iteration retried the job.
-		claimed := x.claim(id)
+		claimed := claims.claim(id)
 		if journalled || !claimed || !x.stopped[strings.ToLower(id)] {
 			if res, ok, err := awaitRunningJob(ctx, cl, env, id, name); err != nil {
 				return nil, fmt.Errorf("retry agent job %q: %w", name, err)
@@ -205,9 +224,11 @@ func (o agentJobRetryOps) Run(ctx context.Context, c *Conn, env Env, with Doc) (
 			skipped = append(skipped, name+" (retried by another item of this step)")
 			continue
 		}
+		postRefused := false
 		task, err := startAndAwait(ctx, c, env, func(ctx context.Context) (asyncRef, Doc, error) {
 			t, err := cl.StartAction(ctx, pathEMAgentJobs+"/"+url.PathEscape(id), "retry")
 			if err != nil {
+				postRefused = refused(err)
 				return asyncRef{}, nil, err
 			}
 			tid := str(t, "TaskId")
@@ -216,6 +237,22 @@ func (o agentJobRetryOps) Run(ctx context.Context, c *Conn, env Env, with Doc) (
 			}
 			return asyncRef{Kind: veeam.KindTask, ID: tid}, nil, nil
 		})
+		if postRefused {
+			// Nothing started. The list this run acts on may be older than
+			// the job (read by the plan, or another logon retried it
+			// since): re-read the job, never send the retry again.
+			res, skip, rerr := afterRefusal(ctx, cl, env, id, name)
+			switch {
+			case rerr != nil:
+				return nil, fmt.Errorf("retry agent job %q: %w (re-reading the job: %v)", name, err, rerr)
+			case res != nil:
+				results = append(results, res)
+				continue
+			case skip != "":
+				skipped = append(skipped, skip)
+				continue
+			}
+		}
 		var lost *em.UnknownOutcomeError
 		if errors.As(err, &lost) {
 			// The logon expired while the task ran: follow the job's
@@ -232,6 +269,55 @@ func (o agentJobRetryOps) Run(ctx context.Context, c *Conn, env Env, with Doc) (
 		results = append(results, taskResult(id, name, task))
 	}
 	return Doc{"jobs": results, "skipped": skipped}, nil
+}
+
+// refused reports whether the server answered a retry with a refusal that
+// started nothing and may come from the job's state (400, 409).
+func refused(err error) bool {
+	return veeam.IsStatus(err, http.StatusBadRequest) || veeam.IsStatus(err, http.StatusConflict)
+}
+
+// afterRefusal re-reads job id after the server refused its retry: a run
+// in progress (someone retried it) is awaited and its result returned; a
+// job whose last result is no longer Failed is skipped, with the reason.
+// Both nil when the job is still Failed and idle: the refusal has another
+// cause, and the caller reports it.
+func afterRefusal(ctx context.Context, cl *em.Client, env Env, id, name string) (res Doc, skip string, err error) {
+	res, ok, err := awaitRunningJob(ctx, cl, env, id, name)
+	if err != nil || ok {
+		return res, "", err
+	}
+	d, err := cl.Get(ctx, pathEMAgentJobs+"/"+url.PathEscape(id), url.Values{"format": {"Entity"}})
+	if err != nil {
+		return nil, "", err
+	}
+	last := emLastResult(d)
+	if last == "" {
+		last, err = lastSessionResult(ctx, cl, id)
+		if err != nil {
+			return nil, "", err
+		}
+	}
+	if strings.EqualFold(last, "Failed") {
+		return nil, "", nil
+	}
+	return nil, fmt.Sprintf("%s (last result %s when the retry was sent; not retried)", name, last), nil
+}
+
+// lastSessionResult returns the result of job id's most recent backup
+// session, "None" when it has none.
+func lastSessionResult(ctx context.Context, cl *em.Client, id string) (string, error) {
+	items, err := cl.List(ctx, pathEMAgentJobs+"/"+url.PathEscape(id)+"/backupSessions", url.Values{"format": {"Entity"}})
+	if err != nil {
+		return "", err
+	}
+	last, at := "None", ""
+	for _, s := range items {
+		if t := str(s, "CreationTimeUTC"); t >= at {
+			last, at = str(s, "Result"), t
+		}
+	}
+	return last, nil
 }
 
 // awaitRunningJob awaits the backup session of job id when the job is

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vplay-dev/vplay/sim"
+	"github.com/vplay-dev/vplay/veeam"
 )
 
 // agentJobSeed is a simulator seed whose EM knows n failed agent jobs and
@@ -125,5 +126,61 @@ func TestAgentJobRetryOncePerJobPerRun(t *testing.T) {
 	}
 	if len(skipped) != 1 || !strings.Contains(skipped[0], "retried by another item") {
 		t.Errorf("skipped = %q, want the second item to say the job was retried by another", skipped)
+	}
+}
+
+// TestAgentJobRetryActsOnPlanList: the apply of a plan acts on the job
+// list the plan read (a reusable memo value) without listing again; jobs
+// that changed since are sent one retry each, which the server refuses,
+// and are then re-read, never retried blindly again: one that someone else
+// retried meanwhile is awaited, one that has since succeeded is skipped.
+func TestAgentJobRetryActsOnPlanList(t *testing.T) {
+	t.Parallel()
+	s := startSim(t, sim.WithSeedYAML(agentJobSeed(3)))
+	ctx := testCtx(t)
+	retry := emAgentJobRetry()
+	id := func(i int) string { return fmt.Sprintf("%08x-0000-4000-8000-0000000a6e70", i) }
+	running, succeeded, failed := id(0), id(2), id(4)
+
+	plan := NewRunMemo()
+	pv, err := retry.Ops.Preview(WithMemo(ctx, plan), s.em, Doc{"id": []any{running, succeeded, failed}})
+	if err != nil || len(pv.Items) != 3 {
+		t.Fatalf("preview = %+v, %v; want three failed jobs", pv, err)
+	}
+	// Since the plan: another logon retries two of the jobs; one of the
+	// retries ends (Success), the other still runs.
+	done, err := s.em.EM.StartAction(ctx, pathEMAgentJobs+"/"+succeeded, "retry")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.em.EM.WatchTask(ctx, str(done, "TaskId"), veeam.AwaitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.em.EM.StartAction(ctx, pathEMAgentJobs+"/"+running, "retry"); err != nil {
+		t.Fatal(err)
+	}
+
+	s.srv.ResetRequests()
+	res, err := retry.Ops.Run(WithMemo(ctx, plan.Reusable()), s.em, s.env, Doc{"id": []any{running, succeeded, failed}})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	counts := s.srv.RequestCounts("em")
+	if n := counts["GET /api/agents/jobs"]; n != 0 {
+		t.Errorf("job list read %d times, want 0: the plan's list is reused", n)
+	}
+	if n := counts["POST /api/agents/jobs/{id}"]; n != 3 {
+		t.Errorf("%d retries POSTed for 3 jobs, want one each: %v", n, counts)
+	}
+	var msgs []string
+	for _, j := range asList(res["jobs"]) {
+		msgs = append(msgs, str(j.(Doc), "name")+": "+str(j.(Doc), "message"))
+	}
+	skipped := asList(res["skipped"])
+	if len(msgs) != 2 || !strings.Contains(strings.Join(msgs, "\n"), "re-attached") {
+		t.Errorf("jobs = %q, want the running job awaited and the failed one retried", msgs)
+	}
+	if len(skipped) != 1 || !strings.Contains(scalarString(skipped[0]), "last result Success") {
+		t.Errorf("skipped = %v, want the job that has since succeeded", skipped)
 	}
 }

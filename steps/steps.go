@@ -79,6 +79,19 @@ type Env struct {
 	// Drop, when set, removes the journalled work Resume reported when the
 	// entry finds the server no longer knows it, with a note saying why.
 	Drop func(note string)
+	// Release, when set, is called by an entry once the server has
+	// finished the work it started and only reads remain (reading a
+	// created object back): the engine's parallelism bounds work in flight
+	// on the server, so the next change may start meanwhile. Calling it
+	// again does nothing.
+	Release func()
+}
+
+// release calls env.Release when the engine set one.
+func (env Env) release() {
+	if env.Release != nil {
+		env.Release()
+	}
 }
 
 // Field describes one documented field of a spec or with block, for

@@ -160,6 +160,9 @@ func (repositoryOps) Create(ctx context.Context, c *Conn, env Env, name string, 
 	if err != nil {
 		return Object{}, fmt.Errorf("create repository %q: %w", name, err)
 	}
+	// The session has ended: reading the repository back is not work in
+	// flight on the server, so the next change need not wait for it.
+	env.release()
 	d, err := readBack(ctx, rb, "repository", name)
 	if err != nil {
 		return Object{}, fmt.Errorf("create repository %q: %w", name, err)

@@ -493,6 +493,7 @@ func (scaleOutOps) Create(ctx context.Context, c *Conn, env Env, name string, sp
 	case err != nil:
 		return Object{}, fmt.Errorf("create scale-out repository %q: %w", name, err)
 	default:
+		env.release() // the session has ended: only reads remain
 		d, err := readBack(ctx, rb, "scale-out repository", name)
 		if err != nil {
 			return Object{}, fmt.Errorf("create scale-out repository %q: %w", name, err)

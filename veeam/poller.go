@@ -383,12 +383,15 @@ func (p *Poller) tick(ctx context.Context) {
 }
 
 // remaining is how long an operation percent done after elapsed has left
-// at the same pace; zero when its progress says nothing.
+// at the same pace; zero when its progress says nothing. Servers report
+// whole percents, rounded down (VBR's progressPercent): the operation is
+// taken to be half a percent further, which is right on average, where
+// the bare percent predicts the end a few milliseconds late every time.
 func remaining(percent int, elapsed time.Duration) time.Duration {
 	if percent <= 0 || percent >= 100 || elapsed <= 0 {
 		return 0
 	}
-	return elapsed * time.Duration(100-percent) / time.Duration(percent)
+	return elapsed * time.Duration(199-2*percent) / time.Duration(2*percent+1)
 }
 
 // nextWait is how long to wait before looking at a running operation

@@ -230,24 +230,34 @@ func TestPollerTimeoutAndCancel(t *testing.T) {
 	}
 }
 
-// BenchmarkPoller500 awaits 500 operations in flight together (list mode,
-// 100 ms each, started over 100 ms) once the poller has seen a few, and
-// reports requests per operation and the mean lateness.
+// BenchmarkPoller500 awaits 500 operations in flight together (100 ms
+// each, started over 100 ms) once the poller has seen a few, and reports
+// requests per operation and the mean lateness: with a filtered list (VBR
+// sessions) and with a GET per operation (EM tasks).
 func BenchmarkPoller500(b *testing.B) {
-	for range b.N {
-		b.StopTimer()
-		f := newFakeOps()
-		p := NewPoller(PollerConfig{Get: f.get, List: f.list})
-		waitAll(b, p, f, "warm", 10, 100*time.Millisecond, 0, true)
-		f.lists.Store(0)
-		b.StartTimer()
-		late := waitAll(b, p, f, "op", 500, 100*time.Millisecond, 200*time.Microsecond, true)
-		var sum time.Duration
-		for _, l := range late {
-			sum += l
-		}
-		b.ReportMetric(float64(f.lists.Load()+f.gets.Load())/500, "requests/op")
-		b.ReportMetric(float64(sum.Milliseconds())/500, "late-ms/op")
+	for _, mode := range []string{"list", "get"} {
+		b.Run(mode, func(b *testing.B) {
+			for range b.N {
+				b.StopTimer()
+				f := newFakeOps()
+				cfg := PollerConfig{Get: f.get}
+				if mode == "list" {
+					cfg.List = f.list
+				}
+				p := NewPoller(cfg)
+				waitAll(b, p, f, "warm", 10, 100*time.Millisecond, 0, true)
+				f.lists.Store(0)
+				f.gets.Store(0)
+				b.StartTimer()
+				late := waitAll(b, p, f, "op", 500, 100*time.Millisecond, 200*time.Microsecond, true)
+				var sum time.Duration
+				for _, l := range late {
+					sum += l
+				}
+				b.ReportMetric(float64(f.lists.Load()+f.gets.Load())/500, "requests/op")
+				b.ReportMetric(float64(sum.Milliseconds())/500, "late-ms/op")
+			}
+		})
 	}
 }
 
@@ -265,5 +275,30 @@ func TestPollerFallsBackToGetsWhenListIsRefused(t *testing.T) {
 	}
 	if f.gets.Load() == 0 {
 		t.Error("no per-operation GETs after the list was refused")
+	}
+}
+
+func TestRemaining(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		percent int
+		elapsed time.Duration
+		want    time.Duration
+	}{
+		"no progress":       {0, time.Second, 0},
+		"done":              {100, time.Second, 0},
+		"not started":       {50, 0, 0},
+		"half (50.5 %)":     {50, 505 * time.Millisecond, 495 * time.Millisecond},
+		"late (80.5 %)":     {80, 805 * time.Millisecond, 195 * time.Millisecond},
+		"early (10.5 %)":    {10, 105 * time.Millisecond, 895 * time.Millisecond},
+		"last percent (99)": {99, 995 * time.Millisecond, 5 * time.Millisecond},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if got := remaining(tc.percent, tc.elapsed); got != tc.want {
+				t.Errorf("remaining(%d, %s) = %s, want %s", tc.percent, tc.elapsed, got, tc.want)
+			}
+		})
 	}
 }

@@ -15,14 +15,16 @@ import (
 // The first create ready to read its object back may wait for other
 // creates of the same collection still in flight on the client, so that
 // creates whose sessions finish about together share one list. It waits at
-// most a tenth of its own time so far (Expect to Read), at least
-// minReadBackWindow and at most maxReadBackWindow, which bounds what
-// coalescing adds to a create's wall time to about 10 %; and only for
-// creates expected to be ready within that window (started a typical
-// create duration ago, learned from the creates already read back; before
-// any is learned, every create in flight). A lone create reads at once.
+// most a quarter of its own time so far (Expect to Read), at least
+// minReadBackWindow and at most maxReadBackWindow; and only for creates
+// expected to be ready within that window (started a typical create
+// duration ago, learned from the creates already read back; before any is
+// learned, every create in flight). A lone create reads at once. The wait
+// delays when the create reports done, not the next create: the engine
+// frees a create's parallelism slot once its session has ended
+// (steps.Env.Release), before the read back.
 const (
-	readBackShare     = 10
+	readBackShare     = 4
 	minReadBackWindow = 10 * time.Millisecond
 	maxReadBackWindow = time.Second
 	maxReadBackLearn  = 64
