@@ -40,6 +40,7 @@ var tableUpdates = map[string]struct {
 	"vbr.kms_server":                 {"port", 5697},
 	"vbr.managed_server":             {"description", "Linux repository server (rack 2)"},
 	"vbr.proxy":                      {"description", "File proxy"},
+	"vbr.mount_server":               {"settings.writeCacheFolder", "/var/cache/veeam/IRCache/"},
 	"vbr.protection_group":           {"description", "Linux servers, agents managed by VBR"},
 	"vbr.job":                        {"description", "Nightly backup of the Linux servers"},
 	"vbr.unstructured_data_server":   {"processing.backupIOControlLevel", "High"},
@@ -297,7 +298,7 @@ func driveKind(t *testing.T, s *kindSim, cat *steps.Catalog, k *steps.Kind, rev 
 		return
 	}
 
-	// Delete.
+	// Delete (refused when the vendor has no DELETE: nothing is removed).
 	gone := kindPlaybook(t, cat, k, rev, func(rs []any) {
 		rs[0].(map[string]any)["state"] = "absent"
 		delete(rs[0].(map[string]any), "spec")
@@ -305,6 +306,16 @@ func driveKind(t *testing.T, s *kindSim, cat *steps.Catalog, k *steps.Kind, rev 
 	p = plan(gone)
 	if c = mine(p); c.Action != engine.Delete || c.Risk != engine.RiskDestructive {
 		t.Fatalf("delete: %s", describe(p))
+	}
+	if k.NoDelete {
+		res, err := e.Apply(ctx, gone, p, engine.ApplyOptions{}, engine.NopObserver)
+		if err == nil && !res.Failed() {
+			t.Fatalf("delete of %s (no vendor DELETE) succeeded", k.Name)
+		}
+		if p := plan(edited); p.HasChanges() {
+			t.Fatalf("a refused delete changed the object: %s", describe(p))
+		}
+		return
 	}
 	apply(gone, p)
 	clean(gone, "after delete")

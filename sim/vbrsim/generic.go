@@ -545,6 +545,7 @@ var handCollections = map[string]string{
 	"/api/v1/backupInfrastructure/scaleOutRepositories": kScaleOut,
 	"/api/v1/agents/recoveryTokens":                     kRecoveryTokens,
 	"/api/v1/agents/protectionGroups":                   kProtectionGroups,
+	mountPath:                                           kMountServers,
 	"/api/v1/backups":                                   kBackups,
 }
 
