@@ -577,7 +577,10 @@ func (o *collectionOps) refIndexes(ctx context.Context, cl *vbr.Client) (map[str
 		if _, done := out[r.path]; done {
 			continue
 		}
-		ix, err := memoize(ctx, "vbr-ref-index:"+r.path, func(ctx context.Context) (nameIndex, error) {
+		// Keyed by client too: a run's memo is shared by every target, and
+		// two VBR targets (two servers, or two revisions of one) list
+		// different objects.
+		ix, err := memoize(ctx, fmt.Sprintf("vbr-ref-index:%p:%s", cl, r.path), func(ctx context.Context) (nameIndex, error) {
 			items, err := cl.List(ctx, r.path, nil)
 			if err != nil {
 				return nameIndex{}, fmt.Errorf("list %s: %w", r.path, err)

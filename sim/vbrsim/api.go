@@ -213,6 +213,12 @@ func (a *API) Mutate(collection, name string, merge map[string]any, del bool) er
 		return fmt.Errorf("unknown collection %q (want one of %s, or a vendor path)", collection, strings.Join(collections, ", "))
 	}
 	o := k.byName(name)
+	if o == nil && collection == kMountServers {
+		// A mount server is known by its managed server's name.
+		if h := a.kinds[kManagedServers].byName(name); h != nil {
+			o = k.get(h.id)
+		}
+	}
 	if o == nil {
 		o = k.get(name)
 	}
