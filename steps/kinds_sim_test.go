@@ -25,46 +25,16 @@ import (
 	"github.com/vplay-dev/vplay/jsondoc"
 	"github.com/vplay-dev/vplay/sim"
 	"github.com/vplay-dev/vplay/steps"
+	"github.com/vplay-dev/vplay/steps/kindscript"
 	"github.com/vplay-dev/vplay/veeam"
 )
 
-// tableUpdates names, for every table-driven kind, the declared field of
-// its example the update step changes, and the new value.
-var tableUpdates = map[string]struct {
-	field string
-	value any
-}{
-	"vbr.credential":                 {"description", "Linux service account (renamed)"},
-	"vbr.cloud_credential":           {"accessKey", "AKIAI44QH8DHBEXAMPLE"},
-	"vbr.encryption_password":        {"uniqueId", "ep-2027-b"},
-	"vbr.kms_server":                 {"port", 5697},
-	"vbr.managed_server":             {"description", "Linux repository server (rack 2)"},
-	"vbr.proxy":                      {"description", "File proxy"},
-	"vbr.mount_server":               {"settings.writeCacheFolder", "/var/cache/veeam/IRCache/"},
-	"vbr.protection_group":           {"description", "Linux servers, agents managed by VBR"},
-	"vbr.job":                        {"description", "Nightly backup of the Linux servers"},
-	"vbr.unstructured_data_server":   {"processing.backupIOControlLevel", "High"},
-	"vbr.entra_id_tenant":            {"description", "Corporate tenant (prod)"},
-	"vbr.global_vm_exclusion":        {"vmObject.objectId", "vm-2048"},
-	"vbr.ad_domain":                  {"port", 636},
-	"vbr.user":                       {"isServiceAccount", true},
-	"vbr.role":                       {"description", "Restore only, all scopes"},
-	"vbr.general_options":            {"notifications.storageSpaceThreshold", 15},
-	"vbr.email_settings":             {"smtpServerName", "smtp2.tech.local"},
-	"vbr.notifications":              {"storageSpaceThreshold", 20},
-	"vbr.event_forwarding":           {"syslogServer.port", 1514},
-	"vbr.storage_latency":            {"storageLatencyControlOptions.latencyLimitMs", 25},
-	"vbr.traffic_rules":              {"uploadStreamsCount", 7},
-	"vbr.config_backup":              {"restorePointsToKeep", 14},
-	"vbr.security_settings":          {"mfaEnabled", false},
-	"vbr.security_analyzer_schedule": {"sendScanResults", false},
-}
-
-// tableKindNames are the kinds built from the table: those with an entry
-// in tableUpdates, which TestTableKindsCovered keeps complete.
+// tableKindNames are the kinds built from the table: those with a case in
+// kindscript.Cases (the update field and value the generated scripts use
+// too), which TestTableKindsCovered keeps complete.
 func tableKindNames() []string {
 	var out []string
-	for k := range tableUpdates {
+	for k := range kindscript.Cases {
 		out = append(out, k)
 	}
 	sort.Strings(out)
@@ -103,7 +73,7 @@ func TestTableKindsCovered(t *testing.T) {
 	t.Parallel()
 	for _, k := range steps.Builtin().Kinds() {
 		if _, ok := steps.TableOf(k); ok {
-			if _, listed := tableUpdates[k.Name]; !listed {
+			if _, listed := kindscript.Cases[k.Name]; !listed {
 				t.Errorf("%s is table-driven but TestTableKindsAgainstSim does not drive it", k.Name)
 			}
 		}
@@ -250,10 +220,10 @@ func driveKind(t *testing.T, s *kindSim, cat *steps.Catalog, k *steps.Kind, rev 
 	live := mine(clean(pb, "after create"))
 
 	// Update of a declared field, then converged again.
-	up := tableUpdates[k.Name]
+	up := kindscript.Cases[k.Name]
 	edited := kindPlaybook(t, cat, k, rev, func(rs []any) {
 		spec, _ := rs[0].(map[string]any)["spec"].(map[string]any)
-		setField(spec, up.field, up.value)
+		setField(spec, up.Field, up.Value)
 	})
 	p := plan(edited)
 	c = mine(p)
@@ -264,9 +234,9 @@ func driveKind(t *testing.T, s *kindSim, cat *steps.Catalog, k *steps.Kind, rev 
 		}
 	}()
 	if c.Action != engine.Update || !slices.ContainsFunc(c.Diff, func(d engine.DiffNode) bool {
-		return d.Path.String() == up.field || strings.HasPrefix(up.field, d.Path.String()+".")
+		return d.Path.String() == up.Field || strings.HasPrefix(up.Field, d.Path.String()+".")
 	}) {
-		t.Fatalf("update of %s: %s", up.field, describe(p))
+		t.Fatalf("update of %s: %s", up.Field, describe(p))
 	}
 	apply(edited, p)
 	live = mine(clean(edited, "after update"))
