@@ -514,3 +514,82 @@ func deleteAt(doc any, p jsondoc.Path) {
 		}
 	}
 }
+
+// TestMountServerAfterItsManagedServer: a mount server named after a
+// managed server the same playbook adds is created after it (the vendor
+// refuses a mount server role for an unknown host), with the new host's
+// id, and the next plan is empty. It fails if the planner does not order
+// the role after its owner.
+func TestMountServerAfterItsManagedServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives the simulator; skipped with -short")
+	}
+	t.Parallel()
+	s := startKindSim(t)
+	cat := steps.Builtin()
+	ctx := context.Background()
+	e := engine.New(engine.Config{Catalog: cat, Connector: engine.ClientConnector{Base: veeam.Config{}}, Env: s.env,
+		Secret: func(name string) (string, error) {
+			if v, ok := s.env[name]; ok {
+				return v, nil
+			}
+			return "s3cr3t-" + name, nil
+		}})
+	t.Cleanup(func() { _ = e.Close(ctx) })
+	src := `vplay: 1
+name: mount-order
+targets:
+  vbr:
+    type: vbr
+    url: "${{ env.VBR_URL }}"
+    username: "${{ env.VBR_USERNAME }}"
+    password: "${{ secret('VBR_PASSWORD') }}"
+    api_version: 1.3-rev2
+    tls: {fingerprint: "${{ env.VBR_FINGERPRINT }}"}
+resources:
+  - kind: vbr.mount_server
+    name: linux-new.tech.local
+    spec: {settings: {writeCacheFolder: /var/cache/ir/}}
+  - kind: vbr.managed_server
+    name: linux-new.tech.local
+    spec: {type: LinuxHost, credentials: svc-new, credentialsStorageType: Permanent, sshFingerprint: ssh-ed25519 AAAA}
+  - kind: vbr.credential
+    name: svc-new
+    spec: {type: Linux, authenticationType: Password, password: "${{ secret('NEW_PASSWORD') }}"}
+`
+	pb, diags := playbook.Load(fstest.MapFS{"order.yaml": {Data: []byte(src)}}, "order.yaml", cat, playbook.Options{})
+	if diags.HasErrors() {
+		t.Fatalf("%v", diags)
+	}
+	p, err := e.Plan(ctx, pb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Apply(ctx, pb, p, engine.ApplyOptions{}, engine.NopObserver)
+	if err != nil || res.Failed() {
+		var errs []string
+		for _, it := range res.Items {
+			errs = append(errs, fmt.Sprintf("%s %s: %s %s", it.Addr, it.Action, it.Outcome, it.Error))
+		}
+		t.Fatalf("apply: %v\n%s", err, strings.Join(errs, "\n"))
+	}
+	again, err := e.Plan(ctx, pb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.HasChanges() {
+		t.Fatalf("after apply: %s", describe(again))
+	}
+	var host, mount string
+	for _, c := range again.Changes {
+		switch c.Addr.Kind {
+		case "vbr.managed_server":
+			host = c.ID
+		case "vbr.mount_server":
+			mount = c.ID
+		}
+	}
+	if host == "" || !strings.EqualFold(host, mount) {
+		t.Errorf("mount server id %q, want its managed server's %q", mount, host)
+	}
+}
