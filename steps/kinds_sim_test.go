@@ -593,3 +593,70 @@ resources:
 		t.Errorf("mount server id %q, want its managed server's %q", mount, host)
 	}
 }
+
+// TestReferencesPerTarget: two VBR targets of one playbook (here two API
+// revisions of one server, whose generic objects differ) each resolve the
+// credentials an AD domain names in their own list: after apply, the plan
+// is empty on both. It fails when a run's reference index or list cache is
+// shared by the targets.
+func TestReferencesPerTarget(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives the simulator; skipped with -short")
+	}
+	t.Parallel()
+	s := startKindSim(t)
+	cat := steps.Builtin()
+	ctx := context.Background()
+	e := engine.New(engine.Config{Catalog: cat, Connector: engine.ClientConnector{Base: veeam.Config{}}, Env: s.env,
+		Secret: func(name string) (string, error) {
+			if v, ok := s.env[name]; ok {
+				return v, nil
+			}
+			return "s3cr3t-" + name, nil
+		}})
+	t.Cleanup(func() { _ = e.Close(ctx) })
+	var b strings.Builder
+	b.WriteString("vplay: 1\nname: two-targets\ntargets:\n")
+	for _, rev := range []string{"1.3-rev1", "1.3-rev2"} {
+		fmt.Fprintf(&b, `  vbr_%[1]s:
+    type: vbr
+    url: "${{ env.VBR_URL }}"
+    username: "${{ env.VBR_USERNAME }}"
+    password: "${{ secret('VBR_PASSWORD') }}"
+    api_version: 1.3-%[1]s
+    tls: {fingerprint: "${{ env.VBR_FINGERPRINT }}"}
+`, rev[len("1.3-"):])
+	}
+	b.WriteString("resources:\n")
+	for _, tg := range []string{"vbr_rev1", "vbr_rev2"} {
+		fmt.Fprintf(&b, `  - kind: vbr.ad_domain
+    target: %[1]s
+    name: dc01.corp.example
+    spec: {port: 389, credentials: svc-ad}
+  - kind: vbr.credential
+    target: %[1]s
+    name: svc-ad
+    spec: {type: Standard, password: "${{ secret('AD_PASSWORD') }}"}
+`, tg)
+	}
+	pb, diags := playbook.Load(fstest.MapFS{"two.yaml": {Data: []byte(b.String())}}, "two.yaml", cat, playbook.Options{})
+	if diags.HasErrors() {
+		t.Fatalf("%v\n%s", diags, b.String())
+	}
+	p, err := e.Plan(ctx, pb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := e.Apply(ctx, pb, p, engine.ApplyOptions{}, engine.NopObserver); err != nil || res.Failed() {
+		t.Fatalf("apply: %v %+v", err, res)
+	}
+	for range 3 { // the targets' lists race; any order must plan nothing
+		again, err := e.Plan(ctx, pb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.HasChanges() {
+			t.Fatalf("after apply: %s", describe(again))
+		}
+	}
+}
