@@ -564,6 +564,14 @@ func (e *Engine) planResources(x *execState, base *eval.Scope) error {
 				}
 			}
 		}
+		if o, ok := pr.kind.Ops.(steps.Owned); ok {
+			// A role is written after the object it is a role of.
+			if ref, ok := o.Owner(pr.addr.Name); ok {
+				if j, found := index[Addr{Target: pr.addr.Target, Kind: ref.Kind, Name: ref.Name}]; found && j != i {
+					deps = append(deps, j)
+				}
+			}
+		}
 		for _, d := range pr.res.DependsOn {
 			for j, other := range x.resources {
 				if j != i && dependsOnMatches(d, other.addr) {

@@ -16,6 +16,7 @@ func Builtin() *Catalog {
 			vbrKMSServer(),
 			vbrManagedServer(),
 			vbrProxy(),
+			vbrMountServer(),
 			vbrProtectionGroup(),
 			vbrJob(),
 			vbrUnstructuredDataServer(),

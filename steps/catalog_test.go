@@ -25,6 +25,7 @@ var wrongInput = map[string]string{
 	"vbr.kms_server":                 `{type: KMS, port: 5696}`,      // no certificates
 	"vbr.managed_server":             `{type: LinuxHost, credentialsStorageType: Permanent, sshFingerprint: f, sshPort: 22}`,
 	"vbr.proxy":                      `{type: GeneralPurposeProxy}`, // no server
+	"vbr.mount_server":               `{settings: {vPowerNFSEnabled: "no"}}`,
 	"vbr.protection_group":           `{type: IndividualComputers, computers: [{hostName: h}]}`,
 	"vbr.job":                        `{type: LinuxAgentBackup, backupMode: Everything}`,
 	"vbr.unstructured_data_server":   `{type: NFSShare}`,
@@ -229,7 +230,7 @@ func TestCatalogComplete(t *testing.T) {
 		"vbr.global_vm_exclusion", "vbr.global_vm_exclusions", "vbr.job", "vbr.job.disable", "vbr.job.enable",
 		"vbr.job.retry", "vbr.job.start", "vbr.job.stop", "vbr.job_states", "vbr.jobs", "vbr.kms_server",
 		"vbr.kms_server.change_certificate", "vbr.kms_servers", "vbr.managed_server", "vbr.managed_server.rescan",
-		"vbr.managed_servers", "vbr.mount_servers", "vbr.notifications", "vbr.protected_computers", "vbr.protection_group",
+		"vbr.managed_servers", "vbr.mount_server", "vbr.mount_servers", "vbr.notifications", "vbr.protected_computers", "vbr.protection_group",
 		"vbr.protection_group.disable", "vbr.protection_group.enable", "vbr.protection_group.rescan",
 		"vbr.protection_groups", "vbr.proxies", "vbr.proxy", "vbr.recovery_token", "vbr.recovery_tokens",
 		"vbr.repositories", "vbr.repository", "vbr.repository.rescan", "vbr.repository_states", "vbr.role", "vbr.roles",

@@ -25,45 +25,16 @@ import (
 	"github.com/vplay-dev/vplay/jsondoc"
 	"github.com/vplay-dev/vplay/sim"
 	"github.com/vplay-dev/vplay/steps"
+	"github.com/vplay-dev/vplay/steps/kindscript"
 	"github.com/vplay-dev/vplay/veeam"
 )
 
-// tableUpdates names, for every table-driven kind, the declared field of
-// its example the update step changes, and the new value.
-var tableUpdates = map[string]struct {
-	field string
-	value any
-}{
-	"vbr.credential":                 {"description", "Linux service account (renamed)"},
-	"vbr.cloud_credential":           {"accessKey", "AKIAI44QH8DHBEXAMPLE"},
-	"vbr.encryption_password":        {"uniqueId", "ep-2027-b"},
-	"vbr.kms_server":                 {"port", 5697},
-	"vbr.managed_server":             {"description", "Linux repository server (rack 2)"},
-	"vbr.proxy":                      {"description", "File proxy"},
-	"vbr.protection_group":           {"description", "Linux servers, agents managed by VBR"},
-	"vbr.job":                        {"description", "Nightly backup of the Linux servers"},
-	"vbr.unstructured_data_server":   {"processing.backupIOControlLevel", "High"},
-	"vbr.entra_id_tenant":            {"description", "Corporate tenant (prod)"},
-	"vbr.global_vm_exclusion":        {"vmObject.objectId", "vm-2048"},
-	"vbr.ad_domain":                  {"port", 636},
-	"vbr.user":                       {"isServiceAccount", true},
-	"vbr.role":                       {"description", "Restore only, all scopes"},
-	"vbr.general_options":            {"notifications.storageSpaceThreshold", 15},
-	"vbr.email_settings":             {"smtpServerName", "smtp2.tech.local"},
-	"vbr.notifications":              {"storageSpaceThreshold", 20},
-	"vbr.event_forwarding":           {"syslogServer.port", 1514},
-	"vbr.storage_latency":            {"storageLatencyControlOptions.latencyLimitMs", 25},
-	"vbr.traffic_rules":              {"uploadStreamsCount", 7},
-	"vbr.config_backup":              {"restorePointsToKeep", 14},
-	"vbr.security_settings":          {"mfaEnabled", false},
-	"vbr.security_analyzer_schedule": {"sendScanResults", false},
-}
-
-// tableKindNames are the kinds built from the table: those with an entry
-// in tableUpdates, which TestTableKindsCovered keeps complete.
+// tableKindNames are the kinds built from the table: those with a case in
+// kindscript.Cases (the update field and value the generated scripts use
+// too), which TestTableKindsCovered keeps complete.
 func tableKindNames() []string {
 	var out []string
-	for k := range tableUpdates {
+	for k := range kindscript.Cases {
 		out = append(out, k)
 	}
 	sort.Strings(out)
@@ -102,7 +73,7 @@ func TestTableKindsCovered(t *testing.T) {
 	t.Parallel()
 	for _, k := range steps.Builtin().Kinds() {
 		if _, ok := steps.TableOf(k); ok {
-			if _, listed := tableUpdates[k.Name]; !listed {
+			if _, listed := kindscript.Cases[k.Name]; !listed {
 				t.Errorf("%s is table-driven but TestTableKindsAgainstSim does not drive it", k.Name)
 			}
 		}
@@ -249,10 +220,10 @@ func driveKind(t *testing.T, s *kindSim, cat *steps.Catalog, k *steps.Kind, rev 
 	live := mine(clean(pb, "after create"))
 
 	// Update of a declared field, then converged again.
-	up := tableUpdates[k.Name]
+	up := kindscript.Cases[k.Name]
 	edited := kindPlaybook(t, cat, k, rev, func(rs []any) {
 		spec, _ := rs[0].(map[string]any)["spec"].(map[string]any)
-		setField(spec, up.field, up.value)
+		setField(spec, up.Field, up.Value)
 	})
 	p := plan(edited)
 	c = mine(p)
@@ -263,9 +234,9 @@ func driveKind(t *testing.T, s *kindSim, cat *steps.Catalog, k *steps.Kind, rev 
 		}
 	}()
 	if c.Action != engine.Update || !slices.ContainsFunc(c.Diff, func(d engine.DiffNode) bool {
-		return d.Path.String() == up.field || strings.HasPrefix(up.field, d.Path.String()+".")
+		return d.Path.String() == up.Field || strings.HasPrefix(up.Field, d.Path.String()+".")
 	}) {
-		t.Fatalf("update of %s: %s", up.field, describe(p))
+		t.Fatalf("update of %s: %s", up.Field, describe(p))
 	}
 	apply(edited, p)
 	live = mine(clean(edited, "after update"))
@@ -297,7 +268,7 @@ func driveKind(t *testing.T, s *kindSim, cat *steps.Catalog, k *steps.Kind, rev 
 		return
 	}
 
-	// Delete.
+	// Delete (refused when the vendor has no DELETE: nothing is removed).
 	gone := kindPlaybook(t, cat, k, rev, func(rs []any) {
 		rs[0].(map[string]any)["state"] = "absent"
 		delete(rs[0].(map[string]any), "spec")
@@ -305,6 +276,16 @@ func driveKind(t *testing.T, s *kindSim, cat *steps.Catalog, k *steps.Kind, rev 
 	p = plan(gone)
 	if c = mine(p); c.Action != engine.Delete || c.Risk != engine.RiskDestructive {
 		t.Fatalf("delete: %s", describe(p))
+	}
+	if k.NoDelete {
+		res, err := e.Apply(ctx, gone, p, engine.ApplyOptions{}, engine.NopObserver)
+		if err == nil && !res.Failed() {
+			t.Fatalf("delete of %s (no vendor DELETE) succeeded", k.Name)
+		}
+		if p := plan(edited); p.HasChanges() {
+			t.Fatalf("a refused delete changed the object: %s", describe(p))
+		}
+		return
 	}
 	apply(gone, p)
 	clean(gone, "after delete")
@@ -530,6 +511,152 @@ func deleteAt(doc any, p jsondoc.Path) {
 	case []any:
 		for _, e := range d {
 			deleteAt(e, p)
+		}
+	}
+}
+
+// TestMountServerAfterItsManagedServer: a mount server named after a
+// managed server the same playbook adds is created after it (the vendor
+// refuses a mount server role for an unknown host), with the new host's
+// id, and the next plan is empty. It fails if the planner does not order
+// the role after its owner.
+func TestMountServerAfterItsManagedServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives the simulator; skipped with -short")
+	}
+	t.Parallel()
+	s := startKindSim(t)
+	cat := steps.Builtin()
+	ctx := context.Background()
+	e := engine.New(engine.Config{Catalog: cat, Connector: engine.ClientConnector{Base: veeam.Config{}}, Env: s.env,
+		Secret: func(name string) (string, error) {
+			if v, ok := s.env[name]; ok {
+				return v, nil
+			}
+			return "s3cr3t-" + name, nil
+		}})
+	t.Cleanup(func() { _ = e.Close(ctx) })
+	src := `vplay: 1
+name: mount-order
+targets:
+  vbr:
+    type: vbr
+    url: "${{ env.VBR_URL }}"
+    username: "${{ env.VBR_USERNAME }}"
+    password: "${{ secret('VBR_PASSWORD') }}"
+    api_version: 1.3-rev2
+    tls: {fingerprint: "${{ env.VBR_FINGERPRINT }}"}
+resources:
+  - kind: vbr.mount_server
+    name: linux-new.tech.local
+    spec: {settings: {writeCacheFolder: /var/cache/ir/}}
+  - kind: vbr.managed_server
+    name: linux-new.tech.local
+    spec: {type: LinuxHost, credentials: svc-new, credentialsStorageType: Permanent, sshFingerprint: ssh-ed25519 AAAA}
+  - kind: vbr.credential
+    name: svc-new
+    spec: {type: Linux, authenticationType: Password, password: "${{ secret('NEW_PASSWORD') }}"}
+`
+	pb, diags := playbook.Load(fstest.MapFS{"order.yaml": {Data: []byte(src)}}, "order.yaml", cat, playbook.Options{})
+	if diags.HasErrors() {
+		t.Fatalf("%v", diags)
+	}
+	p, err := e.Plan(ctx, pb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Apply(ctx, pb, p, engine.ApplyOptions{}, engine.NopObserver)
+	if err != nil || res.Failed() {
+		var errs []string
+		for _, it := range res.Items {
+			errs = append(errs, fmt.Sprintf("%s %s: %s %s", it.Addr, it.Action, it.Outcome, it.Error))
+		}
+		t.Fatalf("apply: %v\n%s", err, strings.Join(errs, "\n"))
+	}
+	again, err := e.Plan(ctx, pb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.HasChanges() {
+		t.Fatalf("after apply: %s", describe(again))
+	}
+	var host, mount string
+	for _, c := range again.Changes {
+		switch c.Addr.Kind {
+		case "vbr.managed_server":
+			host = c.ID
+		case "vbr.mount_server":
+			mount = c.ID
+		}
+	}
+	if host == "" || !strings.EqualFold(host, mount) {
+		t.Errorf("mount server id %q, want its managed server's %q", mount, host)
+	}
+}
+
+// TestReferencesPerTarget: two VBR targets of one playbook (here two API
+// revisions of one server, whose generic objects differ) each resolve the
+// credentials an AD domain names in their own list: after apply, the plan
+// is empty on both. It fails when a run's reference index or list cache is
+// shared by the targets.
+func TestReferencesPerTarget(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives the simulator; skipped with -short")
+	}
+	t.Parallel()
+	s := startKindSim(t)
+	cat := steps.Builtin()
+	ctx := context.Background()
+	e := engine.New(engine.Config{Catalog: cat, Connector: engine.ClientConnector{Base: veeam.Config{}}, Env: s.env,
+		Secret: func(name string) (string, error) {
+			if v, ok := s.env[name]; ok {
+				return v, nil
+			}
+			return "s3cr3t-" + name, nil
+		}})
+	t.Cleanup(func() { _ = e.Close(ctx) })
+	var b strings.Builder
+	b.WriteString("vplay: 1\nname: two-targets\ntargets:\n")
+	for _, rev := range []string{"1.3-rev1", "1.3-rev2"} {
+		fmt.Fprintf(&b, `  vbr_%[1]s:
+    type: vbr
+    url: "${{ env.VBR_URL }}"
+    username: "${{ env.VBR_USERNAME }}"
+    password: "${{ secret('VBR_PASSWORD') }}"
+    api_version: 1.3-%[1]s
+    tls: {fingerprint: "${{ env.VBR_FINGERPRINT }}"}
+`, rev[len("1.3-"):])
+	}
+	b.WriteString("resources:\n")
+	for _, tg := range []string{"vbr_rev1", "vbr_rev2"} {
+		fmt.Fprintf(&b, `  - kind: vbr.ad_domain
+    target: %[1]s
+    name: dc01.corp.example
+    spec: {port: 389, credentials: svc-ad}
+  - kind: vbr.credential
+    target: %[1]s
+    name: svc-ad
+    spec: {type: Standard, password: "${{ secret('AD_PASSWORD') }}"}
+`, tg)
+	}
+	pb, diags := playbook.Load(fstest.MapFS{"two.yaml": {Data: []byte(b.String())}}, "two.yaml", cat, playbook.Options{})
+	if diags.HasErrors() {
+		t.Fatalf("%v\n%s", diags, b.String())
+	}
+	p, err := e.Plan(ctx, pb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := e.Apply(ctx, pb, p, engine.ApplyOptions{}, engine.NopObserver); err != nil || res.Failed() {
+		t.Fatalf("apply: %v %+v", err, res)
+	}
+	for range 3 { // the targets' lists race; any order must plan nothing
+		again, err := e.Plan(ctx, pb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.HasChanges() {
+			t.Fatalf("after apply: %s", describe(again))
 		}
 	}
 }

@@ -243,6 +243,14 @@ type Referencer interface {
 	References(spec Doc) []Reference
 }
 
+// Owned is implemented by kind operations whose objects are a role of
+// another object and named after it (a mount server after its managed
+// server): Owner returns that object for a resource name, so the planner
+// writes it first; ok is false when the kind's objects have own names.
+type Owned interface {
+	Owner(name string) (ref Reference, ok bool)
+}
+
 // Replacer is implemented by kind operations that cannot apply some
 // changes in place: Replaces returns why the declared spec replaces live
 // (delete + create, destructive), or "" for an ordinary update.

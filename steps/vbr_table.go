@@ -48,6 +48,12 @@ type vbrCollection struct {
 	// deleteQuery maps options of the resource to query parameters of the
 	// vendor DELETE (delete_backups -> deleteBackups), with their defaults.
 	deleteQuery map[string]string
+	// owner is set for objects with no name of their own that are a role
+	// of another object and share its id (a mount server is a managed
+	// server's role): the resource name is the owner's name, the live
+	// object's id is the owner's id, and create writes that id to the spec
+	// field owner.id. identity and specIdentity are then "".
+	owner *vbrRef
 }
 
 // vbrRef is a field that holds the id of another VBR object. Wherever a
@@ -282,7 +288,7 @@ func collectionKind(row vbrCollection) *Kind {
 	at := func(doc string) map[string]any { return collectionSchemaAt(row, doc) }
 	m.SchemaAt = at
 	m.ValuesPerRevision = true
-	m.Schema = anyRevisionObject(row.meta.Name, row.path, false, topField(row.specIdentity), row.refs)
+	m.Schema = anyRevisionObject(row.meta.Name, row.path, false, topField(row.nameField()), row.refs)
 	m.docFn = sync.OnceValue(func() map[string]any {
 		_, rev := newestShape(row.path, false)
 		return at(rev)
@@ -364,13 +370,14 @@ func collectionSchemaAt(row vbrCollection, doc string) map[string]any {
 	}
 	s = jsonSchema(s)
 	drop := []string{"description"}
-	if row.specIdentity != "" && !strings.Contains(row.specIdentity, ".") {
-		drop = append(drop, row.specIdentity)
+	name := topField(row.nameField())
+	if name != "" {
+		drop = append(drop, name)
 	}
 	forBaseNodes(s, func(n map[string]any) {
 		props, _ := asMap(n["properties"])
-		if row.specIdentity != "" && !strings.Contains(row.specIdentity, ".") {
-			delete(props, row.specIdentity)
+		if name != "" {
+			delete(props, name)
 		}
 		dropRequired(n, drop...)
 	})
@@ -464,6 +471,15 @@ func addAliases(root map[string]any, refs []vbrRef) {
 	visit(root)
 }
 
+// nameField is the spec field the resource name fills on create: the
+// name itself (specIdentity), or the owner's id.
+func (row vbrCollection) nameField() string {
+	if row.owner != nil {
+		return row.owner.id
+	}
+	return row.specIdentity
+}
+
 // collectionOps is the reconcile contract of a table row.
 type collectionOps struct{ row vbrCollection }
 
@@ -520,6 +536,16 @@ func (o *collectionOps) References(spec Doc) []Reference {
 	return out
 }
 
+// Owner returns the object a resource called name is a role of (a mount
+// server's managed server), so the planner writes that object first; ok is
+// false for rows whose objects have names of their own.
+func (o *collectionOps) Owner(name string) (Reference, bool) {
+	if o.row.owner == nil {
+		return Reference{}, false
+	}
+	return Reference{Kind: o.row.owner.kind, Name: name}, true
+}
+
 // aliasValues returns every string value of key anywhere in v.
 func aliasValues(v any, key string) []string {
 	var out []string
@@ -544,11 +570,18 @@ func aliasValues(v any, key string) []string {
 // indexes it by name and id.
 func (o *collectionOps) refIndexes(ctx context.Context, cl *vbr.Client) (map[string]nameIndex, error) {
 	out := map[string]nameIndex{}
-	for _, r := range o.row.refs {
+	refs := o.row.refs
+	if o.row.owner != nil {
+		refs = append(slices.Clone(refs), *o.row.owner)
+	}
+	for _, r := range refs {
 		if _, done := out[r.path]; done {
 			continue
 		}
-		ix, err := memoize(ctx, "vbr-ref-index:"+r.path, func(ctx context.Context) (nameIndex, error) {
+		// Keyed by client too: a run's memo is shared by every target, and
+		// two VBR targets (two servers, or two revisions of one) list
+		// different objects.
+		ix, err := memoize(ctx, fmt.Sprintf("vbr-ref-index:%p:%s", cl, r.path), func(ctx context.Context) (nameIndex, error) {
 			items, err := cl.List(ctx, r.path, nil)
 			if err != nil {
 				return nameIndex{}, fmt.Errorf("list %s: %w", r.path, err)
@@ -685,7 +718,16 @@ func setPath(d Doc, path string, v any) {
 }
 
 func (o *collectionOps) object(d Doc, ix map[string]nameIndex) Object {
-	return Object{ID: scalarString(d["id"]), Name: scalarString(getPath(d, o.row.identity)), Doc: o.toPlaybook(d, ix)}
+	return Object{ID: scalarString(d["id"]), Name: o.name(d, ix), Doc: o.toPlaybook(d, ix)}
+}
+
+// name is the resource name of a live document: its identity field, or its
+// owner's name ("" when the owner is not listed).
+func (o *collectionOps) name(d Doc, ix map[string]nameIndex) string {
+	if r := o.row.owner; r != nil {
+		return ix[r.path].byID[strings.ToLower(scalarString(d["id"]))]
+	}
+	return scalarString(getPath(d, o.row.identity))
 }
 
 func (o *collectionOps) what() string {
@@ -729,9 +771,15 @@ func (o *collectionOps) find(ctx context.Context, cl *vbr.Client, name string) (
 	if err != nil {
 		return nil, err
 	}
+	var ix map[string]nameIndex
+	if o.row.owner != nil {
+		if ix, err = o.refIndexes(ctx, cl); err != nil {
+			return nil, err
+		}
+	}
 	var named []Doc
 	for _, d := range items {
-		if scalarString(getPath(d, o.row.identity)) == name {
+		if o.name(d, ix) == name {
 			named = append(named, d)
 		}
 	}
@@ -750,6 +798,17 @@ func (o *collectionOps) Create(ctx context.Context, c *Conn, env Env, name strin
 	}
 	if o.row.specIdentity != "" {
 		setPath(body, o.row.specIdentity, name)
+	}
+	if r := o.row.owner; r != nil {
+		ix, err := o.refIndexes(ctx, cl)
+		if err != nil {
+			return Object{}, fmt.Errorf("create %s %q: %w", o.what(), name, err)
+		}
+		ids, err := ix[r.path].ids(strings.TrimPrefix(r.kind, "vbr."), []string{name})
+		if err != nil {
+			return Object{}, fmt.Errorf("create %s %q: %w", o.what(), name, err)
+		}
+		body[r.id] = ids[0]
 	}
 	if _, ok := body["description"]; !ok && o.row.specIdentity != "" {
 		body["description"] = ""
@@ -782,7 +841,7 @@ func (o *collectionOps) Create(ctx context.Context, c *Conn, env Env, name strin
 	if err != nil {
 		return Object{}, fmt.Errorf("create %s %q: %w", o.what(), name, err)
 	}
-	if created == nil || scalarString(created["id"]) == "" || scalarString(getPath(created, o.row.identity)) != name {
+	if created == nil || scalarString(created["id"]) == "" || o.row.owner != nil || scalarString(getPath(created, o.row.identity)) != name {
 		// A session does not say what it created: the name does.
 		if created, err = o.find(ctx, cl, name); err != nil {
 			return Object{}, fmt.Errorf("create %s %q: read back: %w", o.what(), name, err)
@@ -925,6 +984,12 @@ type Table struct {
 	// Refs are the fields that name other objects by id, and the alias a
 	// playbook may write the name under.
 	Refs []TableRef
+	// Owner is set for objects with no name of their own that are a role of
+	// another object, whose id they share (a mount server is a managed
+	// server's): the resource name is the owner's name (an object of
+	// Owner.Kind), and create writes the owner's id to Owner.IDField.
+	// Identity and SpecIdentity are "" then.
+	Owner *TableRef
 }
 
 // TableRef is one reference field of a Table.
@@ -941,6 +1006,9 @@ func TableOf(k *Kind) (Table, bool) {
 		t := Table{Path: ops.row.path, Identity: ops.row.identity, SpecIdentity: ops.row.specIdentity}
 		for _, r := range ops.row.refs {
 			t.Refs = append(t.Refs, TableRef{IDField: r.id, Alias: r.alias, Kind: r.kind})
+		}
+		if r := ops.row.owner; r != nil {
+			t.Owner = &TableRef{IDField: r.id, Kind: r.kind}
 		}
 		return t, true
 	case *settingsOps:

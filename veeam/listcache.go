@@ -2,6 +2,7 @@ package veeam
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"slices"
 	"sync"
@@ -16,7 +17,7 @@ type listCache struct {
 type listCacheKey struct{}
 
 // WithListCache returns a context under which List calls of every client
-// are memoized by API, path and query: a plan that reads the same
+// are memoized by client, API, path and query: a plan that reads the same
 // collection for a resource kind and for a step's preview lists it once.
 // Use it only where nothing writes (plan).
 //
@@ -28,15 +29,18 @@ func WithListCache(ctx context.Context) context.Context {
 	return context.WithValue(ctx, listCacheKey{}, &listCache{m: map[string][]Doc{}})
 }
 
-// CachedList returns the memoized result of fetch for (api, path, q) when
-// ctx carries a list cache, and calls fetch otherwise. The documents are
-// shared with every other caller and must not be modified.
-func CachedList(ctx context.Context, api API, path string, q url.Values, fetch func() ([]Doc, error)) ([]Doc, error) {
+// CachedList returns the memoized result of fetch for (client, api, path,
+// q) when ctx carries a list cache, and calls fetch otherwise. client is
+// the calling client (compared by identity): two targets of one playbook
+// are two servers, or two API revisions of one, and list different
+// objects. The documents are shared with every other caller and must not
+// be modified.
+func CachedList(ctx context.Context, client any, api API, path string, q url.Values, fetch func() ([]Doc, error)) ([]Doc, error) {
 	c, ok := ctx.Value(listCacheKey{}).(*listCache)
 	if !ok {
 		return fetch()
 	}
-	key := string(api) + " " + path + "?" + q.Encode()
+	key := fmt.Sprintf("%p %s %s?%s", client, api, path, q.Encode())
 	c.mu.Lock()
 	docs, hit := c.m[key]
 	c.mu.Unlock()

@@ -108,7 +108,7 @@ func describeList(w io.Writer, cat *steps.Catalog, r revisionView) error {
 	tw := tabwriter.NewWriter(&buf, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "RESOURCE KINDS\tAPI\tRISK\tSUMMARY")
 	for _, k := range cat.Kinds() {
-		fmt.Fprintf(tw, "  %s\t%s\tdelete: %s\t%s\n", k.Name, describeAPI(k.API), k.DeleteRisk, summary(k.Name, k.Summary))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", k.Name, describeAPI(k.API), deleteCell(k), summary(k.Name, k.Summary))
 	}
 	fmt.Fprintln(tw, "\t\t\t")
 	fmt.Fprintln(tw, "ACTIONS\tAPI\tRISK\tSUMMARY")
@@ -131,6 +131,28 @@ func describeList(w io.Writer, cat *steps.Catalog, r revisionView) error {
 	return err
 }
 
+// deleteCell is the risk column of a kind in the list: the risk of
+// deleting one of its objects, or that they cannot be deleted.
+func deleteCell(k *steps.Kind) string {
+	if k.NoDelete {
+		return "no delete"
+	}
+	return "delete: " + k.DeleteRisk.String()
+}
+
+// deleteRisk is the risk line of a kind: what deleting one of its objects
+// risks, or, for kinds the vendor API cannot delete (settings objects,
+// mount servers), what happens instead.
+func deleteRisk(k *steps.Kind) string {
+	if !k.NoDelete {
+		return "delete: " + k.DeleteRisk.String()
+	}
+	if t, ok := steps.TableOf(k); ok && t.Singleton {
+		return "no delete: one object per target, never created or deleted, only changed (state: absent fails at apply, prune is refused)"
+	}
+	return "no delete: the vendor API cannot delete these objects (state: absent fails at apply, prune is refused)"
+}
+
 func describeAPI(api any) string {
 	if s := fmt.Sprint(api); s != "" {
 		return s
@@ -150,7 +172,7 @@ func describeEntry(w io.Writer, cat *steps.Catalog, name string, r revisionView)
 	)
 	if k, ok := cat.Kind(name); ok {
 		meta, what, block = k.Meta, "resource kind", "spec"
-		risk = "delete: " + k.DeleteRisk.String()
+		risk = deleteRisk(k)
 		await = describeAwait(string(k.Await))
 		if len(k.ReadOnly) > 0 {
 			etc += "Read-only:  " + strings.Join(k.ReadOnly, ", ") + "\n"

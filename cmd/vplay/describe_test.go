@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 
@@ -22,6 +23,10 @@ func TestDescribe(t *testing.T) {
 			"Sensitive:  recoveryToken", "expirationDate", "required", "Example:", "kind: vbr.recovery_token"}},
 		"action": {args: []string{"em.agent_job.retry"}, want: []string{"Risk:       maintenance",
 			"Enterprise Manager task", "Fields of with:", "action: em.agent_job.retry"}},
+		"settings kind": {args: []string{"vbr.general_options"}, want: []string{"Risk:       no delete: one object per target, never created or deleted"},
+			not: []string{"destructive"}},
+		"no-delete collection": {args: []string{"vbr.mount_server"}, want: []string{"Risk:       no delete: the vendor API cannot delete these objects"},
+			not: []string{"destructive"}},
 		"builtin":       {args: []string{"wait"}, want: []string{"built-in action", "until", "run by the engine"}},
 		"query":         {args: []string{"vbr.sessions"}, want: []string{"data query", "Fields of params:", "createdAfter"}},
 		"vendor fields": {args: []string{"vbr.repository"}, want: []string{"hostId", "repository.path", "mountServer"}},
@@ -71,5 +76,33 @@ func TestDescribe(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDescribeNoDelete: the list says "no delete" for the kinds the vendor
+// API cannot delete (settings objects, mount servers) and a delete risk
+// for the others.
+func TestDescribeNoDelete(t *testing.T) {
+	t.Parallel()
+	cat := steps.Builtin()
+	var out bytes.Buffer
+	if err := describeList(&out, cat, revisionView{}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(out.String(), "\n")
+	for _, k := range cat.Kinds() {
+		i := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "  "+k.Name+" ") })
+		if i < 0 {
+			t.Fatalf("%s is not listed:\n%s", k.Name, out.String())
+		}
+		noDelete := strings.Contains(lines[i], " no delete ")
+		if noDelete != k.NoDelete || noDelete == strings.Contains(lines[i], "delete: ") {
+			t.Errorf("%s (NoDelete %v): %q", k.Name, k.NoDelete, lines[i])
+		}
+	}
+	for _, name := range []string{"vbr.general_options", "vbr.mount_server"} {
+		if k, _ := cat.Kind(name); !k.NoDelete {
+			t.Errorf("%s can be deleted?", name)
+		}
 	}
 }

@@ -24,10 +24,18 @@ type simKey struct{}
 // 127.0.0.1 ports (strict contract checking on, short sessions) and exports
 // what `vplay sim --env-file` would write, plus a sim.env file holding it
 // and the certificate as sim-ca.pem. Scripts named sim_http* get a
-// simulator serving plain HTTP (`vplay sim --http`).
+// simulator serving plain HTTP (`vplay sim --http`), scripts named
+// sim_kind_vbr_* 10 ms sessions.
 func simSetup(env *testscript.Env) error {
 	plain := strings.HasPrefix(filepath.Base(env.WorkDir), "script-sim_http")
-	s, err := sim.New(sim.WithSessionDuration(150*time.Millisecond), sim.WithStrict(true), sim.WithRandSeed(1), sim.WithPlainHTTP(plain))
+	sessions := 150 * time.Millisecond
+	if strings.HasPrefix(filepath.Base(env.WorkDir), "script-sim_kind_vbr_") {
+		// The generated per-kind scripts (steps/kindscript) await a
+		// session per write and assert no timing: short sessions keep
+		// the two dozen of them fast.
+		sessions = 10 * time.Millisecond
+	}
+	s, err := sim.New(sim.WithSessionDuration(sessions), sim.WithStrict(true), sim.WithRandSeed(1), sim.WithPlainHTTP(plain))
 	if err != nil {
 		return err
 	}

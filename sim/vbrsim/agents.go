@@ -359,6 +359,8 @@ func (a *API) apply(s *session) (string, error) {
 		return a.applyEntities(s.Args, s.Created.Add(s.Duration))
 	case "obj.put", "obj.delete":
 		return a.applyObject(s.Op, s.Args)
+	case "mount.put":
+		return a.applyMount(s.Args)
 	case "generic":
 		return s.Name + " has finished.", nil
 	}

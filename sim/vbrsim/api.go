@@ -56,7 +56,7 @@ const (
 	kBackups          = "backups"
 )
 
-var collections = []string{kManagedServers, kRepositories, kScaleOut, kRecoveryTokens, kProtectionGroups, kDiscovered, kBackups}
+var collections = []string{kManagedServers, kRepositories, kScaleOut, kRecoveryTokens, kProtectionGroups, kDiscovered, kBackups, kMountServers}
 
 // New builds the VBR API from the JSON form of its seed section (nil or
 // empty: no objects; package sim passes DefaultSeed when the seed file has
@@ -150,6 +150,9 @@ func (a *API) restore(raw json.RawMessage) error {
 		return err
 	}
 	a.reset()
+	if _, listed := top[kMountServers]; !listed {
+		defer a.seedMountServers()
+	}
 	for key, v := range top {
 		switch key {
 		case "seq":
@@ -184,7 +187,7 @@ func (a *API) restore(raw json.RawMessage) error {
 				return fmt.Errorf("%s: %w", key, err)
 			}
 			for i, o := range docs {
-				if str(o, "id") == "" || str(o, "name") == "" && key != kRecoveryTokens {
+				if str(o, "id") == "" || str(o, "name") == "" && key != kRecoveryTokens && key != kMountServers {
 					return fmt.Errorf("%s[%d]: id and name are required", key, i)
 				}
 				k.put(normalize(o).(map[string]any))
@@ -210,6 +213,12 @@ func (a *API) Mutate(collection, name string, merge map[string]any, del bool) er
 		return fmt.Errorf("unknown collection %q (want one of %s, or a vendor path)", collection, strings.Join(collections, ", "))
 	}
 	o := k.byName(name)
+	if o == nil && collection == kMountServers {
+		// A mount server is known by its managed server's name.
+		if h := a.kinds[kManagedServers].byName(name); h != nil {
+			o = k.get(h.id)
+		}
+	}
 	if o == nil {
 		o = k.get(name)
 	}
@@ -524,6 +533,13 @@ func (a *API) table() []route {
 		op(http.MethodGet, ms+"/{id}", rolesAll, a.getManagedServer),
 		op(http.MethodPut, ms+"/{id}", rolesAdmin, a.editObject(kManagedServers, "Managed server", ms+"/{id}")),
 		op(http.MethodDelete, ms+"/{id}", rolesAdmin, a.deleteObject(kManagedServers, "Managed server", a.managedServerUser)),
+
+		op(http.MethodGet, mountPath, rolesAdmin, a.listMountServers),
+		op(http.MethodPost, mountPath, rolesAdmin, a.createMountServer),
+		op(http.MethodGet, mountPath+"/default", rolesAdmin, a.defaultMountServers),
+		op(http.MethodGet, mountPath+"/{id}", rolesAdmin, a.getMountServer),
+		op(http.MethodPut, mountPath+"/{id}", rolesAdmin, a.editMountServer),
+		op(http.MethodPost, mountPath+"/{id}/default", rolesAdmin, a.setDefaultMountServer),
 
 		op(http.MethodGet, repos, rolesAll, a.listRepositories),
 		op(http.MethodPost, repos, rolesAdmin, a.createRepository),

@@ -553,11 +553,32 @@ var handCollections = map[string]string{
 	"/api/v1/backupInfrastructure/scaleOutRepositories": kScaleOut,
 	"/api/v1/agents/recoveryTokens":                     kRecoveryTokens,
 	"/api/v1/agents/protectionGroups":                   kProtectionGroups,
+	mountPath:                                           kMountServers,
 	"/api/v1/backups":                                   kBackups,
 }
 
+// selects reports whether a generic object is the one name selects: by
+// its name, or, written FIELD=VALUE, by another (dotted) field such as
+// username=svc-linux for credentials, which have no name.
+func selects(it map[string]any, name string) bool {
+	if name == "" {
+		return false
+	}
+	field, value, ok := strings.Cut(name, "=")
+	if !ok {
+		field, value = "name", name
+	}
+	var cur any = it
+	for _, seg := range strings.Split(field, ".") {
+		m, _ := cur.(map[string]any)
+		cur = m[seg]
+	}
+	s, isString := cur.(string)
+	return isString && s == value
+}
+
 // mutateGeneric is Mutate for a generic collection (its vendor path; the
-// object by id or name) or settings document (its path; name ignored), in
+// object by id, name or FIELD=VALUE) or settings document (its path; name ignored), in
 // every revision's state that has it.
 func (a *API) mutateGeneric(path, name string, merge map[string]any, del bool) error {
 	found := false
@@ -566,7 +587,7 @@ func (a *API) mutateGeneric(path, name string, merge map[string]any, del bool) e
 			i := gc.find(name)
 			if i < 0 {
 				for j, it := range gc.items {
-					if n, _ := it["name"].(string); n == name && name != "" {
+					if selects(it, name) {
 						i = j
 					}
 				}

@@ -142,6 +142,9 @@ func (a *API) applyObject(op string, raw json.RawMessage) (string, error) {
 			return "", fmt.Errorf("Object with ID %s was not found.", args.ID)
 		}
 		k.remove(o.id)
+		if args.Kind == kManagedServers {
+			a.dropMountRole(o.id)
+		}
 		if args.Kind == kProtectionGroups {
 			for _, e := range a.kinds[kDiscovered].docs() {
 				if strings.EqualFold(str(e, "protectionGroupId"), o.id) {

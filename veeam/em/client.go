@@ -200,7 +200,7 @@ func (c *Client) Get(ctx context.Context, p string, q url.Values) (veeam.Doc, er
 // (Refs, Entities or Resources) and entity lists. EM collections are not
 // paged unless pageSize is given, so one request returns everything.
 func (c *Client) List(ctx context.Context, p string, q url.Values) ([]veeam.Doc, error) {
-	return veeam.CachedList(ctx, veeam.EM, p, q, func() ([]veeam.Doc, error) { return c.list(ctx, p, q) })
+	return veeam.CachedList(ctx, c, veeam.EM, p, q, func() ([]veeam.Doc, error) { return c.list(ctx, p, q) })
 }
 
 // list walks every page of a collection.

@@ -132,7 +132,7 @@ func (c *Client) Delete(ctx context.Context, path string, q url.Values) (*veeam.
 // pages until skip+count reaches pagination.total. q carries server-side
 // filters (nameFilter, typeFilter, ...); a "limit" in q sets the page size.
 func (c *Client) List(ctx context.Context, path string, q url.Values) ([]veeam.Doc, error) {
-	return veeam.CachedList(ctx, veeam.VBR, path, q, func() ([]veeam.Doc, error) { return c.list(ctx, path, q) })
+	return veeam.CachedList(ctx, c, veeam.VBR, path, q, func() ([]veeam.Doc, error) { return c.list(ctx, path, q) })
 }
 
 // list walks every page of a collection.

@@ -56,7 +56,7 @@ func (c *Client) listNamed(ctx context.Context, path string, names []string, cac
 	var all []veeam.Doc
 	var err error
 	if cached {
-		all, err = veeam.CachedList(ctx, veeam.VBR, path, nil, fetch)
+		all, err = veeam.CachedList(ctx, c, veeam.VBR, path, nil, fetch)
 	} else {
 		all, err = fetch()
 	}

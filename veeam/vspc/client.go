@@ -176,7 +176,7 @@ func (c *Client) Post(ctx context.Context, p string, q url.Values, body any, req
 // read). q carries filter, sort and select; a "limit" in q sets the page
 // size.
 func (c *Client) List(ctx context.Context, p string, q url.Values) ([]veeam.Doc, error) {
-	return veeam.CachedList(ctx, veeam.VSPC, p, q, func() ([]veeam.Doc, error) { return c.list(ctx, p, q) })
+	return veeam.CachedList(ctx, c, veeam.VSPC, p, q, func() ([]veeam.Doc, error) { return c.list(ctx, p, q) })
 }
 
 // list walks every page of a collection.
