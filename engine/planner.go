@@ -535,6 +535,13 @@ func (e *Engine) planResources(x *execState, base *eval.Scope) error {
 			return err
 		}
 		pr.absent = state == playbook.StateAbsent
+		if pr.absent && pr.kind.NoDelete {
+			pos := ex.res.Pos
+			if ex.res.StateExpr != nil {
+				pos = ex.res.StateExpr.Pos()
+			}
+			return fmt.Errorf("%s: %s: state: absent: objects of kind %q cannot be deleted (the vendor API has no delete for them); remove the resource from the playbook to stop managing it", pos, pr.addr, ex.res.Kind)
+		}
 		pr.live = findObject(x.live[kindKey{ex.res.Target, ex.res.Kind}], ex.name)
 		index[pr.addr] = len(x.resources)
 		x.resources = append(x.resources, pr)

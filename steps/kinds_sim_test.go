@@ -104,6 +104,14 @@ func startKindSim(t *testing.T) *kindSim {
 // rev; edit changes the parsed resources first.
 func kindPlaybook(t *testing.T, cat *steps.Catalog, k *steps.Kind, rev string, edit func(rs []any)) *playbook.Playbook {
 	t.Helper()
+	pb, _ := loadKindPlaybook(t, cat, k, rev, edit, false)
+	return pb
+}
+
+// loadKindPlaybook is kindPlaybook that, when refused is set, wants the
+// load refused and returns its diagnostics.
+func loadKindPlaybook(t *testing.T, cat *steps.Catalog, k *steps.Kind, rev string, edit func(rs []any), refused bool) (*playbook.Playbook, string) {
+	t.Helper()
 	var ex struct {
 		Resources []any `yaml:"resources"`
 	}
@@ -129,10 +137,13 @@ func kindPlaybook(t *testing.T, cat *steps.Catalog, k *steps.Kind, rev string, e
 	}
 	fsys := fstest.MapFS{"kind.yaml": {Data: b}}
 	pb, diags := playbook.Load(fsys, "kind.yaml", cat, playbook.Options{})
-	if diags.HasErrors() {
+	if diags.HasErrors() && !refused {
 		t.Fatalf("playbook of %s at %s:\n%v\n%s", k.Name, rev, diags, b)
 	}
-	return pb
+	if refused && !diags.HasErrors() {
+		t.Fatalf("playbook of %s at %s loaded, want it refused:\n%s", k.Name, rev, b)
+	}
+	return pb, fmt.Sprint(diags)
 }
 
 func setField(spec map[string]any, path string, v any) {
@@ -268,24 +279,25 @@ func driveKind(t *testing.T, s *kindSim, cat *steps.Catalog, k *steps.Kind, rev 
 		return
 	}
 
-	// Delete (refused when the vendor has no DELETE: nothing is removed).
-	gone := kindPlaybook(t, cat, k, rev, func(rs []any) {
+	// Delete (refused at load when the vendor has no DELETE: nothing is
+	// removed).
+	absent := func(rs []any) {
 		rs[0].(map[string]any)["state"] = "absent"
 		delete(rs[0].(map[string]any), "spec")
-	})
-	p = plan(gone)
-	if c = mine(p); c.Action != engine.Delete || c.Risk != engine.RiskDestructive {
-		t.Fatalf("delete: %s", describe(p))
 	}
 	if k.NoDelete {
-		res, err := e.Apply(ctx, gone, p, engine.ApplyOptions{}, engine.NopObserver)
-		if err == nil && !res.Failed() {
-			t.Fatalf("delete of %s (no vendor DELETE) succeeded", k.Name)
+		if _, diags := loadKindPlaybook(t, cat, k, rev, absent, true); !strings.Contains(diags, "cannot be deleted") {
+			t.Fatalf("state: absent of %s (no vendor DELETE): %s", k.Name, diags)
 		}
 		if p := plan(edited); p.HasChanges() {
 			t.Fatalf("a refused delete changed the object: %s", describe(p))
 		}
 		return
+	}
+	gone := kindPlaybook(t, cat, k, rev, absent)
+	p = plan(gone)
+	if c = mine(p); c.Action != engine.Delete || c.Risk != engine.RiskDestructive {
+		t.Fatalf("delete: %s", describe(p))
 	}
 	apply(gone, p)
 	clean(gone, "after delete")

@@ -653,6 +653,10 @@ func (l *loader) loadResources() {
 				r.StateExpr = l.value(sn, decl)
 			} else if s != "" {
 				r.State = s
+				if k, ok := l.cat.Kind(r.Kind); ok && k.NoDelete && s == StateAbsent {
+					l.errorf(sn.Pos, "absent-no-delete", "remove the resource from the playbook to stop managing the object; it stays on the server",
+						"state: absent: objects of kind %q cannot be deleted (the vendor API has no delete for them)", r.Kind)
+				}
 			}
 		}
 		if on := get(n, "options"); on != nil {

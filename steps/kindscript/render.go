@@ -212,6 +212,15 @@ func (s *script) run(k *steps.Kind, t steps.Table, c Case, ex example, revs []st
 		}
 		s.file(which+".yaml", b)
 	}
+	if k.NoDelete && !s.later {
+		// state from an expression is known only at plan time: the plan
+		// refuses it there.
+		b, err := playbook(k.Name, revs, resources(func(r map[string]any) { r["state"] = "${{ vars.state }}" }), nil)
+		if err != nil {
+			return err
+		}
+		s.file("absent-var.yaml", b+"vars:\n  state: absent\n")
+	}
 	creates := 0
 	for _, r := range files["create"] {
 		if rk, ok := r["kind"].(string); ok && !strings.Contains(singletons, " "+rk+" ") {
@@ -325,15 +334,18 @@ func (s *script) drift(c Case, t steps.Table, names []string, n int, plan string
 func (s *script) remove(k *steps.Kind, t steps.Table, revs []string, header func(mark, tail string), item, plan string) error {
 	n := len(revs)
 	if k.NoDelete {
-		s.line("# delete is refused: the vendor API cannot delete a %s; nothing is sent", k.Name)
+		s.line("# state: absent is refused before anything is sent: the vendor API cannot delete a %s", k.Name)
 		s.line("sim-requests reset")
 		s.line("! exec vplay apply --no-tui --auto-approve --allow-destructive %s", s.f("absent"))
-		s.line("stdout 'Apply complete: 0 done, [1-9][0-9]* failed'")
-		s.line("stdout 'not supported by the vendor api'")
-		s.line("sim-requests count vbr 'DELETE %s' 0", item)
+		s.line(`stderr 'state: absent: objects of kind "%s" cannot be deleted'`, regexp.QuoteMeta(k.Name))
+		s.line("sim-requests writes vbr")
 		if s.later {
 			return nil
 		}
+		s.line("# also when state comes from an expression, which only the plan evaluates")
+		s.line("exec vplay validate %s", s.f("absent-var"))
+		s.line("! exec vplay plan --no-tui %s", s.f("absent-var"))
+		s.line(`stderr 'state: absent: objects of kind "%s" cannot be deleted'`, regexp.QuoteMeta(k.Name))
 		s.line("# and so is a prune selector for it")
 		pr, err := playbook(k.Name, revs, nil, []map[string]any{{"kind": k.Name, "target": targetOf(revs[0]), "names": []any{"*"}}})
 		if err != nil {
