@@ -176,6 +176,11 @@ func CompileValue(n *Node, d *Decl) (*Value, diag.Diagnostics) {
 // one's Refs never overwrites another's) instead of each copying its
 // children's, which would cost the depth of the tree per reference.
 func compileNode(n *Node, d *Decl, ds *diag.Diagnostics, all *[]Ref) *Value {
+	if n.Kind != ScalarNode && !templated(n) {
+		// Literal through and through (most specs): one Value holding
+		// the plain value, not one per node.
+		return &Value{pos: n.Pos, static: true, lit: n.Plain()}
+	}
 	v := &Value{pos: n.Pos}
 	first := len(*all)
 	switch n.Kind {
@@ -232,6 +237,24 @@ func compileNode(n *Node, d *Decl, ds *diag.Diagnostics, all *[]Ref) *Value {
 		v.refs = (*all)[first:len(*all):len(*all)]
 	}
 	return v
+}
+
+// templated reports whether a key or a string anywhere in n holds ${{.
+func templated(n *Node) bool {
+	if s, ok := n.Value.(string); ok && HasTemplate(s) {
+		return true
+	}
+	for _, k := range n.Keys {
+		if HasTemplate(k) {
+			return true
+		}
+	}
+	for _, it := range n.Items {
+		if templated(it) {
+			return true
+		}
+	}
+	return false
 }
 
 func compileTemplate(v *Value, n *Node, s string, d *Decl, ds *diag.Diagnostics, all *[]Ref) {

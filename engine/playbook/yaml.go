@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -163,7 +162,7 @@ func (s *source) tokenPos(tk *token.Token) diag.Pos {
 // parseSplit), with the same result.
 func parseYAML(src *source) (*eval.Node, diag.Diagnostics) {
 	if len(src.text) >= splitMin {
-		if n, ok := parseSplit(src, runtime.GOMAXPROCS(0), minItemsPerPiece); ok {
+		if n, ok := parseSplit(src, maxPieces, minItemsPerPiece); ok {
 			return n, nil
 		}
 	}
@@ -471,10 +470,22 @@ func keyString(v any) string {
 func (c *converter) str(v string, tk *token.Token) *eval.Node {
 	p := c.src.tokenPos(tk)
 	start := c.src.offset(p.Line, p.Col)
+	n := &eval.Node{Kind: eval.ScalarNode, Pos: p, Value: v}
 	if tk != nil && (tk.Type == token.SingleQuoteType || tk.Type == token.DoubleQuoteType) {
-		start++
+		n.At = c.mapper(start+1, v)
+	} else if !verbatim(c.src.text, start, v) {
+		n.At = c.mapper(start, v)
 	}
-	return &eval.Node{Kind: eval.ScalarNode, Pos: p, Value: v, At: c.mapper(start, v)}
+	return n
+}
+
+// verbatim reports whether the source at start spells v exactly on one
+// line, so each rune of v is one column after the one before, as a Node
+// without At maps it: then a plain scalar (most are) needs no position
+// mapping; folded ones do.
+func verbatim(text []byte, start int, v string) bool {
+	return start <= len(text) && len(text)-start >= len(v) && string(text[start:start+len(v)]) == v &&
+		strings.IndexByte(v, '\n') < 0
 }
 
 // literal builds a block scalar (| or >): its text starts on the next line.
