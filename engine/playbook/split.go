@@ -3,6 +3,7 @@ package playbook
 import (
 	"bytes"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -133,20 +134,22 @@ func parseSplit(src *source, maxPieces, minItems int) (*eval.Node, bool) {
 			// Head, the last run and the tail, with the other runs'
 			// lines left empty.
 			last := starts[cut(pieces-1)]
-			rest := make([]byte, 0, offset(key+1)+(last-key-1)+len(text)-offset(last))
-			rest = append(rest, text[:offset(key+1)]...)
-			rest = append(rest, bytes.Repeat([]byte{'\n'}, last-key-1)...)
-			rest = append(rest, text[offset(last):]...)
-			return parsePiece(src, rest, 0)
+			var rest strings.Builder
+			rest.Grow(offset(key+1) + (last - key - 1) + len(text) - offset(last))
+			rest.Write(text[:offset(key+1)])
+			rest.WriteString(strings.Repeat("\n", last-key-1))
+			rest.Write(text[offset(last):])
+			return parsePiece(src, rest.String(), 0)
 		}
 		// The run, then a sentinel empty item where the next run starts,
 		// so that the run's last item is followed by the same token as in
 		// the whole file; its lines are numbered from the run's first.
 		first, end := starts[cut(p)], starts[cut(p+1)]
-		piece := make([]byte, 0, offset(end)-offset(first)+indent+2)
-		piece = append(piece, text[offset(first):offset(end)]...)
-		piece = append(append(piece, bytes.Repeat([]byte{' '}, indent)...), "-\n"...)
-		r := parsePiece(src, piece, first)
+		var piece strings.Builder
+		piece.Grow(offset(end) - offset(first) + indent + 2)
+		piece.Write(text[offset(first):offset(end)])
+		piece.WriteString(strings.Repeat(" ", indent) + "-\n")
+		r := parsePiece(src, piece.String(), first)
 		r.ok = r.ok && r.root.Kind == eval.SequenceNode && len(r.root.Items) == cut(p+1)-cut(p)+1 && isNull(r.root.Items[len(r.root.Items)-1])
 		if r.ok {
 			r.root.Items = r.root.Items[:len(r.root.Items)-1]
@@ -227,8 +230,8 @@ type pieceResult struct {
 // parsePiece parses one piece of src, whose first line is line `first`
 // (0-based) of src, and converts it; ok is false when it has any
 // diagnostic, is out of the bounds of checkShape or uses anchors.
-func parsePiece(src *source, piece []byte, first int) pieceResult {
-	tks := lexer.Tokenize(string(piece))
+func parsePiece(src *source, piece string, first int) pieceResult {
+	tks := lexer.Tokenize(piece)
 	if first > 0 {
 		// The scanner gives every token its own Position.
 		for _, tk := range tks {

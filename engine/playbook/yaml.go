@@ -1,6 +1,7 @@
 package playbook
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -47,7 +48,7 @@ type source struct {
 }
 
 func newSource(file string, text []byte) *source {
-	s := &source{file: file, text: text, lines: []int{0}}
+	s := &source{file: file, text: text, lines: make([]int, 1, bytes.Count(text, []byte{'\n'})+1)}
 	ascii := true
 	for i, b := range text {
 		if b >= utf8.RuneSelf {
@@ -378,12 +379,11 @@ func (c *converter) mapping(tk *token.Token, values []*ast.MappingValueNode, flo
 			c.merge(out, &seen, mv, kp)
 			continue
 		}
-		key := c.convert(mv.Key)
-		if key.Kind != eval.ScalarNode {
+		ks, ok := c.key(mv.Key)
+		if !ok {
 			c.errorf(kp, "yaml-key", "a mapping key must be a scalar")
 			continue
 		}
-		ks := keyString(key.Value)
 		if !seen.add(ks) {
 			c.errorf(kp, "duplicate-key", "duplicate key %q", ks)
 			continue
@@ -395,11 +395,28 @@ func (c *converter) mapping(tk *token.Token, values []*ast.MappingValueNode, flo
 	return out
 }
 
-// keySet is the set of keys of one mapping: a list while it is small (most
-// mappings have a handful of keys), a map beyond that.
+// key returns a mapping key as a string; ok is false when it is not a
+// scalar. A plain string key (most are) is counted as a node but not
+// built as one.
+func (c *converter) key(k ast.Node) (string, bool) {
+	if s, ok := k.(*ast.StringNode); ok && c.nodes < maxNodes {
+		c.nodes++
+		return s.Value, true
+	}
+	key := c.convert(k)
+	if key.Kind != eval.ScalarNode {
+		return "", false
+	}
+	return keyString(key.Value), true
+}
+
+// keySet is the set of keys of one mapping: an array while it is small
+// (most mappings have a handful of keys, and the set lives on the stack), a
+// map beyond that.
 type keySet struct {
-	list []string
-	m    map[string]bool
+	small [keySetList]string
+	n     int
+	m     map[string]bool
 }
 
 const keySetList = 16
@@ -407,15 +424,16 @@ const keySetList = 16
 // add adds k and reports whether it was new.
 func (s *keySet) add(k string) bool {
 	if s.m == nil {
-		if slices.Contains(s.list, k) {
+		if slices.Contains(s.small[:s.n], k) {
 			return false
 		}
-		if len(s.list) < keySetList {
-			s.list = append(s.list, k)
+		if s.n < keySetList {
+			s.small[s.n] = k
+			s.n++
 			return true
 		}
 		s.m = make(map[string]bool, 2*keySetList)
-		for _, e := range s.list {
+		for _, e := range s.small {
 			s.m[e] = true
 		}
 	}
