@@ -170,6 +170,17 @@ func CompileValue(n *Node, d *Decl) (*Value, diag.Diagnostics) {
 	return v, ds
 }
 
+// CompileValueFrom is CompileValue for a node whose plain value
+// (n.Plain()) the caller already holds: when n holds no template, the
+// Value shares plain instead of building its own copy. The caller must
+// not modify plain afterwards.
+func CompileValueFrom(n *Node, plain any, d *Decl) (*Value, diag.Diagnostics) {
+	if n != nil && n.Kind != ScalarNode && !templated(n) {
+		return &Value{pos: n.Pos, static: true, lit: plain}, nil
+	}
+	return CompileValue(n, d)
+}
+
 // compileNode compiles n. References are appended to *all, the references
 // of the whole tree in source order, so each node's own are the contiguous
 // run its subtree added; nodes share that array (capped, so appending to
