@@ -158,9 +158,10 @@ func parseSplit(src *source, maxPieces, minItems int) (*eval.Node, bool) {
 	}
 	// Pieces are taken in turn by one worker per CPU, so the memory of only
 	// that many goccy parses is in use at once; the first taken is the
-	// largest (the head, the last run and the tail). A failed piece stops
-	// the others: the caller parses the file whole.
-	var next atomic.Int64
+	// largest (the head, the last run and the tail). A failed piece, or
+	// more than maxNodes nodes in all, stops the others: the caller parses
+	// the file whole (and reports it too large).
+	var next, nodes atomic.Int64
 	var failed atomic.Bool
 	work := func() {
 		for !failed.Load() {
@@ -169,7 +170,8 @@ func parseSplit(src *source, maxPieces, minItems int) (*eval.Node, bool) {
 				return
 			}
 			p := (pieces - 1 + i) % pieces
-			if results[p] = run(p); !results[p].ok {
+			results[p] = run(p)
+			if !results[p].ok || nodes.Add(int64(results[p].nodes)) > maxNodes {
 				failed.Store(true)
 			}
 		}
@@ -185,14 +187,7 @@ func parseSplit(src *source, maxPieces, minItems int) (*eval.Node, bool) {
 	}
 	root := results[pieces-1].root
 
-	total := 0
-	for _, r := range results {
-		if !r.ok {
-			return nil, false
-		}
-		total += r.nodes
-	}
-	if total > maxNodes || root.Kind != eval.MappingNode {
+	if root.Kind != eval.MappingNode {
 		return nil, false
 	}
 	idx := -1
