@@ -116,6 +116,7 @@ func (l *loader) errorf(p diag.Pos, code, hint, format string, args ...any) {
 func (l *loader) add(ds diag.Diagnostics) { l.diags = append(l.diags, ds...) }
 
 func (l *loader) load() {
+	defer l.prefetch()()
 	l.inst, _ = l.root.Plain().(map[string]any)
 	if v := get(l.root, "vplay"); v != nil {
 		l.pb.Version, _ = v.Value.(int)
