@@ -140,9 +140,40 @@ func BenchmarkValidate5k(b *testing.B) {
 
 // BenchmarkYAML5k separates the YAML stage of BenchmarkValidate5k: goccy
 // alone (tokens and AST of the whole file, what any use of goccy pays),
-// and parseYAML (goccy plus the conversion to eval.Node, in pieces).
+// goccy alone on the file's list in pieces of minItemsPerPiece items, one
+// after the other (what parseYAML asks of goccy), and parseYAML (goccy plus
+// the conversion to eval.Node, in pieces on every CPU).
 func BenchmarkYAML5k(b *testing.B) {
 	src := repositories(5000)
+	b.Run("goccy-pieces", func(b *testing.B) {
+		_, list, _ := strings.Cut(string(src), "\nresources:\n")
+		var pieces []string
+		var piece strings.Builder
+		items := 0
+		for _, l := range strings.SplitAfter(list, "\n") {
+			if strings.HasPrefix(l, "  - ") {
+				if items == minItemsPerPiece {
+					pieces = append(pieces, piece.String())
+					piece.Reset()
+					items = 0
+				}
+				items++
+			}
+			piece.WriteString(l)
+		}
+		pieces = append(pieces, piece.String())
+		b.SetBytes(int64(len(src)))
+		b.ReportAllocs()
+		start := cpuNow()
+		for b.Loop() {
+			for _, p := range pieces {
+				if _, err := parser.Parse(lexer.Tokenize(p), 0); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		reportCPU(b, start)
+	})
 	b.Run("goccy", func(b *testing.B) {
 		b.SetBytes(int64(len(src)))
 		b.ReportAllocs()
