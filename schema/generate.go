@@ -19,7 +19,11 @@ const identPattern = `^[A-Za-z_][A-Za-z0-9_]*$`
 
 // Generate builds the playbook JSON Schema for the entries of cat. The
 // output is deterministic (keys sorted, two-space indent, trailing newline).
-func Generate(cat *steps.Catalog) ([]byte, error) {
+func Generate(cat *steps.Catalog) ([]byte, error) { return generate(cat, nil) }
+
+// generate is Generate with only the entries of use (all when nil) given
+// their schemas; the others accept any spec, with, or params.
+func generate(cat *steps.Catalog, use *Use) ([]byte, error) {
 	defs := map[string]any{}
 	var kindNames, deletableNames, actionNames, queryNames []any
 	var kindRules, actionRules, queryRules []any
@@ -28,7 +32,7 @@ func Generate(cat *steps.Catalog) ([]byte, error) {
 		if !k.NoDelete {
 			deletableNames = append(deletableNames, k.Name)
 		}
-		ref, err := embed(defs, "kind", k.Name, k.JSONSchema())
+		ref, err := embed(defs, "kind", k.Name, use.schemaOf("kind", k.Name, k.JSONSchema))
 		if err != nil {
 			return nil, err
 		}
@@ -36,7 +40,7 @@ func Generate(cat *steps.Catalog) ([]byte, error) {
 	}
 	for _, a := range cat.Actions() {
 		actionNames = append(actionNames, a.Name)
-		ref, err := embed(defs, "action", a.Name, a.JSONSchema())
+		ref, err := embed(defs, "action", a.Name, use.schemaOf("action", a.Name, a.JSONSchema))
 		if err != nil {
 			return nil, err
 		}
@@ -44,7 +48,7 @@ func Generate(cat *steps.Catalog) ([]byte, error) {
 	}
 	for _, q := range cat.Queries() {
 		queryNames = append(queryNames, q.Name)
-		ref, err := embed(defs, "query", q.Name, q.JSONSchema())
+		ref, err := embed(defs, "query", q.Name, use.schemaOf("query", q.Name, q.JSONSchema))
 		if err != nil {
 			return nil, err
 		}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
-	"sort"
 	"strconv"
 	"sync"
 
@@ -30,10 +29,9 @@ import (
 // shapes computes the shape keys of one list's items against its item
 // schema, memoizing what it learns per path. Safe for concurrent use.
 type shapes struct {
-	root *jsonschema.Schema
+	root *pathInfo
 
-	mu    sync.Mutex
-	paths map[string]*pathInfo // by path: quoted property names, and * for list items
+	mu sync.Mutex
 }
 
 // pathInfo is what the schema says about the values at one path.
@@ -41,52 +39,53 @@ type pathInfo struct {
 	applying []*jsonschema.Schema // every schema that may apply, expanded
 	opaque   bool                 // nothing at or under this path is free
 	free     bool                 // a string here is checked for its type only
+
+	// props and item memoize the infos of the paths below: of a property
+	// by name, and of a list item.
+	props map[string]*pathInfo
+	item  *pathInfo
 }
 
 func newShapes(root *jsonschema.Schema) *shapes {
-	s := &shapes{root: root, paths: map[string]*pathInfo{}}
 	info := &pathInfo{}
 	info.applying, info.opaque = expand([]*jsonschema.Schema{root})
 	info.free = !info.opaque && stringsFree(info.applying)
-	s.paths[""] = info
-	return s
+	return &shapes{root: info}
 }
 
 // key returns v's shape key.
 func (s *shapes) key(v any) string {
 	b := make([]byte, 0, 512)
-	path := make([]byte, 0, 128)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b = s.appendKey(b, path, s.paths[""], v)
+	b = s.appendKey(b, s.root, v)
 	return string(b)
 }
 
-// appendKey appends the shape of v, at path with info, to b. Callers hold
-// mu.
-func (s *shapes) appendKey(b, path []byte, info *pathInfo, v any) []byte {
+// appendKey appends the shape of v, at a path with info, to b: mappings
+// with their keys sorted, strings (and keys) as their length and bytes, or
+// S for a free string. Callers hold mu.
+func (s *shapes) appendKey(b []byte, info *pathInfo, v any) []byte {
 	switch v := v.(type) {
 	case map[string]any:
-		keys := make([]string, 0, len(v))
+		var small [16]string
+		keys := small[:0]
 		for k := range v {
 			keys = append(keys, k)
 		}
-		sort.Strings(keys)
+		slices.Sort(keys)
 		b = append(b, '{')
 		for _, k := range keys {
-			b = strconv.AppendQuote(b, k)
-			b = append(b, ':')
-			cp := strconv.AppendQuote(path, k)
-			b = s.appendKey(b, cp, s.child(cp, info, k, false), v[k])
+			b = appendString(b, k)
+			b = s.appendKey(b, info.child(k, false), v[k])
 			b = append(b, ',')
 		}
 		return append(b, '}')
 	case []any:
 		b = append(b, '[')
-		ip := append(path, '*')
-		item := s.child(ip, info, "", true)
+		item := info.child("", true)
 		for _, e := range v {
-			b = s.appendKey(b, ip, item, e)
+			b = s.appendKey(b, item, e)
 			b = append(b, ',')
 		}
 		return append(b, ']')
@@ -94,7 +93,7 @@ func (s *shapes) appendKey(b, path []byte, info *pathInfo, v any) []byte {
 		if info.free {
 			return append(b, 'S')
 		}
-		return strconv.AppendQuote(append(b, 's'), v)
+		return appendString(append(b, 's'), v)
 	case nil:
 		return append(b, 'n')
 	case bool:
@@ -107,10 +106,18 @@ func (s *shapes) appendKey(b, path []byte, info *pathInfo, v any) []byte {
 	return fmt.Appendf(append(b, 'x'), "%T%#v", v, v)
 }
 
-// child returns the info at path, that of property key (or, with item,
-// of a list item) of a value whose info is parent. Callers hold mu.
-func (s *shapes) child(path []byte, parent *pathInfo, key string, item bool) *pathInfo {
-	if info, ok := s.paths[string(path)]; ok {
+// appendString appends s as its length, a colon and its bytes.
+func appendString(b []byte, s string) []byte {
+	return append(append(strconv.AppendInt(b, int64(len(s)), 10), ':'), s...)
+}
+
+// child returns the info of property key (or, with item, of a list item)
+// of a value whose info is parent. Callers hold the shapes' mu.
+func (parent *pathInfo) child(key string, item bool) *pathInfo {
+	if item && parent.item != nil {
+		return parent.item
+	}
+	if info, ok := parent.props[key]; ok && !item {
 		return info
 	}
 	info := &pathInfo{opaque: parent.opaque}
@@ -132,7 +139,14 @@ func (s *shapes) child(path []byte, parent *pathInfo, key string, item bool) *pa
 	if info.opaque {
 		info.applying = nil
 	}
-	s.paths[string(path)] = info
+	if item {
+		parent.item = info
+		return info
+	}
+	if parent.props == nil {
+		parent.props = map[string]*pathInfo{}
+	}
+	parent.props[key] = info
 	return info
 }
 

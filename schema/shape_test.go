@@ -109,3 +109,39 @@ func TestValidateByShapeSameAsEachItem(t *testing.T) {
 	}
 	t.Logf("%d items, %d shapes, %d violations", len(items), len(shapes), len(got))
 }
+
+// TestForUseSameViolations: the validator of the entries a playbook uses
+// reports what the whole catalogue's does, for the used entries' errors
+// and for names the catalogue does not have.
+func TestForUseSameViolations(t *testing.T) {
+	t.Parallel()
+	cat := Catalog().At("1.3-rev0")
+	whole := revisionValidator(t)
+	use := Use{Kinds: []string{"vbr.repository", "vbr.nope"}, Actions: []string{"log", "vbr.job.start"}, Queries: []string{"vbr.repositories"}}
+	part, err := ForUse(cat, use)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := ForUse(cat, Use{Kinds: []string{"vbr.nope", "vbr.repository", "vbr.repository"}, Actions: use.Actions, Queries: use.Queries}); again != part {
+		t.Error("ForUse compiled the same use twice")
+	}
+	inst := map[string]any{"vplay": 1,
+		"resources": []any{
+			repo("ok", nil),
+			repo("bad", map[string]any{"description": 5, "hostId": nil, "descripton": "x", "repository": map[string]any{"maxTaskCount": "four"}}),
+			map[string]any{"kind": "vbr.nope", "name": "n", "spec": map[string]any{"x": 1}},
+		},
+		"steps": []any{
+			map[string]any{"id": "a", "action": "log", "with": map[string]any{"nope": 1}},
+			map[string]any{"id": "b", "action": "vbr.job.start", "with": "text"},
+		},
+		"data": map[string]any{"r": map[string]any{"query": "vbr.repositories", "params": map[string]any{"limit": "x"}}},
+	}
+	want := whole.Validate(inst)
+	if len(want) < 5 {
+		t.Fatalf("the instance has %d violations, want several to compare: %v", len(want), want)
+	}
+	if diff := cmp.Diff(want, part.Validate(inst)); diff != "" {
+		t.Errorf("ForUse(%v).Validate() differs from ForCatalog's (-want +got):\n%s", use, diff)
+	}
+}

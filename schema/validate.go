@@ -69,7 +69,7 @@ func Validate(v any) []Violation {
 	return val.Validate(v)
 }
 
-var perCatalog sync.Map // *steps.Catalog -> *catalogValidator
+var perCatalog sync.Map // *steps.Catalog or useKey -> *catalogValidator
 
 type catalogValidator struct {
 	once sync.Once
@@ -84,6 +84,70 @@ func ForCatalog(cat *steps.Catalog) (*Validator, error) {
 	cv := e.(*catalogValidator)
 	cv.once.Do(func() {
 		b, err := Generate(cat)
+		if err != nil {
+			cv.err = err
+			return
+		}
+		cv.v, cv.err = NewValidator(b)
+	})
+	return cv.v, cv.err
+}
+
+// Use names the catalogue entries a playbook uses: the kinds of its
+// resources, the actions of its steps and the queries of its data.
+type Use struct {
+	Kinds, Actions, Queries []string
+}
+
+// key is use as a map key: its names, sorted.
+func (u Use) key() string {
+	var b strings.Builder
+	for _, l := range [][]string{u.Kinds, u.Actions, u.Queries} {
+		for _, n := range slices.Compact(slices.Sorted(slices.Values(l))) {
+			b.WriteString(n)
+			b.WriteByte(',')
+		}
+		b.WriteByte(';')
+	}
+	return b.String()
+}
+
+// schemaOf returns the schema of the entry name of group (kind, action or
+// query): its own, from of, when u is nil or uses it, else one accepting
+// anything, which spares building and compiling it.
+func (u *Use) schemaOf(group, name string, of func() map[string]any) map[string]any {
+	if u == nil {
+		return of()
+	}
+	used := u.Queries
+	switch group {
+	case "kind":
+		used = u.Kinds
+	case "action":
+		used = u.Actions
+	}
+	if !slices.Contains(used, name) {
+		return map[string]any{}
+	}
+	return of()
+}
+
+type useKey struct {
+	cat *steps.Catalog
+	use string
+}
+
+// ForUse returns the validator of the schema generated from cat in which
+// only the entries of use have their own schemas and the others accept
+// anything. An entry's schema applies only to the items that name it, so
+// for a playbook that uses no other entry it reports what ForCatalog's
+// validator reports, and it compiles a fraction of the schema. It compiles
+// once per catalogue and use.
+func ForUse(cat *steps.Catalog, use Use) (*Validator, error) {
+	e, _ := perCatalog.LoadOrStore(useKey{cat, use.key()}, &catalogValidator{})
+	cv := e.(*catalogValidator)
+	cv.once.Do(func() {
+		b, err := generate(cat, &use)
 		if err != nil {
 			cv.err = err
 			return

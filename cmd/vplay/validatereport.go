@@ -151,6 +151,7 @@ func (a *app) validateFile(name string, vars map[string]any, v validateView) fil
 		v.Unreadable(name, msg)
 		return res
 	}
+	limitMemory(a.Env, len(b))
 	pb, ds := playbook.Parse(name, b, a.Catalog, playbook.Options{Vars: vars})
 	res.ds = ds
 	res.report.Diagnostics = jsonDiags(ds)

@@ -170,12 +170,28 @@ func CompileValue(n *Node, d *Decl) (*Value, diag.Diagnostics) {
 	return v, ds
 }
 
+// CompileValueFrom is CompileValue for a node whose plain value
+// (n.Plain()) the caller already holds: when n holds no template, the
+// Value shares plain instead of building its own copy. The caller must
+// not modify plain afterwards.
+func CompileValueFrom(n *Node, plain any, d *Decl) (*Value, diag.Diagnostics) {
+	if n != nil && n.Kind != ScalarNode && !templated(n) {
+		return &Value{pos: n.Pos, static: true, lit: plain}, nil
+	}
+	return CompileValue(n, d)
+}
+
 // compileNode compiles n. References are appended to *all, the references
 // of the whole tree in source order, so each node's own are the contiguous
 // run its subtree added; nodes share that array (capped, so appending to
 // one's Refs never overwrites another's) instead of each copying its
 // children's, which would cost the depth of the tree per reference.
 func compileNode(n *Node, d *Decl, ds *diag.Diagnostics, all *[]Ref) *Value {
+	if n.Kind != ScalarNode && !templated(n) {
+		// Literal through and through (most specs): one Value holding
+		// the plain value, not one per node.
+		return &Value{pos: n.Pos, static: true, lit: n.Plain()}
+	}
 	v := &Value{pos: n.Pos}
 	first := len(*all)
 	switch n.Kind {
@@ -232,6 +248,24 @@ func compileNode(n *Node, d *Decl, ds *diag.Diagnostics, all *[]Ref) *Value {
 		v.refs = (*all)[first:len(*all):len(*all)]
 	}
 	return v
+}
+
+// templated reports whether a key or a string anywhere in n holds ${{.
+func templated(n *Node) bool {
+	if s, ok := n.Value.(string); ok && HasTemplate(s) {
+		return true
+	}
+	for _, k := range n.Keys {
+		if HasTemplate(k) {
+			return true
+		}
+	}
+	for _, it := range n.Items {
+		if templated(it) {
+			return true
+		}
+	}
+	return false
 }
 
 func compileTemplate(v *Value, n *Node, s string, d *Decl, ds *diag.Diagnostics, all *[]Ref) {

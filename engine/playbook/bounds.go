@@ -216,14 +216,12 @@ func (sh *shape) open(tk *token.Token, key bool) *diag.Diagnostic {
 	}
 	top.inChunk++
 	sh.work += top.inChunk
-	var d diag.Diagnostic
-	switch {
-	case top.inChunk > MaxBlockKeys:
-		d = diag.Errorf(sh.src.tokenPos(tk), "too-many-keys", "a mapping has more than %d keys", MaxBlockKeys)
-	case sh.work > maxBlockWork:
-		d = diag.Errorf(sh.src.tokenPos(tk), "too-many-keys", "the file's block mappings are too long in all (one of %d keys, or many of thousands)", MaxBlockKeys)
-	default:
+	if top.inChunk <= MaxBlockKeys && sh.work <= maxBlockWork {
 		return nil
+	}
+	d := diag.Errorf(sh.src.tokenPos(tk), "too-many-keys", "the file's block mappings are too long in all (one of %d keys, or many of thousands)", MaxBlockKeys)
+	if top.inChunk > MaxBlockKeys {
+		d = diag.Errorf(sh.src.tokenPos(tk), "too-many-keys", "a mapping has more than %d keys", MaxBlockKeys)
 	}
 	d.Hint = "split it, or write it as a flow mapping ({a: 1, b: 2, ...}), which has no such limit"
 	return &d

@@ -116,6 +116,7 @@ func (l *loader) errorf(p diag.Pos, code, hint, format string, args ...any) {
 func (l *loader) add(ds diag.Diagnostics) { l.diags = append(l.diags, ds...) }
 
 func (l *loader) load() {
+	defer l.prefetch()()
 	l.inst, _ = l.root.Plain().(map[string]any)
 	if v := get(l.root, "vplay"); v != nil {
 		l.pb.Version, _ = v.Value.(int)
@@ -382,6 +383,19 @@ func (l *loader) value(n *eval.Node, d *eval.Decl) *eval.Value {
 	return v
 }
 
+// valueAt is value for the node at path, whose plain value the validation
+// instance holds: a literal shares it (specs are most of a large playbook).
+// The instance is never modified below the items of its lists.
+func (l *loader) valueAt(n *eval.Node, d *eval.Decl, path ...string) *eval.Value {
+	plain, ok := l.instAt(path)
+	if n == nil || !ok {
+		return l.value(n, d)
+	}
+	v, ds := eval.CompileValueFrom(n, plain, d)
+	l.add(ds)
+	return v
+}
+
 func (l *loader) cond(n *eval.Node, d *eval.Decl) *eval.Cond {
 	if n == nil {
 		return nil
@@ -529,26 +543,35 @@ func (l *loader) instSet(d *eval.Decl, scope *eval.Scope, n *eval.Node, path ...
 
 // instHas reports whether the validation instance has a value at path.
 func (l *loader) instHas(path []string) bool {
+	_, ok := l.instAt(path)
+	return ok
+}
+
+// instAt returns the validation instance's value at path.
+func (l *loader) instAt(path []string) (any, bool) {
+	if l.inst == nil {
+		return nil, false
+	}
 	var cur any = l.inst
 	for _, tok := range path {
 		switch c := cur.(type) {
 		case map[string]any:
 			v, ok := c[tok]
 			if !ok {
-				return false
+				return nil, false
 			}
 			cur = v
 		case []any:
 			i, err := strconv.Atoi(tok)
 			if err != nil || i < 0 || i >= len(c) {
-				return false
+				return nil, false
 			}
 			cur = c[i]
 		default:
-			return false
+			return nil, false
 		}
 	}
-	return true
+	return cur, true
 }
 
 func (l *loader) instance(d *eval.Decl, scope *eval.Scope, n *eval.Node, path []string) any {
@@ -642,7 +665,7 @@ func (l *loader) loadResources() {
 			}
 		}
 		r.Name = l.value(get(n, "name"), decl)
-		r.Spec = l.value(get(n, "spec"), decl)
+		r.Spec = l.valueAt(get(n, "spec"), decl, "resources", strconv.Itoa(i), "spec")
 		if pn := get(n, "policy"); pn != nil {
 			r.Policy = l.value(pn, decl)
 		}

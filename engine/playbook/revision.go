@@ -3,6 +3,7 @@ package playbook
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/vplay-dev/vplay/engine/diag"
@@ -168,7 +169,7 @@ func (l *loader) validateRevisions() {
 // selects; note, when set, says which revision checked a violation ("" for
 // none).
 func (l *loader) validateWith(cat *steps.Catalog, keep func(schema.Violation) bool, note func([]string) string) {
-	val, err := schema.ForCatalog(cat)
+	val, err := schema.ForUse(cat, l.use())
 	if err != nil {
 		l.errorf(diag.Pos{File: l.src.file}, "schema", "", "playbook schema: %v", err)
 		return
@@ -195,6 +196,26 @@ func (l *loader) allVBRKnown(revs map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// use names the entries the playbook uses: only their schemas are built
+// and compiled (schema.ForUse).
+func (l *loader) use() schema.Use {
+	var u schema.Use
+	for _, r := range l.pb.Resources {
+		u.Kinds = append(u.Kinds, r.Kind)
+	}
+	for _, s := range l.pb.Steps {
+		u.Actions = append(u.Actions, s.Action)
+	}
+	for _, q := range l.pb.Data {
+		u.Queries = append(u.Queries, q.Query)
+	}
+	for _, names := range []*[]string{&u.Kinds, &u.Actions, &u.Queries} {
+		slices.Sort(*names)
+		*names = slices.Compact(*names)
+	}
+	return u
 }
 
 // usedKinds lists the kinds the playbook's resources use: the revision schema

@@ -147,30 +147,6 @@ func (l *loader) validateAnyRevision(items anyRevisionItems) {
 	}
 }
 
-// instAt returns the validation instance at path; false when it is absent.
-func (l *loader) instAt(path []string) (any, bool) {
-	var cur any = l.inst
-	for _, tok := range path {
-		switch c := cur.(type) {
-		case map[string]any:
-			v, ok := c[tok]
-			if !ok {
-				return nil, false
-			}
-			cur = v
-		case []any:
-			i, err := strconv.Atoi(tok)
-			if err != nil || i < 0 || i >= len(c) {
-				return nil, false
-			}
-			cur = c[i]
-		default:
-			return nil, false
-		}
-	}
-	return cur, true
-}
-
 // revisionNote names, for a violation inside the spec or with block of an
 // entry whose schema follows the VBR revision, the revision of its target
 // that checked it.

@@ -2,7 +2,10 @@ package playbook
 
 import (
 	"bytes"
+	"runtime"
+	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/lexer"
@@ -23,12 +26,18 @@ import (
 // too, to check that both ways give the same tree.)
 const splitMin = 256 << 10
 
-// minItemsPerPiece is the least number of list items worth a goroutine.
-const minItemsPerPiece = 64
+// minItemsPerPiece is the least number of list items in a piece, and
+// maxPieces the most pieces: goccy needs about 60 KB per item it holds
+// (tokens, AST and their strings, for a 27-line repository), so pieces of
+// a hundred items or so keep the parses in flight small.
+const (
+	minItemsPerPiece = 64
+	maxPieces        = 1 << 10
+)
 
 // parseSplit parses src as the whole-file parse would, or reports false. It
-// uses up to maxPieces goroutines for the list, each given at least minItems
-// items.
+// cuts the list in up to maxPieces pieces of at least minItems items each,
+// parsed by one goroutine per CPU.
 //
 // The file is cut at lines only: the items of the block sequence under a
 // column-0 `resources:` line are cut in contiguous runs at the lines that
@@ -119,52 +128,66 @@ func parseSplit(src *source, maxPieces, minItems int) (*eval.Node, bool) {
 	// Run p of the items starts at line starts[cut(p)]; the last run is
 	// parsed with the head and the tail, the others on their own.
 	cut := func(p int) int { return p * len(starts) / pieces }
-	type result struct {
-		root  *eval.Node
-		nodes int
-		ok    bool
-	}
-	results := make([]result, pieces)
-	var wg sync.WaitGroup
-	for p := range pieces - 1 {
-		first, end := starts[cut(p)], starts[cut(p+1)]
-		wg.Go(func() {
-			// The run, then a sentinel empty item where the next run
-			// starts, so that the run's last item is followed by the
-			// same token as in the whole file.
-			sentinel := append(bytes.Repeat([]byte{' '}, indent), "-\n"...)
-			piece := make([]byte, 0, first+offset(end)-offset(first)+len(sentinel))
-			piece = append(piece, bytes.Repeat([]byte{'\n'}, first)...)
-			piece = append(piece, text[offset(first):offset(end)]...)
-			root, nodes, ok := parsePiece(src, append(piece, sentinel...))
-			if ok {
-				ok = root.Kind == eval.SequenceNode && len(root.Items) == cut(p+1)-cut(p)+1 && isNull(root.Items[len(root.Items)-1])
-			}
-			if ok {
-				root.Items = root.Items[:len(root.Items)-1]
-			}
-			results[p] = result{root, nodes, ok}
-		})
-	}
-	// Head, the last run and the tail, with the other runs' lines left
-	// empty.
-	last := starts[cut(pieces-1)]
-	rest := make([]byte, 0, offset(key+1)+(last-key-1)+len(text)-offset(last))
-	rest = append(rest, text[:offset(key+1)]...)
-	rest = append(rest, bytes.Repeat([]byte{'\n'}, last-key-1)...)
-	rest = append(rest, text[offset(last):]...)
-	root, nodes, ok := parsePiece(src, rest)
-	results[pieces-1] = result{root, nodes, ok}
-	wg.Wait()
-
-	total := 0
-	for _, r := range results {
-		if !r.ok {
-			return nil, false
+	results := make([]pieceResult, pieces)
+	run := func(p int) pieceResult {
+		if p == pieces-1 {
+			// Head, the last run and the tail, with the other runs'
+			// lines left empty.
+			last := starts[cut(pieces-1)]
+			var rest strings.Builder
+			rest.Grow(offset(key+1) + (last - key - 1) + len(text) - offset(last))
+			rest.Write(text[:offset(key+1)])
+			rest.WriteString(strings.Repeat("\n", last-key-1))
+			rest.Write(text[offset(last):])
+			return parsePiece(src, rest.String(), 0)
 		}
-		total += r.nodes
+		// The run, then a sentinel empty item where the next run starts,
+		// so that the run's last item is followed by the same token as in
+		// the whole file; its lines are numbered from the run's first.
+		first, end := starts[cut(p)], starts[cut(p+1)]
+		var piece strings.Builder
+		piece.Grow(offset(end) - offset(first) + indent + 2)
+		piece.Write(text[offset(first):offset(end)])
+		piece.WriteString(strings.Repeat(" ", indent) + "-\n")
+		r := parsePiece(src, piece.String(), first)
+		r.ok = r.ok && r.root.Kind == eval.SequenceNode && len(r.root.Items) == cut(p+1)-cut(p)+1 && isNull(r.root.Items[len(r.root.Items)-1])
+		if r.ok {
+			r.root.Items = r.root.Items[:len(r.root.Items)-1]
+		}
+		return r
 	}
-	if total > maxNodes || root.Kind != eval.MappingNode {
+	// Pieces are taken in turn by one worker per CPU, so the memory of only
+	// that many goccy parses is in use at once; the first taken is the
+	// largest (the head, the last run and the tail). A failed piece, or
+	// more than maxNodes nodes in all, stops the others: the caller parses
+	// the file whole (and reports it too large).
+	var next, nodes atomic.Int64
+	var failed atomic.Bool
+	work := func() {
+		for !failed.Load() {
+			i := int(next.Add(1)) - 1
+			if i >= pieces {
+				return
+			}
+			p := (pieces - 1 + i) % pieces
+			results[p] = run(p)
+			if !results[p].ok || nodes.Add(int64(results[p].nodes)) > maxNodes {
+				failed.Store(true)
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), pieces) - 1 {
+		wg.Go(work)
+	}
+	work()
+	wg.Wait()
+	if failed.Load() {
+		return nil, false
+	}
+	root := results[pieces-1].root
+
+	if root.Kind != eval.MappingNode {
 		return nil, false
 	}
 	idx := -1
@@ -191,36 +214,50 @@ func parseSplit(src *source, maxPieces, minItems int) (*eval.Node, bool) {
 
 func isNull(n *eval.Node) bool { return n.Kind == eval.ScalarNode && n.Value == nil }
 
-// parsePiece parses one piece of src (text with src's line numbering) and
-// converts it; ok is false when it has any diagnostic, is out of the bounds
-// of checkShape or uses anchors.
-func parsePiece(src *source, piece []byte) (root *eval.Node, nodes int, ok bool) {
-	tks := lexer.Tokenize(string(piece))
+// pieceResult is a piece's tree and node count; ok is false when the piece
+// cannot stand for its part of the file.
+type pieceResult struct {
+	root  *eval.Node
+	nodes int
+	ok    bool
+}
+
+// parsePiece parses one piece of src, whose first line is line `first`
+// (0-based) of src, and converts it; ok is false when it has any
+// diagnostic, is out of the bounds of checkShape or uses anchors.
+func parsePiece(src *source, piece string, first int) pieceResult {
+	tks := lexer.Tokenize(piece)
+	if first > 0 {
+		// The scanner gives every token its own Position.
+		for _, tk := range tks {
+			tk.Position.Line += first
+		}
+	}
 	if regions, d := checkShape(src, tks); d != nil || len(regions) > 0 {
-		return nil, 0, false // the whole parse reports it, or parses in chunks
+		return pieceResult{} // the whole parse reports it, or parses in chunks
 	}
 	f, err := parser.Parse(tks, 0, parser.AllowDuplicateMapKey())
 	if err != nil {
-		return nil, 0, false
+		return pieceResult{}
 	}
 	var body ast.Node
 	for _, d := range f.Docs {
 		if d != nil && d.Body != nil {
 			if body != nil {
-				return nil, 0, false
+				return pieceResult{}
 			}
 			body = d.Body
 		}
 	}
 	if body == nil {
-		return nil, 0, false
+		return pieceResult{}
 	}
 	c := &converter{src: src, anchors: map[string]*eval.Node{}}
 	n := c.convert(body)
 	if len(c.diags) > 0 || c.aliased {
-		return nil, 0, false
+		return pieceResult{}
 	}
-	return n, c.nodes, true
+	return pieceResult{root: n, nodes: c.nodes, ok: true}
 }
 
 // isListKey reports whether l is `key:` at column 0, optionally followed by

@@ -1,10 +1,10 @@
 package playbook
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -48,7 +48,7 @@ type source struct {
 }
 
 func newSource(file string, text []byte) *source {
-	s := &source{file: file, text: text, lines: []int{0}}
+	s := &source{file: file, text: text, lines: make([]int, 1, bytes.Count(text, []byte{'\n'})+1)}
 	ascii := true
 	for i, b := range text {
 		if b >= utf8.RuneSelf {
@@ -163,7 +163,7 @@ func (s *source) tokenPos(tk *token.Token) diag.Pos {
 // parseSplit), with the same result.
 func parseYAML(src *source) (*eval.Node, diag.Diagnostics) {
 	if len(src.text) >= splitMin {
-		if n, ok := parseSplit(src, runtime.GOMAXPROCS(0), minItemsPerPiece); ok {
+		if n, ok := parseSplit(src, maxPieces, minItemsPerPiece); ok {
 			return n, nil
 		}
 	}
@@ -379,12 +379,11 @@ func (c *converter) mapping(tk *token.Token, values []*ast.MappingValueNode, flo
 			c.merge(out, &seen, mv, kp)
 			continue
 		}
-		key := c.convert(mv.Key)
-		if key.Kind != eval.ScalarNode {
+		ks, ok := c.key(mv.Key)
+		if !ok {
 			c.errorf(kp, "yaml-key", "a mapping key must be a scalar")
 			continue
 		}
-		ks := keyString(key.Value)
 		if !seen.add(ks) {
 			c.errorf(kp, "duplicate-key", "duplicate key %q", ks)
 			continue
@@ -396,11 +395,28 @@ func (c *converter) mapping(tk *token.Token, values []*ast.MappingValueNode, flo
 	return out
 }
 
-// keySet is the set of keys of one mapping: a list while it is small (most
-// mappings have a handful of keys), a map beyond that.
+// key returns a mapping key as a string; ok is false when it is not a
+// scalar. A plain string key (most are) is counted as a node but not
+// built as one.
+func (c *converter) key(k ast.Node) (string, bool) {
+	if s, ok := k.(*ast.StringNode); ok && c.nodes < maxNodes {
+		c.nodes++
+		return s.Value, true
+	}
+	key := c.convert(k)
+	if key.Kind != eval.ScalarNode {
+		return "", false
+	}
+	return keyString(key.Value), true
+}
+
+// keySet is the set of keys of one mapping: an array while it is small
+// (most mappings have a handful of keys, and the set lives on the stack), a
+// map beyond that.
 type keySet struct {
-	list []string
-	m    map[string]bool
+	small [keySetList]string
+	n     int
+	m     map[string]bool
 }
 
 const keySetList = 16
@@ -408,15 +424,16 @@ const keySetList = 16
 // add adds k and reports whether it was new.
 func (s *keySet) add(k string) bool {
 	if s.m == nil {
-		if slices.Contains(s.list, k) {
+		if slices.Contains(s.small[:s.n], k) {
 			return false
 		}
-		if len(s.list) < keySetList {
-			s.list = append(s.list, k)
+		if s.n < keySetList {
+			s.small[s.n] = k
+			s.n++
 			return true
 		}
 		s.m = make(map[string]bool, 2*keySetList)
-		for _, e := range s.list {
+		for _, e := range s.small {
 			s.m[e] = true
 		}
 	}
@@ -471,10 +488,22 @@ func keyString(v any) string {
 func (c *converter) str(v string, tk *token.Token) *eval.Node {
 	p := c.src.tokenPos(tk)
 	start := c.src.offset(p.Line, p.Col)
+	n := &eval.Node{Kind: eval.ScalarNode, Pos: p, Value: v}
 	if tk != nil && (tk.Type == token.SingleQuoteType || tk.Type == token.DoubleQuoteType) {
-		start++
+		n.At = c.mapper(start+1, v)
+	} else if !verbatim(c.src.text, start, v) {
+		n.At = c.mapper(start, v)
 	}
-	return &eval.Node{Kind: eval.ScalarNode, Pos: p, Value: v, At: c.mapper(start, v)}
+	return n
+}
+
+// verbatim reports whether the source at start spells v exactly on one
+// line, so each rune of v is one column after the one before, as a Node
+// without At maps it: then a plain scalar (most are) needs no position
+// mapping; folded ones do.
+func verbatim(text []byte, start int, v string) bool {
+	return start <= len(text) && len(text)-start >= len(v) && string(text[start:start+len(v)]) == v &&
+		strings.IndexByte(v, '\n') < 0
 }
 
 // literal builds a block scalar (| or >): its text starts on the next line.
