@@ -83,9 +83,10 @@ func (l *loader) anyRevisionItems(revs map[string]string) anyRevisionItems {
 
 // validateAnyRevision checks each block against the revisions that define
 // its entry, newest first, until one accepts it; when none does, the
-// newest one's violations are reported, saying so. Each entry's schema is
-// compiled once per revision, on first use.
-func (l *loader) validateAnyRevision(items anyRevisionItems) {
+// newest one's violations are reported, saying so. Unknown keys already
+// reported (by path) by the any-revision pass are not reported again. Each
+// entry's schema is compiled once per revision, on first use.
+func (l *loader) validateAnyRevision(items anyRevisionItems, reported map[string]bool) {
 	for _, key := range sortedKeys(items) {
 		it := items[key]
 		inst, ok := l.instAt(it.path)
@@ -111,7 +112,7 @@ func (l *loader) validateAnyRevision(items anyRevisionItems) {
 			}
 			var vs []schema.Violation
 			for _, v := range val.ValidateAt(inst, it.path) {
-				if !l.skip(v) {
+				if !l.skip(v) && !(v.Keyword == "additionalProperties" && reported[pathKey(v.Path...)]) {
 					vs = append(vs, v)
 				}
 			}
