@@ -401,7 +401,7 @@ func checkSoak(t *testing.T, rep soakReport) {
 func TestSoakSmoke(t *testing.T) {
 	t.Parallel()
 	start := time.Now()
-	rep := runSoak(t, soakConfig{Cycles: 1, Attempts: 6, Seed: 11, LostAnswerRate: 0.15, FaultRate: 0.02, FailSessions: 0.1})
+	rep := runSoak(t, soakConfig{Cycles: 1, Attempts: 8, Seed: 11, LostAnswerRate: 0.15, FaultRate: 0.02, FailSessions: 0.1})
 	t.Logf("%s in %s", rep, time.Since(start).Round(time.Millisecond))
 	if rep.Faults == 0 {
 		t.Errorf("no fault was injected")
