@@ -22,13 +22,22 @@ type Case struct {
 	// collections (managed servers, protection groups, mount servers) for
 	// every revision, so the objects of two revisions need two names.
 	Names map[string]string
+	// Path is the vendor collection of a hand-written kind (one TableOf
+	// does not describe), whose objects are named by their name field; ""
+	// for the table-driven kinds, whose table gives it.
+	Path string
+	// Example replaces the kind's catalogue example when that names
+	// objects the simulator does not have (a host id, extents, backups);
+	// "" to use the catalogue's.
+	Example string
 }
 
 // Revisions are the VBR REST revisions every script runs at (where the
 // revision defines the kind).
 var Revisions = []string{"1.3-rev1", "1.3-rev2"}
 
-// Cases holds the case of every table-driven kind, by kind name.
+// Cases holds the case of every table-driven kind, and of the hand-written
+// kinds given a Path, by kind name.
 var Cases = map[string]Case{
 	"vbr.credential": {Field: "description", Value: "Linux service account (renamed)",
 		Drift: "addToSudoers", DriftValue: true, Settable: true},
@@ -79,4 +88,57 @@ var Cases = map[string]Case{
 	"vbr.security_settings": {Field: "mfaEnabled", Value: false}, // the model has no other field
 	"vbr.security_analyzer_schedule": {Field: "sendScanResults", Value: false,
 		Drift: "recipients", DriftValue: "secops@tech.local", Settable: true},
+	// Hand-written kinds: their catalogue examples name a host, extents and
+	// backups the simulator does not have, so the cases carry examples
+	// built on its seed (linux01.tech.local, Linux Backup Repository, the
+	// agent backups).
+	"vbr.repository": {Path: "/api/v1/backupInfrastructure/repositories",
+		Field: "repository.maxTaskCount", Value: 8,
+		Drift: "repository.readWriteRate", DriftValue: 50, Settable: true,
+		Example: `resources:
+  - kind: vbr.repository
+    target: vbr
+    name: repo-kind
+    spec:
+      type: LinuxLocal
+      description: Managed by vplay
+      hostId: 3251ddfc-3691-4d20-a43e-860dc275147e
+      repository:
+        path: /backups/kind
+        maxTaskCount: 4
+      mountServer:
+        mountServerSettingsType: Linux
+        linux:
+          mountServerId: 3251ddfc-3691-4d20-a43e-860dc275147e
+          writeCacheFolder: /var/lib/veeam/cache
+          vPowerNFSEnabled: false
+`},
+	"vbr.scale_out_repository": {Path: "/api/v1/backupInfrastructure/scaleOutRepositories",
+		Field: "description", Value: "Scale-out repository (Amsterdam)",
+		Drift: "placementPolicy.enforceStrictPlacementPolicy", DriftValue: true, Settable: true,
+		Example: `resources:
+  - kind: vbr.scale_out_repository
+    target: vbr
+    name: sobr-kind
+    spec:
+      description: Scale-out repository managed by vplay
+      performanceTier:
+        performanceExtents: [{name: Linux Backup Repository}]
+      placementPolicy: {type: DataLocality}
+`},
+	// The vendor model of a token has one field the playbook cannot
+	// declare: the token value, which vplay strips from live documents.
+	"vbr.recovery_token": {Path: "/api/v1/agents/recoveryTokens",
+		Field: "expirationDate", Value: "2031-06-30T10:00:00Z",
+		Drift: "recoveryToken", DriftValue: "ZZZ-999-ZZZ-999",
+		Example: `resources:
+  - kind: vbr.recovery_token
+    target: vbr
+    name: dr-token-kind
+    spec:
+      backups: [Linux Agent Backup - linux-web01]
+      expirationDate: "2030-01-31T00:00:00Z"
+    options:
+      token_file: ./dr-token.txt
+`},
 }

@@ -1,7 +1,9 @@
 // Package kindscript generates the per-kind testscripts of the table-driven
-// VBR kinds (testdata/script/sim_kind_vbr_<kind>.txtar): each runs the real
-// vplay binary against `vplay sim` at 1.3-rev1 and 1.3-rev2, starting from
-// the kind's catalogue example, through create, an empty second plan, an
+// VBR kinds, and of the hand-written ones given a case (repository,
+// scale-out repository, recovery token), as
+// testdata/script/sim_kind_vbr_<kind>.txtar: each runs the real vplay
+// binary against `vplay sim` at 1.3-rev1 and 1.3-rev2, starting from the
+// kind's catalogue example (or its case's, built on the simulator's seed), through create, an empty second plan, an
 // update of a declared field, a server-side change of an undeclared field
 // that plans nothing, and delete (or its refusal where the vendor has no
 // DELETE). The cases (which field to update, which to change on the

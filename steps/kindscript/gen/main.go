@@ -1,5 +1,5 @@
-// Command gen writes the per-kind testscripts of the table-driven VBR
-// kinds (kindscript.Scripts) into a directory and removes generated
+// Command gen writes the per-kind testscripts of the VBR kinds with a case
+// (kindscript.Scripts) into a directory and removes generated
 // scripts no kind has any more.
 package main
 
