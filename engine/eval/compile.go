@@ -152,6 +152,10 @@ func (w *walker) identifier(n *ast.IdentifierNode) {
 		if !d.Each {
 			w.errorf(off, "each-outside-loop", "add for_each to this item, or remove `each`", "`each` is only available in an item with for_each")
 		}
+		// The item itself (`${{ each }}`) is a reference too: without it
+		// the value would look constant and be evaluated at load time,
+		// when an empty for_each has no item.
+		w.ref(off, Ref{Root: RootEach})
 		return
 	case RootData, RootResources, RootSteps:
 		if !slices.Contains(d.roots(), n.Value) {
