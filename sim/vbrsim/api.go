@@ -616,3 +616,16 @@ func decodeBody(c *call) (any, *reply) {
 	}
 	return v, nil
 }
+
+// decodeObject decodes a JSON request body that must be an object.
+func decodeObject(c *call) (map[string]any, *reply) {
+	v, bad := decodeBody(c)
+	if bad != nil {
+		return nil, bad
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, badRequest("Unexpected content: the body must be an object.")
+	}
+	return m, nil
+}

@@ -139,13 +139,9 @@ type mountArgs struct {
 
 // createMountServer serves POST .../mountServers: assigns the role.
 func (a *API) createMountServer(c *call) *reply {
-	v, bad := decodeBody(c)
+	body, bad := decodeObject(c)
 	if bad != nil {
 		return bad
-	}
-	body, ok := v.(map[string]any)
-	if !ok {
-		return badRequest("Unexpected content: the body must be an object.")
 	}
 	hostID := str(body, "hostId")
 	host := a.kinds[kManagedServers].get(hostID)
@@ -172,13 +168,9 @@ func (a *API) editMountServer(c *call) *reply {
 	if o == nil {
 		return notFound("Mount server", c.vars["id"])
 	}
-	v, bad := decodeBody(c)
+	body, bad := decodeObject(c)
 	if bad != nil {
 		return bad
-	}
-	body, ok := v.(map[string]any)
-	if !ok {
-		return badRequest("Unexpected content: the body must be an object.")
 	}
 	if id := str(body, "id"); id != "" && !strings.EqualFold(id, o.id) {
 		return badRequest(fmt.Sprintf("The ID in the body (%s) does not match the ID in the path (%s).", id, c.vars["id"]))

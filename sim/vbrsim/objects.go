@@ -82,12 +82,9 @@ func (a *API) deleteObject(k, what string, inUse func(o *obj) string) func(*call
 // request body merged over base (nil on create), in the canonical
 // spelling.
 func (a *API) buildObject(c *call, itemTmpl string, base doc) (doc, *reply) {
-	v, bad := decodeBody(c)
+	v, bad := decodeObject(c)
 	if bad != nil {
 		return nil, bad
-	}
-	if _, ok := v.(map[string]any); !ok {
-		return nil, badRequest("Unexpected content: the body must be an object.")
 	}
 	var item any
 	for _, pi := range c.model.paths {
@@ -98,7 +95,7 @@ func (a *API) buildObject(c *call, itemTmpl string, base doc) (doc, *reply) {
 	if item == nil {
 		return nil, badRequest("This revision does not document the object model.")
 	}
-	hint := v
+	var hint any = v
 	if base != nil {
 		hint = jsondoc.MergePatch(base, v)
 	}

@@ -155,13 +155,9 @@ func (a *API) nameTaken(name, exceptID string) bool {
 // prepareRepository validates a RepositorySpec or RepositoryModel body and
 // returns the canonical model to store.
 func (a *API) prepareRepository(c *call, model bool) (doc, *reply) {
-	v, bad := decodeBody(c)
+	m, bad := decodeObject(c)
 	if bad != nil {
 		return nil, bad
-	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		return nil, badRequest("Unexpected content: the body must be an object.")
 	}
 	typ, _ := m["type"].(string)
 	if bad := validate(repositorySchema(canonical(repositoryTypes, typ), model, c.rev != rev2), m); bad != nil {

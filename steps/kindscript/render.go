@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/vplay-dev/vplay/jsondoc"
+
 	"github.com/goccy/go-yaml"
 
 	"github.com/vplay-dev/vplay/steps"
@@ -436,27 +438,9 @@ func playbook(kind string, revs []string, resources, prune []map[string]any) (st
 func copyJSON(rs []map[string]any) []map[string]any {
 	out := make([]map[string]any, len(rs))
 	for i, r := range rs {
-		out[i], _ = deepCopy(r).(map[string]any)
+		out[i] = jsondoc.CopyMap(r)
 	}
 	return out
-}
-
-func deepCopy(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		m := make(map[string]any, len(t))
-		for k, e := range t {
-			m[k] = deepCopy(e)
-		}
-		return m
-	case []any:
-		l := make([]any, len(t))
-		for i, e := range t {
-			l[i] = deepCopy(e)
-		}
-		return l
-	}
-	return v
 }
 
 // setField writes a dotted field, creating the objects on the way.
