@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/vplay-dev/vplay/steps"
 	"github.com/vplay-dev/vplay/veeam/vbr"
@@ -40,11 +41,18 @@ func generate(cat *steps.Catalog, use *Use) ([]byte, error) {
 	}
 	for _, a := range cat.Actions() {
 		actionNames = append(actionNames, a.Name)
-		ref, err := embed(defs, "action", a.Name, use.schemaOf("action", a.Name, a.JSONSchema))
+		with := use.schemaOf("action", a.Name, a.JSONSchema)
+		hasRequired := len(requiredKeys(with)) > 0 // before embed adapts it
+		ref, err := embed(defs, "action", a.Name, with)
 		if err != nil {
 			return nil, err
 		}
-		actionRules = append(actionRules, rule("action", a.Name, "with", ref))
+		r := rule("action", a.Name, "with", ref)
+		if hasRequired {
+			// An action with required inputs needs its with block.
+			r["then"].(map[string]any)["required"] = []any{"with"}
+		}
+		actionRules = append(actionRules, r)
 	}
 	for _, q := range cat.Queries() {
 		queryNames = append(queryNames, q.Name)
@@ -237,4 +245,39 @@ func rule(key, name, field string, ref map[string]any) map[string]any {
 		},
 		"then": map[string]any{"properties": map[string]any{field: ref}},
 	}
+}
+
+// requiredKeys returns the required keys a schema lists; for alternatives
+// (anyOf, oneOf: one per VBR revision) those every alternative requires.
+func requiredKeys(s map[string]any) []string {
+	for _, k := range []string{"anyOf", "oneOf"} {
+		alts, _ := s[k].([]any)
+		if len(alts) == 0 {
+			continue
+		}
+		var common []string
+		for i, alt := range alts {
+			m, _ := alt.(map[string]any)
+			keys := requiredKeys(m)
+			if i == 0 {
+				common = keys
+				continue
+			}
+			common = slices.DeleteFunc(common, func(k string) bool { return !slices.Contains(keys, k) })
+		}
+		return common
+	}
+	switch r := s["required"].(type) {
+	case []string:
+		return r
+	case []any:
+		out := make([]string, 0, len(r))
+		for _, k := range r {
+			if k, ok := k.(string); ok {
+				out = append(out, k)
+			}
+		}
+		return out
+	}
+	return nil
 }

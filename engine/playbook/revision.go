@@ -168,8 +168,8 @@ func (l *loader) validateRevisions() {
 		if itemOf(v.Path) != "" {
 			return false
 		}
-		if !anyRev.covers(v.Path) {
-			return true
+		if !anyRev.covers(v.Path) || (v.Keyword == "required" && len(v.Path) == 3) {
+			return true // also a missing block (steps[i].with), which no revision's check sees
 		}
 		if v.Keyword == "additionalProperties" && v.Path[0] == "resources" {
 			unknown[pathKey(v.Path...)] = true
