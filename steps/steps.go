@@ -144,6 +144,11 @@ func (m *Meta) DocSchema() map[string]any {
 	return m.JSONSchema()
 }
 
+// DocsNewestRevision reports whether DocSchema is the newest revision's
+// schema (the entries whose Schema stands in for every revision's), not
+// one accepting any revision.
+func (m *Meta) DocsNewestRevision() bool { return m.docFn != nil }
+
 // JSONSchema returns the entry's schema: Schema, or the one computed on
 // first use for entries that build it lazily. Read schemas through it.
 func (m *Meta) JSONSchema() map[string]any {

@@ -12,6 +12,7 @@ import (
 	"github.com/vplay-dev/vplay/engine/eval"
 	"github.com/vplay-dev/vplay/steps"
 	"github.com/vplay-dev/vplay/veeam"
+	"github.com/vplay-dev/vplay/veeam/openapi"
 	"github.com/vplay-dev/vplay/veeam/vbr"
 )
 
@@ -208,6 +209,8 @@ func describeEntry(w io.Writer, cat *steps.Catalog, name string, r revisionView)
 			fmt.Fprintf(&b, "\nNot available at VBR REST API %s: %s (%s).\n", r.rev, why, steps.Defined(meta.Name, r.doc))
 		}
 		fmt.Fprintf(&b, "\nFields of %s at VBR REST API %s:\n", block, r.rev)
+	case meta.SchemaAt != nil && meta.DocsNewestRevision():
+		fmt.Fprintf(&b, "\nFields of %s at VBR REST API %s, the newest that defines it (--api-version REV shows another):\n", block, newestDefining(meta.Name))
 	case meta.SchemaAt != nil:
 		fmt.Fprintf(&b, "\nFields of %s (any VBR REST API revision; --api-version REV shows one):\n", block)
 	default:
@@ -277,4 +280,15 @@ func describeSuggest(name string, names []string) string {
 	}
 	best, _ := eval.Closest(name, names)
 	return best
+}
+
+// newestDefining returns the newest VBR document revision that defines
+// entry.
+func newestDefining(entry string) string {
+	for i := len(openapi.Revisions) - 1; i >= 0; i-- {
+		if steps.Defined(entry, openapi.Revisions[i]) == nil {
+			return openapi.Revisions[i]
+		}
+	}
+	return openapi.Revisions[len(openapi.Revisions)-1]
 }
