@@ -37,7 +37,7 @@ func (im *run) idIndex(ctx context.Context) (map[string][]idTarget, error) {
 	}
 	ids := map[string][]idTarget{}
 	for _, k := range kinds {
-		if t, ok := steps.TableOf(k); ok && (t.Singleton || t.Owner != nil) {
+		if tr, ok := im.tables(k); ok && (tr.table.Singleton || tr.table.Owner != nil) {
 			continue
 		}
 		objs, err := im.list(ctx, k.Name)
@@ -172,8 +172,8 @@ func (im *run) foreignID(ctx context.Context, refs []steps.TableRef, key, id str
 	}
 	field := "name"
 	if k, ok := im.cat.Kind(t.kind); ok {
-		if tb, ok := steps.TableOf(k); ok && tb.Identity != "" {
-			field = tb.Identity
+		if tr, ok := im.tables(k); ok && tr.table.Identity != "" {
+			field = tr.table.Identity
 		}
 	}
 	dk := dataKey(q, t.obj.Name)

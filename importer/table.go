@@ -17,7 +17,9 @@ import (
 //   - a reference field (credentialsId) becomes its alias with the other
 //     object's name (credentials: root) when that name is unique, and any
 //     other field holding the id of an imported object (an xxxId key)
-//     becomes a resources[...] reference to it;
+//     becomes a resources[...] reference to it; the id of an object of a
+//     kind not imported becomes a data query by name when the name is
+//     unique, else stays with a comment saying why (refs.go);
 //   - a required field the server never returns (create-only) becomes a
 //     secret('...') reference when it holds a secret, else a documented
 //     placeholder, each with a comment; a password the object's variant
