@@ -24,9 +24,10 @@ type idTarget struct {
 }
 
 // idIndex returns, listed once per import, the objects of every kind of
-// the API import can list, by lower-case id. Settings singletons have no
-// id, and the objects of a role (a mount server) share their owner's id,
-// so neither is indexed.
+// the API import can list, by lower-case id; a kind whose list fails is
+// left out (its ids stay). Settings singletons have no id, and the
+// objects of a role (a mount server) share their owner's id, so neither is
+// indexed.
 func (im *run) idIndex(ctx context.Context) (map[string][]idTarget, error) {
 	if im.ids != nil {
 		return im.ids, nil
@@ -42,7 +43,12 @@ func (im *run) idIndex(ctx context.Context) (map[string][]idTarget, error) {
 		}
 		objs, err := im.list(ctx, k.Name)
 		if err != nil {
-			return nil, err
+			// A kind the server refuses to list (a role without the
+			// right, a revision without it) names nothing: its ids stay.
+			if ctx.Err() != nil {
+				return nil, err
+			}
+			continue
 		}
 		named := map[string]int{}
 		for _, o := range objs {

@@ -3,6 +3,7 @@ package importer
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -34,6 +35,9 @@ func foreignCatalog(t *testing.T) (*steps.Catalog, func(*steps.Kind) (tableRules
 	  "backupRepositoryId": "S1", "credentialsId": "C1", "sessionId": "X9", "uniqueId": "U1",
 	  "encryption": {"passwordId": "p1", "encryptionPasswordId": "00000000-0000-0000-0000-000000000000"},
 	  "serverIds": ["S1", "X8"]}`)})
+	// A kind the server refuses to list: its ids could not be named, the
+	// others still are.
+	users := &steps.Kind{Meta: steps.Meta{Name: "vbr.user", API: veeam.VBR, Schema: open}, Ops: refusingOps{fakeOps{t, nil}}}
 	tables := func(k *steps.Kind) (tableRules, bool) {
 		switch k.Name {
 		case "vbr.credential":
@@ -52,7 +56,14 @@ func foreignCatalog(t *testing.T) (*steps.Catalog, func(*steps.Kind) (tableRules
 	for _, q := range []string{"vbr.credentials", "vbr.encryption_passwords", "vbr.managed_servers"} {
 		queries = append(queries, &steps.Query{Meta: steps.Meta{Name: q, API: veeam.VBR}})
 	}
-	return steps.NewCatalog([]*steps.Kind{creds, passwords, servers, backup}, nil, queries), tables
+	return steps.NewCatalog([]*steps.Kind{creds, passwords, servers, backup, users}, nil, queries), tables
+}
+
+// refusingOps answers every list with an error.
+type refusingOps struct{ fakeOps }
+
+func (refusingOps) List(context.Context, *steps.Conn) ([]steps.Object, error) {
+	return nil, errors.New("403 Forbidden")
 }
 
 func TestImportForeignIDs(t *testing.T) {
