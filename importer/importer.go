@@ -144,7 +144,7 @@ func importOnce(ctx context.Context, cat *steps.Catalog, conn *steps.Conn, opt O
 	kinds []*steps.Kind, omit map[address]string) (*Playbook, error) {
 	im := &run{cat: cat, conn: conn, opt: opt, tables: tables, omit: omit, live: map[string][]steps.Object{}, data: map[string]DataEntry{},
 		kept: map[string]map[string]string{}, skipped: map[string]map[string][]steps.Object{}, byID: map[string]string{},
-		secrets: map[string]string{}}
+		secrets: map[string]string{}, ids: map[string]map[string]idTarget{}}
 	pb := &Playbook{API: opt.API, Target: opt.Target, APIVersion: opt.APIVersion}
 	for _, k := range kinds {
 		pb.Kinds = append(pb.Kinds, k.Name)
@@ -325,7 +325,7 @@ type run struct {
 	byID    map[string]string                    // lower-case id -> resources[...] reference, of the objects written
 	data    map[string]DataEntry                 // by key
 	secrets map[string]string                    // variable -> the field it is read into ("" for the target password)
-	ids     map[string][]idTarget                // lower-case id -> listed objects, built by idIndex
+	ids     map[string]map[string]idTarget       // kind -> lower-case id -> object, built by idsOf
 }
 
 // list returns the live objects of a kind, listed once.

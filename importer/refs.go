@@ -23,47 +23,47 @@ type idTarget struct {
 	named int // how many objects of kind have obj's name
 }
 
-// idIndex returns, listed once per import, the objects of every kind of
-// the API import can list, by lower-case id; a kind whose list fails is
-// left out (its ids stay). Settings singletons have no id, and the
-// objects of a role (a mount server) share their owner's id, so neither is
-// indexed.
-func (im *run) idIndex(ctx context.Context) (map[string][]idTarget, error) {
-	if im.ids != nil {
-		return im.ids, nil
-	}
+// idKinds returns the kinds of the API whose objects ids may refer to:
+// every kind import can list but settings singletons (no id) and roles of
+// other objects (a mount server shares its managed server's id).
+func (im *run) idKinds() ([]string, error) {
 	kinds, err := chooseKinds(im.cat, Options{API: im.opt.API, Revision: im.opt.Revision})
 	if err != nil {
 		return nil, err
 	}
-	ids := map[string][]idTarget{}
+	var out []string
 	for _, k := range kinds {
 		if tr, ok := im.tables(k); ok && (tr.table.Singleton || tr.table.Owner != nil) {
 			continue
 		}
-		objs, err := im.list(ctx, k.Name)
-		if err != nil {
-			// A kind the server refuses to list (a role without the
-			// right, a revision without it) names nothing: its ids stay.
-			if ctx.Err() != nil {
-				return nil, err
-			}
-			continue
-		}
-		named := map[string]int{}
-		for _, o := range objs {
-			named[o.Name]++
-		}
-		for _, o := range objs {
-			if o.ID == "" || o.Name == "" {
-				continue
-			}
-			id := strings.ToLower(o.ID)
-			ids[id] = append(ids[id], idTarget{kind: k.Name, obj: o, named: named[o.Name]})
+		out = append(out, k.Name)
+	}
+	return out, nil
+}
+
+// idsOf returns the objects of kind by lower-case id, listed once per
+// import; a kind the server refuses to list (a role without the right, a
+// revision without it) has none, so its ids stay.
+func (im *run) idsOf(ctx context.Context, kind string) (map[string]idTarget, error) {
+	if ix, ok := im.ids[kind]; ok {
+		return ix, nil
+	}
+	ix := map[string]idTarget{}
+	objs, err := im.list(ctx, kind)
+	if err != nil && ctx.Err() != nil {
+		return nil, err
+	}
+	named := map[string]int{}
+	for _, o := range objs {
+		named[o.Name]++
+	}
+	for _, o := range objs {
+		if o.ID != "" && o.Name != "" {
+			ix[strings.ToLower(o.ID)] = idTarget{kind: kind, obj: o, named: named[o.Name]}
 		}
 	}
-	im.ids = ids
-	return ids, nil
+	im.ids[kind] = ix
+	return ix, nil
 }
 
 // imported reports whether this import writes objects of kind.
@@ -139,13 +139,23 @@ func (im *run) foreignID(ctx context.Context, refs []steps.TableRef, key, id str
 	if declared != "" && im.imported(declared) {
 		return id, nil // danglingRefs says why it is still an id
 	}
-	ix, err := im.idIndex(ctx)
-	if err != nil {
-		return "", fmt.Errorf("resolve %s: %w", key, err)
+	kinds := []string{declared}
+	if declared == "" {
+		var err error
+		if kinds, err = im.idKinds(); err != nil {
+			return "", fmt.Errorf("resolve %s: %w", key, err)
+		}
 	}
 	var found []idTarget
-	for _, t := range ix[strings.ToLower(id)] {
-		if (declared == "" || t.kind == declared) && !im.imported(t.kind) {
+	for _, kind := range kinds {
+		if im.imported(kind) {
+			continue
+		}
+		ix, err := im.idsOf(ctx, kind)
+		if err != nil {
+			return "", fmt.Errorf("resolve %s: %w", key, err)
+		}
+		if t, ok := ix[strings.ToLower(id)]; ok {
 			found = append(found, t)
 		}
 	}
