@@ -402,8 +402,8 @@ func (im *run) resource(ctx context.Context, k *steps.Kind, o steps.Object) (Res
 			}
 			var expr, note string
 			expr, note, err = im.reference(ctx, ref, id)
-			if note != "" && !slices.Contains(r.Notes, p+": "+note) {
-				r.Notes = append(r.Notes, p+": "+note)
+			if note != "" {
+				addNote(&r, p+": "+note)
 			}
 			if expr == "" {
 				return v

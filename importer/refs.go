@@ -161,7 +161,7 @@ func (im *run) foreignID(ctx context.Context, refs []steps.TableRef, key, id str
 	}
 	switch {
 	case len(found) == 0 && declared != "":
-		r.Notes = append(r.Notes, fmt.Sprintf("%s refers to an object the server does not list: kept as an id", key))
+		addNote(r, fmt.Sprintf("%s refers to an object the server does not list: kept as an id", key))
 		return id, nil
 	case len(found) == 0:
 		return id, nil
@@ -170,20 +170,17 @@ func (im *run) foreignID(ctx context.Context, refs []steps.TableRef, key, id str
 		for _, t := range found {
 			kinds = append(kinds, t.kind)
 		}
-		r.Notes = append(r.Notes, fmt.Sprintf("%s: objects of %s have this id; the id is kept", key, strings.Join(kinds, " and ")))
+		addNote(r, fmt.Sprintf("%s: objects of %s have this id; the id is kept", key, strings.Join(kinds, " and ")))
 		return id, nil
 	}
 	t := found[0]
 	if t.named > 1 {
-		note := fmt.Sprintf("%s: %s %s objects are named %q; the id is kept", key, count(t.named), t.kind, t.obj.Name)
-		if !slices.Contains(r.Notes, note) {
-			r.Notes = append(r.Notes, note)
-		}
+		addNote(r, fmt.Sprintf("%s: %s %s objects are named %q; the id is kept", key, count(t.named), t.kind, t.obj.Name))
 		return id, nil
 	}
 	q, ok := steps.ListQuery(t.kind)
 	if _, known := im.cat.Query(q); !ok || !known {
-		r.Notes = append(r.Notes, fmt.Sprintf("%s refers to the %s %q, which no data query lists: kept as an id", key, t.kind, t.obj.Name))
+		addNote(r, fmt.Sprintf("%s refers to the %s %q, which no data query lists: kept as an id", key, t.kind, t.obj.Name))
 		return id, nil
 	}
 	field := "name"
@@ -204,4 +201,12 @@ func count(n int) string {
 		return words[n]
 	}
 	return fmt.Sprint(n)
+}
+
+// addNote adds a comment line to r once (a list may hold one reference
+// many times).
+func addNote(r *Resource, note string) {
+	if !slices.Contains(r.Notes, note) {
+		r.Notes = append(r.Notes, note)
+	}
 }
