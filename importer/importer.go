@@ -144,7 +144,7 @@ func importOnce(ctx context.Context, cat *steps.Catalog, conn *steps.Conn, opt O
 	kinds []*steps.Kind, omit map[address]string) (*Playbook, error) {
 	im := &run{cat: cat, conn: conn, opt: opt, tables: tables, omit: omit, live: map[string][]steps.Object{}, data: map[string]DataEntry{},
 		kept: map[string]map[string]string{}, skipped: map[string]map[string][]steps.Object{}, byID: map[string]string{},
-		secrets: map[string]string{}}
+		secrets: map[string]string{}, ids: map[string]map[string]idTarget{}}
 	pb := &Playbook{API: opt.API, Target: opt.Target, APIVersion: opt.APIVersion}
 	for _, k := range kinds {
 		pb.Kinds = append(pb.Kinds, k.Name)
@@ -325,6 +325,7 @@ type run struct {
 	byID    map[string]string                    // lower-case id -> resources[...] reference, of the objects written
 	data    map[string]DataEntry                 // by key
 	secrets map[string]string                    // variable -> the field it is read into ("" for the target password)
+	ids     map[string]map[string]idTarget       // kind -> lower-case id -> object, built by idsOf
 }
 
 // list returns the live objects of a kind, listed once.
@@ -399,8 +400,11 @@ func (im *run) resource(ctx context.Context, k *steps.Kind, o steps.Object) (Res
 			if !ok || id == "" || err != nil {
 				return v
 			}
-			var expr string
-			expr, err = im.reference(ctx, ref, id)
+			var expr, note string
+			expr, note, err = im.reference(ctx, ref, id)
+			if note != "" {
+				addNote(&r, p+": "+note)
+			}
 			if expr == "" {
 				return v
 			}
@@ -430,20 +434,21 @@ func (im *run) resource(ctx context.Context, k *steps.Kind, o steps.Object) (Res
 // reference returns the expression that stands for the object id refers
 // to: resources[KIND][NAME].id when that object is imported too, else the
 // id of a data query selecting it by name. "" keeps the id (an object
-// that is not found, or a kind nothing can list).
-func (im *run) reference(ctx context.Context, ref steps.Ref, id string) (string, error) {
+// that is not found, or a kind nothing can list), with a note saying why
+// when its name is shared.
+func (im *run) reference(ctx context.Context, ref steps.Ref, id string) (expr, note string, err error) {
 	if name, ok := im.kept[ref.Kind][strings.ToLower(id)]; ok {
-		return fmt.Sprintf("${{ resources[%s][%s].id }}", quoteExpr(ref.Kind), quoteExpr(name)), nil
+		return fmt.Sprintf("${{ resources[%s][%s].id }}", quoteExpr(ref.Kind), quoteExpr(name)), "", nil
 	}
 	if ref.Query == "" {
-		return "", nil
+		return "", "", nil
 	}
 	if _, ok := im.cat.Query(ref.Query); !ok {
-		return "", nil
+		return "", "", nil
 	}
 	objs, err := im.query(ctx, ref.Query)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	field := ref.NameField
 	if field == "" {
@@ -454,11 +459,27 @@ func (im *run) reference(ctx context.Context, ref steps.Ref, id string) (string,
 		if !strings.EqualFold(o.ID, id) || name == "" {
 			continue
 		}
+		// A data query selects one object by name: a shared name keeps
+		// the id.
+		if n := named(objs, field, name); n > 1 {
+			return "", fmt.Sprintf("%s %s objects are named %q; the id is kept", count(n), ref.Kind, name), nil
+		}
 		key := dataKey(ref.Query, name)
 		im.data[key] = DataEntry{Key: key, Query: ref.Query, Field: field, Name: name}
-		return "${{ data." + key + ".id }}", nil
+		return "${{ data." + key + ".id }}", "", nil
 	}
-	return "", nil
+	return "", "", nil
+}
+
+// named counts the items whose field is name.
+func named(objs []steps.Object, field, name string) int {
+	n := 0
+	for _, o := range objs {
+		if s, _ := o.Doc[field].(string); s == name {
+			n++
+		}
+	}
+	return n
 }
 
 var nonWord = regexp.MustCompile(`[^A-Za-z0-9]+`)

@@ -17,7 +17,9 @@ import (
 //   - a reference field (credentialsId) becomes its alias with the other
 //     object's name (credentials: root) when that name is unique, and any
 //     other field holding the id of an imported object (an xxxId key)
-//     becomes a resources[...] reference to it;
+//     becomes a resources[...] reference to it; the id of an object of a
+//     kind not imported becomes a data query by name when the name is
+//     unique, else stays with a comment saying why (refs.go);
 //   - a required field the server never returns (create-only) becomes a
 //     secret('...') reference when it holds a secret, else a documented
 //     placeholder, each with a comment; a password the object's variant
@@ -54,6 +56,9 @@ func (im *run) tableSpec(ctx context.Context, k *steps.Kind, tr tableRules, o st
 		return fmt.Errorf("import %s %q: %w", k.Name, o.Name, err)
 	}
 	im.linkIDs(spec)
+	if err := im.foreignIDs(ctx, tr.table.Refs, spec, r); err != nil {
+		return fmt.Errorf("import %s %q: %w", k.Name, o.Name, err)
+	}
 	im.danglingRefs(tr.table.Refs, spec, r)
 	secret := func(p string) bool { return coveredBy(tr.secrets, p) || coveredBy(k.Sensitive, p) }
 	for _, f := range missingRequired(schema, spec) {
@@ -266,10 +271,14 @@ func (im *run) linkIDs(v any) {
 	}
 }
 
-// danglingRefs notes the reference fields that still hold an id: an
-// object skipped for its name, or one the server does not list.
+// danglingRefs notes the reference fields to an imported kind that still
+// hold an id: an object skipped for its name, or one the server does not
+// list (foreignIDs notes those to other kinds).
 func (im *run) danglingRefs(refs []steps.TableRef, spec any, r *Resource) {
 	for _, ref := range refs {
+		if !im.imported(ref.Kind) {
+			continue
+		}
 		for _, id := range fieldValues(spec, ref.IDField) {
 			if strings.HasPrefix(id, "${{") {
 				continue
