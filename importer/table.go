@@ -60,7 +60,7 @@ func (im *run) tableSpec(ctx context.Context, k *steps.Kind, tr tableRules, o st
 		return fmt.Errorf("import %s %q: %w", k.Name, o.Name, err)
 	}
 	im.danglingRefs(tr.table.Refs, spec, r)
-	secret := func(p string) bool { return coveredBy(tr.secrets, p) || coveredBy(k.Sensitive, p) }
+	secret := func(p string) bool { return jsondoc.Covered(tr.secrets, p) || jsondoc.Covered(k.Sensitive, p) }
 	for _, f := range missingRequired(schema, spec) {
 		if secret(f.path) {
 			im.secretField(k, o, spec, f.path, r, "is required on create and write-only (the server never returns it)")
@@ -314,14 +314,4 @@ func fieldValues(v any, key string) []string {
 		}
 	}
 	return out
-}
-
-// coveredBy reports whether p is one of paths or below one of them.
-func coveredBy(paths []string, p string) bool {
-	for _, q := range paths {
-		if p == q || strings.HasPrefix(p, q+".") {
-			return true
-		}
-	}
-	return false
 }

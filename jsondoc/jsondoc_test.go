@@ -121,3 +121,15 @@ func TestPath(t *testing.T) {
 		t.Error("Unmarshal accepted a negative index")
 	}
 }
+
+func TestCovered(t *testing.T) {
+	paths := []string{"a.b", "c"}
+	for p, want := range map[string]bool{"a.b": true, "a.b.c": true, "c.d.e": true, "a.bc": false, "a": false, "d": false} {
+		if got := Covered(paths, p); got != want {
+			t.Errorf("Covered(%v, %q) = %v, want %v", paths, p, got, want)
+		}
+	}
+	if Covered(nil, "a") {
+		t.Error("no paths cover nothing")
+	}
+}

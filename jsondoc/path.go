@@ -159,3 +159,15 @@ func Set(doc any, path Path, v any) (out any, ok bool) {
 	}
 	return doc, false
 }
+
+// Covered reports whether the dotted path p (the catalogue's spelling,
+// see ParseDotted) is one of paths or lies below one of them: "a.b"
+// covers "a.b" and "a.b.c", not "a.bc".
+func Covered(paths []string, p string) bool {
+	for _, q := range paths {
+		if p == q || strings.HasPrefix(p, q+".") {
+			return true
+		}
+	}
+	return false
+}

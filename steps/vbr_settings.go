@@ -108,7 +108,7 @@ func (o *settingsOps) what() string { return o.row.meta.Name }
 // never returns them).
 func (o *settingsOps) normalize(path string, v any) any {
 	sh, _ := newestShape(o.row.path, true)
-	if coveredBy(sh.unread, path) || coveredBy(sh.secrets, path) {
+	if jsondoc.Covered(sh.unread, path) || jsondoc.Covered(sh.secrets, path) {
 		return nil
 	}
 	return v

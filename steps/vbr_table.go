@@ -168,10 +168,10 @@ func readShape(path, doc string, singleton bool) vbrShape {
 		if secretField(p) {
 			sh.secrets = append(sh.secrets, p)
 		}
-		if modelPaths != nil && !modelPaths[p] && !coveredBy(sh.unread, p) {
+		if modelPaths != nil && !modelPaths[p] && !jsondoc.Covered(sh.unread, p) {
 			sh.unread = append(sh.unread, p)
 		}
-		if putPaths != nil && !putPaths[p] && !coveredBy(sh.createOnly, p) {
+		if putPaths != nil && !putPaths[p] && !jsondoc.Covered(sh.createOnly, p) {
 			sh.createOnly = append(sh.createOnly, p)
 		}
 	}
@@ -185,16 +185,6 @@ func sortedKeysOf(m map[string]bool) []string {
 	}
 	slices.Sort(out)
 	return out
-}
-
-// coveredBy reports whether p is one of paths or below one of them.
-func coveredBy(paths []string, p string) bool {
-	for _, q := range paths {
-		if p == q || strings.HasPrefix(p, q+".") {
-			return true
-		}
-	}
-	return false
 }
 
 // secretNames are the last segments of fields that hold secrets.
@@ -499,7 +489,7 @@ func (o *collectionOps) shape(cl *vbr.Client) vbrShape {
 func (o *collectionOps) normalize(path string, v any) any {
 	sh, _ := newestShape(o.row.path, false)
 	top, _, _ := strings.Cut(path, ".")
-	if _, renamed := o.row.renames[top]; !renamed && coveredBy(sh.unread, path) || coveredBy(sh.secrets, path) {
+	if _, renamed := o.row.renames[top]; !renamed && jsondoc.Covered(sh.unread, path) || jsondoc.Covered(sh.secrets, path) {
 		return nil
 	}
 	if s, ok := v.(string); ok && path == "type" {
@@ -1025,7 +1015,7 @@ func (t Table) WriteOnly(doc string) []string {
 	sh := shapeOf(t.Path, doc, t.Singleton)
 	out := slices.Clone(sh.unread)
 	for _, s := range sh.secrets {
-		if !coveredBy(out, s) {
+		if !jsondoc.Covered(out, s) {
 			out = append(out, s)
 		}
 	}
