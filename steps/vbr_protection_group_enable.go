@@ -12,14 +12,10 @@ already enabled is skipped (isDisabled false).`)
 // and vbr.protection_group.disable. The vendor answers 200 with a session
 // in 1.3-rev0 and 204 from 1.3-rev1; a session is awaited.
 func protectionGroupToggle(name string, disable bool, summary, doc string) *Action {
-	op, verb := "enable", "enabled"
-	if disable {
-		op, verb = "disable", "disabled"
-	}
 	return objectAction{
 		name: name, what: "protection group", summary: summary, doc: doc,
 		example: `steps:
-  - id: ` + op + `_group
+  - id: ` + toggleOp(disable) + `_group
     action: ` + name + `
     target: vbr
     with:
@@ -28,14 +24,6 @@ func protectionGroupToggle(name string, disable bool, summary, doc string) *Acti
 		collection:       pathProtectionGroups,
 		ref:              "protectionGroup",
 		refDoc:           "Protection group name or id.",
-		operation:        op,
 		mayAnswerSession: true,
-		skip: func(pg Doc) string {
-			if boolOf(pg, "isDisabled") == disable {
-				return "the protection group is already " + verb
-			}
-			return ""
-		},
-		done: func(pg Doc) bool { return boolOf(pg, "isDisabled") == disable },
-	}.action()
+	}.toggle(disable).action()
 }
